@@ -1,0 +1,3 @@
+from mmpath.present.cli import main
+
+main()

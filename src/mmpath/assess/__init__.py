@@ -1,0 +1,21 @@
+"""Facts about a patient, derived from the record (three-valued, each with its source).
+
+Importing this package registers every fact; one module per clinical concept.
+"""
+
+from mmpath.assess import (  # noqa: F401  (imported to register their facts)
+    aggressive,
+    cytogenetics,
+    disease_status,
+    frailty,
+    kidney,
+    lenalidomide,
+    patient,
+    refractoriness,
+    response,
+    transplant,
+)
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import FACTS, Fact, FactSpec
+
+__all__ = ["FACTS", "Assessment", "Fact", "FactSpec"]

@@ -1,0 +1,185 @@
+"""The assessment of one record: facts derived on demand, memoised, assertions first.
+
+This is the only object later layers see: the engine asks it for facts by name and for
+drug-level statements (refractory to a drug, contraindicated, not tolerated); it never
+reads the raw record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+
+from mmpath.assess.fact import FACTS, Fact, Value
+from mmpath.assess.lab_progression import (
+    SERUM_MEASURABLE_G_DL,
+    URINE_MEASURABLE_MG_24H,
+    LabProgression,
+    detect,
+    dflc_minimum_increase,
+    serum_minimum_increase,
+    urine_minimum_increase,
+)
+from mmpath.assess.timeline import Course, ProgressionEvent, build_courses, recorded_events
+from mmpath.catalogue import Catalogue, load_catalogue
+from mmpath.record.errors import Problem, RecordError
+from mmpath.record.model import LabResult, PatientRecord
+from mmpath.record.units import to_canonical
+
+
+class Assessment:
+    """Facts about ``record`` at its ``as_of`` date (today when absent)."""
+
+    def __init__(self, record: PatientRecord, *, today: dt.date | None = None) -> None:
+        unknown = [name for name in record.asserted or {} if name not in FACTS]
+        if unknown:
+            raise RecordError(
+                [
+                    Problem(f"asserted.{name}", "unknown fact name; see `mmpath facts --list`")
+                    for name in unknown
+                ]
+            )
+        self.record = record
+        self.as_of: dt.date = record.as_of or today or dt.date.today()
+        self.catalogue: Catalogue = load_catalogue()
+        self._facts: dict[str, Fact] = {}
+
+    # -- facts -------------------------------------------------------------------------
+    def get(self, name: str) -> Fact:
+        found = self._facts.get(name)
+        if found is not None:
+            return found
+        spec = FACTS[name]
+        asserted = (self.record.asserted or {}).get(name)
+        if asserted is not None:
+            value, why = self._derive_quietly(name)
+            derived = "unknown" if value is None else str(value).lower()
+            found = Fact(
+                name,
+                asserted,
+                f"asserted by the clinician (derivation alone would give {derived}: {why})",
+                spec.definition,
+                spec.needs,
+                asserted=True,
+            )
+        else:
+            value, why = spec.derive(self)
+            found = Fact(name, value, why, spec.definition, spec.needs)
+        self._facts[name] = found
+        return found
+
+    def _derive_quietly(self, name: str) -> tuple[Value, str]:
+        return FACTS[name].derive(self)
+
+    def value(self, name: str) -> Value:
+        return self.get(name).value
+
+    def all(self) -> dict[str, Fact]:
+        return {name: self.get(name) for name in sorted(FACTS)}
+
+    # -- patient basics ----------------------------------------------------------------
+    @cached_property
+    def age(self) -> int | None:
+        r = self.record
+        if r.birth_date is not None:
+            years = self.as_of.year - r.birth_date.year
+            if (self.as_of.month, self.as_of.day) < (r.birth_date.month, r.birth_date.day):
+                years -= 1
+            return years
+        return r.age
+
+    # -- timeline ----------------------------------------------------------------------
+    @cached_property
+    def courses(self) -> tuple[Course, ...]:
+        return build_courses(self.record)
+
+    @cached_property
+    def line_starts(self) -> list[dt.date]:
+        starts: dict[int, dt.date] = {}
+        for c in self.courses:
+            starts.setdefault(c.line, c.start)
+        return sorted(starts.values())
+
+    @cached_property
+    def lab_progressions(self) -> list[LabProgression]:
+        """IMWG progressions found in the lab series (confirmed and unconfirmed)."""
+        serum = self.series("serum_m_protein")
+        urine = self.series("urine_m_protein")
+        found: list[LabProgression] = []
+        measurable = False
+        if serum and max(v for _, v in serum) >= SERUM_MEASURABLE_G_DL:
+            measurable = True
+            found += detect(serum, "serum M-protein", serum_minimum_increase, self.line_starts)
+        if urine and max(v for _, v in urine) >= URINE_MEASURABLE_MG_24H:
+            measurable = True
+            found += detect(urine, "urine M-protein", urine_minimum_increase, self.line_starts)
+        if not measurable:
+            dflc = self.dflc_series
+            if dflc:
+                found += detect(dflc, "dFLC", dflc_minimum_increase, self.line_starts)
+        return sorted(found, key=lambda p: p.date)
+
+    @cached_property
+    def dflc_series(self) -> list[tuple[dt.date, float]]:
+        kappa = dict(self.series("flc_kappa"))
+        lamb = dict(self.series("flc_lambda"))
+        isotype = ((self.record.diagnosis and self.record.diagnosis.isotype) or "").lower()
+        out = []
+        for day in sorted(kappa.keys() & lamb.keys()):
+            if "lambda" in isotype:
+                involved, uninvolved = lamb[day], kappa[day]
+            elif "kappa" in isotype:
+                involved, uninvolved = kappa[day], lamb[day]
+            else:
+                involved, uninvolved = max(kappa[day], lamb[day]), min(kappa[day], lamb[day])
+            out.append((day, involved - uninvolved))
+        return out
+
+    @cached_property
+    def progression_events(self) -> list[ProgressionEvent]:
+        """Recorded progressions, courses stopped for progression, confirmed lab progressions."""
+        events = recorded_events(self.record, self.courses)
+        for p in self.lab_progressions:
+            if p.confirmed and not any(abs((e.date - p.date).days) <= 31 for e in events):
+                events.append(ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}"))
+        return sorted(events, key=lambda e: (e.date, e.source))
+
+    @property
+    def progressions_recorded(self) -> bool:
+        """Whether the record states its progressions (a list, possibly empty)."""
+        return self.record.progressions is not None
+
+    # -- labs --------------------------------------------------------------------------
+    def series(self, test: str) -> list[tuple[dt.date, float]]:
+        """Dated values of one lab test in canonical units, oldest first, up to as_of."""
+        return sorted(
+            (lab.date, to_canonical(lab.test, lab.value, lab.unit))
+            for lab in self.record.labs or []
+            if lab.test == test and lab.date <= self.as_of
+        )
+
+    def latest_lab(self, test: str, within_days: int | None = None) -> LabResult | None:
+        labs = [
+            lab
+            for lab in self.record.labs or []
+            if lab.test == test
+            and lab.date <= self.as_of
+            and (within_days is None or (self.as_of - lab.date).days <= within_days)
+        ]
+        return max(labs, key=lambda lab: lab.date) if labs else None
+
+    # -- drug-level statements for the engine -------------------------------------------
+    def exposed_to(self, inn: str) -> list[Course]:
+        return [c for c in self.courses if inn in c.drugs]
+
+    def contraindicated(self, inn: str) -> str | None:
+        """Why ``inn`` must not be given (the record's contraindications), or None."""
+        for entry in self.record.contraindications or []:
+            if self.catalogue.drug(entry) == inn:
+                return f"contraindicated in the record: {inn}"
+            if entry in self.catalogue.classes_of(inn):
+                return f"contraindicated in the record: {entry} ({inn})"
+        return None
+
+    def intolerant(self, inn: str) -> bool:
+        return any(self.catalogue.drug(e) == inn for e in self.record.intolerances or [])

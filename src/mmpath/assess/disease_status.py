@@ -1,0 +1,165 @@
+"""Disease status at the decision date: relapse, progression, biochemical vs clinical.
+
+- Progressive disease: IMWG 2016 (Kumar et al., Lancet Oncol 2016;17:e328), from a
+  recorded progression event or from the lab series (see ``lab_progression``).
+- Relapsed: progression after at least one line of therapy (the record's ``status``
+  wins when given).
+- Clinical relapse (IMWG): progression with end-organ damage (CRAB: hypercalcaemia,
+  renal failure, anaemia, bone lesions) or plasmacytoma/extramedullary disease;
+  biochemical relapse: laboratory progression without it (seed 001, "OPTIMAL TIMING OF
+  TREATMENT INITIATION"; seed 000, "Algemeen").
+"""
+
+from __future__ import annotations
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import Value, fact
+from mmpath.assess.timeline import ProgressionEvent
+
+
+def current_event(a: Assessment) -> ProgressionEvent | None:
+    """The latest progression since the start of the latest line (the one to act on)."""
+    start = a.line_starts[-1] if a.line_starts else None
+    events = [e for e in a.progression_events if start is None or e.date > start]
+    return events[-1] if events else None
+
+
+@fact(
+    "progressive_disease",
+    definition="IMWG 2016 progressive disease since the start of the latest line of therapy: "
+    "a recorded progression, a course stopped for progression, or a confirmed ≥ 25 % rise "
+    "from nadir in the lab series (Kumar 2016)",
+    needs=("progressions", "labs", "treatments"),
+)
+def progressive_disease(a: Assessment) -> tuple[Value, str]:
+    event = current_event(a)
+    if event is not None:
+        return True, f"progression on {event.date.isoformat()} ({event.source})"
+    start = a.line_starts[-1] if a.line_starts else None
+    pending = [
+        p for p in a.lab_progressions if not p.confirmed and (start is None or p.date > start)
+    ]
+    if pending:
+        p = pending[-1]
+        return None, (
+            f"{p.test} rose from nadir {p.nadir:g} to {p.value:g} on {p.date.isoformat()}: "
+            "unconfirmed (IMWG needs two consecutive assessments)"
+        )
+    if a.progressions_recorded:
+        since = f" since {start.isoformat()}" if start else ""
+        return False, f"no progression recorded{since}"
+    return None, "progressions not recorded and the lab series shows no confirmed progression"
+
+
+@fact(
+    "relapsed",
+    definition="progression after at least one line of therapy (relapsed or refractory); "
+    "the record's status wins when given",
+    needs=("status", "treatments", "progressions", "labs"),
+)
+def relapsed(a: Assessment) -> tuple[Value, str]:
+    status = a.record.status
+    if status is not None:
+        return status == "relapsed", f"record status: {status}"
+    if a.record.treatments is not None and not a.courses:
+        return False, "no treatment recorded"
+    if not a.courses:
+        return None, "treatment history not recorded"
+    first = a.courses[0].start
+    events = [e for e in a.progression_events if e.date > first]
+    if events:
+        return (
+            True,
+            f"progression on {events[0].date.isoformat()} ({events[0].source}) after treatment",
+        )
+    if a.progressions_recorded:
+        return False, "no progression recorded after the start of treatment"
+    return None, "progressions not recorded"
+
+
+@fact(
+    "newly_diagnosed",
+    definition="myeloma not yet treated, or in first-line treatment without progression",
+    needs=("status", "treatments", "progressions"),
+)
+def newly_diagnosed(a: Assessment) -> tuple[Value, str]:
+    f = a.get("relapsed")
+    return (None if f.value is None else not f.value), f.why
+
+
+def _relapse_kind(a: Assessment, want_clinical: bool) -> tuple[Value, str]:
+    rel = a.get("relapsed")
+    if rel.value is not True:
+        return (False if rel.value is False else None), f"relapsed: {rel.why}"
+    event = current_event(a) or (a.progression_events[-1] if a.progression_events else None)
+    if event is None:
+        return None, "relapsed, but no progression event to classify"
+    clinical = event.clinical
+    if clinical is None:
+        return None, (
+            f"progression on {event.date.isoformat()} ({event.source}): whether it was "
+            "biochemical or clinical is not recorded"
+        )
+    features = f" with {', '.join(sorted(event.features))}" if event.features else ""
+    kind = "clinical" if clinical else "biochemical"
+    return clinical == want_clinical, f"{kind} progression on {event.date.isoformat()}{features}"
+
+
+@fact(
+    "clinical_relapse",
+    definition="IMWG clinical relapse: progression with end-organ damage (CRAB) or "
+    "plasmacytoma / extramedullary disease",
+    needs=("progressions",),
+)
+def clinical_relapse(a: Assessment) -> tuple[Value, str]:
+    return _relapse_kind(a, want_clinical=True)
+
+
+@fact(
+    "biochemical_relapse",
+    definition="laboratory progression without clinical signs or symptoms (seed 001: "
+    "'Without clinical signs or symptoms, this is called a biochemical relapse.')",
+    needs=("progressions",),
+)
+def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
+    return _relapse_kind(a, want_clinical=False)
+
+
+@fact(
+    "prior_lines",
+    definition="lines of therapy given (IMWG convention: induction + ASCT + consolidation + "
+    "maintenance are one line; a new regimen outside a 28-day window or after progression "
+    "starts a new line); the record's line numbers win",
+    needs=("treatments",),
+    kind="number",
+)
+def prior_lines(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    if not a.courses:
+        return 0, "no treatment recorded"
+    lines: dict[int, list[str]] = {}
+    for c in a.courses:
+        lines.setdefault(c.line, []).append(c.regimen)
+    text = "; ".join(f"line {n}: {' + '.join(r)}" for n, r in sorted(lines.items()))
+    return len(lines), text
+
+
+@fact(
+    "progression_on_lenalidomide_maintenance",
+    definition="the current progression occurred during lenalidomide maintenance (seed 000)",
+    needs=("treatments", "progressions"),
+)
+def progression_on_lenalidomide_maintenance(a: Assessment) -> tuple[Value, str]:
+    event = current_event(a)
+    if event is None:
+        pd = a.get("progressive_disease")
+        return (False if pd.value is False else None), pd.why
+    for c in a.courses:
+        if (
+            c.setting == "maintenance"
+            and "lenalidomide" in c.drugs
+            and c.on_therapy(event.date, a.as_of)
+        ):
+            return True, f"progression on {event.date.isoformat()} during {c.label()}"
+    return False, f"progression on {event.date.isoformat()} not during lenalidomide maintenance"

@@ -1,0 +1,85 @@
+"""Facts: named, documented, three-valued statements about a patient at ``as_of``.
+
+A fact's value is ``True``, ``False``, ``None`` (unknown: the record lacks what it
+needs) or, for graded facts, a number or a string. Each fact carries a human reason
+(``why``), the definition it applies with its source, and the record fields it read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from mmpath.assess.assessment import Assessment
+
+Value: TypeAlias = bool | int | float | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    name: str
+    value: Value
+    why: str
+    definition: str
+    needs: tuple[str, ...] = ()
+    asserted: bool = False
+
+
+Derivation: TypeAlias = Callable[["Assessment"], tuple[Value, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """How a fact is derived: the function, its definition, the record fields it needs."""
+
+    name: str
+    derive: Derivation
+    definition: str
+    needs: tuple[str, ...]
+    kind: str = "boolean"  # boolean | number | string
+
+
+FACTS: dict[str, FactSpec] = {}
+
+
+def fact(
+    name: str, *, definition: str, needs: tuple[str, ...], kind: str = "boolean"
+) -> Callable[[Derivation], Derivation]:
+    """Register ``derive`` as the derivation of fact ``name``."""
+
+    def register(derive: Derivation) -> Derivation:
+        if name in FACTS:
+            raise ValueError(f"fact {name!r} is registered twice")
+        FACTS[name] = FactSpec(name, derive, definition, needs, kind)
+        return derive
+
+    return register
+
+
+def register(spec: FactSpec) -> None:
+    """Register a fact built programmatically (e.g. one per drug)."""
+    if spec.name in FACTS:
+        raise ValueError(f"fact {spec.name!r} is registered twice")
+    FACTS[spec.name] = spec
+
+
+def kleene_and(values: list[Value]) -> bool | None:
+    if any(v is False for v in values):
+        return False
+    if all(v is True for v in values):
+        return True
+    return None
+
+
+def kleene_or(values: list[Value]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    if all(v is False for v in values):
+        return False
+    return None
+
+
+def kleene_not(value: Value) -> bool | None:
+    return None if value is None else not value

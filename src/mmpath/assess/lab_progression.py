@@ -1,0 +1,83 @@
+"""Progressive disease from the laboratory series (IMWG 2016 response criteria).
+
+Kumar et al., Lancet Oncol 2016;17:e328 (shared/reference/clinical-definitions.md,
+"Progressive disease"): an increase of ≥ 25 % from the lowest confirmed value (nadir) in
+1. serum M-protein, absolute increase ≥ 0.5 g/dL (≥ 1 g/dL when the nadir was ≥ 5 g/dL);
+2. urine M-protein, absolute increase ≥ 200 mg/24 h;
+3. only when serum and urine M-protein are not measurable: the difference between
+   involved and uninvolved free light chains (dFLC), absolute increase > 100 mg/L.
+Progression needs two consecutive assessments meeting the criterion; it is dated at the
+first of them. A single (last) assessment meeting it is reported as unconfirmed.
+The nadir restarts at the start of every line of therapy.
+Measurable disease (IMWG): serum M-protein ≥ 1 g/dL or urine M-protein ≥ 200 mg/24 h.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+MIN_RELATIVE_INCREASE = 0.25
+SERUM_MEASURABLE_G_DL = 1.0
+URINE_MEASURABLE_MG_24H = 200.0
+
+
+def serum_minimum_increase(nadir: float) -> float:
+    return 1.0 if nadir >= 5.0 else 0.5
+
+
+def urine_minimum_increase(nadir: float) -> float:
+    return 200.0
+
+
+def dflc_minimum_increase(nadir: float) -> float:
+    # "> 100 mg/L": strictly greater; compared with >= below, so add the smallest step.
+    return 100.0 + 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class LabProgression:
+    date: dt.date
+    test: str
+    nadir: float
+    value: float
+    confirmed: bool
+
+
+def meets(value: float, nadir: float, minimum_increase: Callable[[float], float]) -> bool:
+    """Whether ``value`` is progression against ``nadir`` (≥ 25 % and the absolute step)."""
+    increase = value - nadir
+    return increase >= MIN_RELATIVE_INCREASE * nadir and increase >= minimum_increase(nadir)
+
+
+def detect(
+    series: Sequence[tuple[dt.date, float]],
+    test: str,
+    minimum_increase: Callable[[float], float],
+    line_starts: Sequence[dt.date] = (),
+) -> list[LabProgression]:
+    """Progressions in a dated series (canonical units), at most one per line segment."""
+    points = sorted(series)
+    found: list[LabProgression] = []
+    nadir: float | None = None
+    segment_done = False
+    resets = sorted(line_starts)
+    for i, (day, value) in enumerate(points):
+        previous_day = points[i - 1][0] if i else None
+        if previous_day is not None and any(previous_day < r <= day for r in resets):
+            nadir, segment_done = None, False
+        if nadir is not None and not segment_done and meets(value, nadir, minimum_increase):
+            following = points[i + 1] if i + 1 < len(points) else None
+            crosses_reset = following is not None and any(day < r <= following[0] for r in resets)
+            if following is not None and not crosses_reset:
+                if meets(following[1], nadir, minimum_increase):
+                    found.append(LabProgression(day, test, nadir, value, True))
+                    segment_done = True
+                    continue
+            else:
+                found.append(LabProgression(day, test, nadir, value, False))
+                segment_done = True
+                continue
+        nadir = value if nadir is None else min(nadir, value)
+    return found

@@ -1,0 +1,107 @@
+"""Plain patient facts read from the record: age, ECOG, region, comorbidities, EMD."""
+
+from __future__ import annotations
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import FactSpec, Value, fact, kleene_or, register
+from mmpath.record.model import Comorbidity
+
+COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__
+
+
+@fact(
+    "age",
+    definition="age in whole years at the decision date",
+    needs=("birth_date", "age"),
+    kind="number",
+)
+def age(a: Assessment) -> tuple[Value, str]:
+    if a.age is None:
+        return None, "neither birth_date nor age recorded"
+    source = "from birth_date" if a.record.birth_date else "recorded age"
+    return a.age, f"{a.age} years ({source})"
+
+
+@fact("ecog", definition="ECOG performance status 0–4 (Oken 1982)", needs=("ecog",), kind="number")
+def ecog(a: Assessment) -> tuple[Value, str]:
+    e = a.record.ecog
+    return e, "not recorded" if e is None else f"ECOG {e}"
+
+
+@fact(
+    "region",
+    definition="where the patient is treated (selects registration and reimbursement notes)",
+    needs=("region",),
+    kind="string",
+)
+def region(a: Assessment) -> tuple[Value, str]:
+    r = a.record.region
+    return r, "not recorded" if r is None else f"region {r}"
+
+
+@fact("donor_available", definition="an allogeneic donor is available", needs=("donor_available",))
+def donor_available(a: Assessment) -> tuple[Value, str]:
+    d = a.record.donor_available
+    return d, "not recorded" if d is None else f"recorded: {d}"
+
+
+def comorbidity(a: Assessment, code: str) -> tuple[Value, str]:
+    listed = a.record.comorbidities
+    if listed is None:
+        return None, "comorbidities not recorded"
+    if code in listed:
+        return True, f"comorbidity recorded: {code}"
+    return False, f"not among the recorded comorbidities ({', '.join(listed) or 'none'})"
+
+
+for _code in COMORBIDITIES:
+    register(
+        FactSpec(
+            _code,
+            lambda a, c=_code: comorbidity(a, c),
+            f"comorbidity '{_code}' in the record's comorbidity list (patient-record-v1)",
+            ("comorbidities",),
+        )
+    )
+
+
+@fact(
+    "obstructive_lung_disease",
+    definition="COPD or asthma recorded (seed 000: 'obstructief longlijden')",
+    needs=("comorbidities",),
+)
+def obstructive_lung_disease(a: Assessment) -> tuple[Value, str]:
+    parts = [a.get("copd"), a.get("asthma")]
+    value = kleene_or([p.value for p in parts])
+    return value, "; ".join(f"{p.name}: {p.why}" for p in parts)
+
+
+@fact(
+    "extramedullary_disease",
+    definition="soft-tissue (extramedullary) disease, paraosseous or extraosseous, in the "
+    "record or as a feature of a progression",
+    needs=("extramedullary", "progressions"),
+)
+def extramedullary_disease(a: Assessment) -> tuple[Value, str]:
+    emd = a.record.extramedullary
+    featured = [e for e in a.progression_events if "extramedullary" in e.features]
+    if emd in {"paraosseous", "extraosseous"}:
+        return True, f"extramedullary: {emd}"
+    if featured:
+        return True, f"progression on {featured[-1].date.isoformat()} with extramedullary disease"
+    if emd == "none":
+        return False, "extramedullary: none"
+    return None, "extramedullary disease not recorded"
+
+
+@fact(
+    "extraosseous_extramedullary_disease",
+    definition="'true' extramedullary disease: extraosseous soft-tissue plasmacytoma, not "
+    "paraosseous extension from bone",
+    needs=("extramedullary",),
+)
+def extraosseous_extramedullary_disease(a: Assessment) -> tuple[Value, str]:
+    emd = a.record.extramedullary
+    if emd is None:
+        return None, "extramedullary disease not recorded"
+    return emd == "extraosseous", f"extramedullary: {emd}"

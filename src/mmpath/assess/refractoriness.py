@@ -1,0 +1,179 @@
+"""Drug and class exposure and refractoriness, derived from the treatment timeline.
+
+IMWG (Rajkumar et al., Blood 2011;117:4691; shared/reference/clinical-definitions.md,
+"Refractoriness"): refractory = non-responsive while on therapy (failure to reach at
+least minimal response: best response SD or PD) or progression on therapy or within
+:data:`REFRACTORY_WINDOW_DAYS` of the last dose. A course stopped for progression counts
+as progression at its end. Exposure and refractoriness are separate facts. IMWG does not
+look at the dose: progression on low-dose lenalidomide maintenance is refractory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import FactSpec, Value, fact, kleene_and, kleene_or, register
+
+REFRACTORY_WINDOW_DAYS = 60
+REFRACTORY_DEFINITION = (
+    "IMWG (Rajkumar 2011): no response (< MR) on therapy, or progression on therapy or "
+    f"within {REFRACTORY_WINDOW_DAYS} days of the last dose"
+)
+EXPOSURE_DEFINITION = "received the drug in any treatment course before the decision date"
+NEEDS = ("treatments", "progressions", "labs")
+
+CLASS_FACTS = {
+    "pi": ("proteasome_inhibitor", "a proteasome inhibitor"),
+    "imid": ("imid", "an immunomodulatory drug (IMiD)"),
+    "anti_cd38": ("anti_cd38", "an anti-CD38 antibody"),
+}
+DRUG_FACTS = (
+    "lenalidomide",
+    "bortezomib",
+    "daratumumab",
+    "pomalidomide",
+    "carfilzomib",
+    "isatuximab",
+    "thalidomide",
+    "ixazomib",
+)
+
+
+def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
+    """Whether the patient is refractory to ``inn`` (Kleene OR over its courses)."""
+    courses = a.exposed_to(inn)
+    if not courses:
+        if a.record.treatments is None:
+            return None, "treatment history not recorded"
+        return False, f"never received {inn}"
+    verdicts: list[Value] = []
+    reasons: list[str] = []
+    for c in courses:
+        window_end = c.last_day(a.as_of) + dt.timedelta(days=REFRACTORY_WINDOW_DAYS)
+        # a progression on the very day a course starts is why it started, not its failure
+        hits = [e for e in a.progression_events if c.start < e.date <= window_end]
+        if c.best_response in {"SD", "PD"}:
+            verdicts.append(True)
+            reasons.append(f"best response {c.best_response} on {c.label()}")
+        elif hits:
+            e = hits[0]
+            when = (
+                "on therapy"
+                if c.on_therapy(e.date, a.as_of)
+                else (f"{(e.date - c.last_day(a.as_of)).days} days after the last dose")
+            )
+            verdicts.append(True)
+            reasons.append(f"progression {e.date.isoformat()} ({e.source}) {when} of {c.label()}")
+        elif a.progressions_recorded:
+            verdicts.append(False)
+            reasons.append(
+                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+            )
+        else:
+            unconfirmed = [
+                p for p in a.lab_progressions if not p.confirmed and c.start <= p.date <= window_end
+            ]
+            verdicts.append(None)
+            reasons.append(
+                f"unconfirmed {unconfirmed[0].test} rise on {unconfirmed[0].date.isoformat()} "
+                f"during {c.label()} (IMWG needs two consecutive assessments)"
+                if unconfirmed
+                else f"progressions not recorded: cannot tell whether {c.label()} ended in progression"
+            )
+    value = kleene_or(verdicts)
+    if value is True:
+        why = "; ".join(r for v, r in zip(verdicts, reasons, strict=True) if v is True)
+    else:
+        why = "; ".join(reasons)
+    return value, why
+
+
+def class_refractory(a: Assessment, klass: str, label: str) -> tuple[Value, str]:
+    drugs = sorted({d for c in a.courses for d in c.drugs if klass in a.catalogue.classes_of(d)})
+    if not drugs:
+        if a.record.treatments is None:
+            return None, "treatment history not recorded"
+        return False, f"never received {label}"
+    results = [(d, *drug_refractory(a, d)) for d in drugs]
+    value = kleene_or([v for _, v, _ in results])
+    shown = [r for r in results if r[1] is value] or results
+    return value, "; ".join(f"{d}: {why}" for d, _, why in shown)
+
+
+def class_exposed(a: Assessment, klass: str, label: str) -> tuple[Value, str]:
+    courses = [c for c in a.courses if any(klass in a.catalogue.classes_of(d) for d in c.drugs)]
+    if courses:
+        return True, "received " + ", ".join(c.label() for c in courses)
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    return False, f"never received {label}"
+
+
+def drug_exposed(a: Assessment, inn: str) -> tuple[Value, str]:
+    courses = a.exposed_to(inn)
+    if courses:
+        return True, "received " + ", ".join(c.label() for c in courses)
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    return False, f"never received {inn}"
+
+
+def _register() -> None:
+    for inn in DRUG_FACTS:
+        register(
+            FactSpec(
+                f"{inn}_exposed",
+                lambda a, inn=inn: drug_exposed(a, inn),
+                EXPOSURE_DEFINITION,
+                ("treatments",),
+            )
+        )
+        register(
+            FactSpec(
+                f"{inn}_refractory",
+                lambda a, inn=inn: drug_refractory(a, inn),
+                REFRACTORY_DEFINITION,
+                NEEDS,
+            )
+        )
+    for prefix, (klass, label) in CLASS_FACTS.items():
+        register(
+            FactSpec(
+                f"{prefix}_exposed",
+                lambda a, k=klass, lab=label: class_exposed(a, k, lab),
+                f"{EXPOSURE_DEFINITION}; class: {label}",
+                ("treatments",),
+            )
+        )
+        register(
+            FactSpec(
+                f"{prefix}_refractory",
+                lambda a, k=klass, lab=label: class_refractory(a, k, lab),
+                f"refractory to at least one drug of the class ({label}); {REFRACTORY_DEFINITION}",
+                NEEDS,
+            )
+        )
+
+
+_register()
+
+
+@fact(
+    "double_refractory",
+    definition="refractory to a proteasome inhibitor and an IMiD (IMWG)",
+    needs=NEEDS,
+)
+def double_refractory(a: Assessment) -> tuple[Value, str]:
+    parts = [a.get("pi_refractory"), a.get("imid_refractory")]
+    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.why}" for p in parts)
+
+
+@fact(
+    "triple_class_refractory",
+    definition="refractory to a proteasome inhibitor, an IMiD and an anti-CD38 antibody (IMWG)",
+    needs=NEEDS,
+)
+def triple_class_refractory(a: Assessment) -> tuple[Value, str]:
+    parts = [a.get(n) for n in ("pi_refractory", "imid_refractory", "anti_cd38_refractory")]
+    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.value}" for p in parts)

@@ -1,0 +1,209 @@
+"""Stem-cell transplantation: prior ASCT, eligibility, second ASCT, allogeneic SCT.
+
+Sources (shared/reference/clinical-definitions.md, "Transplant"):
+- Eligibility (seed 003, DMSG recommendation 1 and its evidence section): biological age
+  ≤ 70, no significant comorbidity; contraindications include performance status ≥ 2 and
+  high comorbidity. The clinician's ``transplant_eligible`` in the record wins. Whether a
+  recorded comorbidity is "significant" is the clinician's judgement: with comorbidities
+  recorded and age/ECOG within limits the derived value stays unknown.
+- Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
+  after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
+  maintenance was given), enough stored stem cells. The protocol does not define "good
+  response": VGPR or better counts, MR/SD/PD do not, PR stays unknown.
+- Allogeneic SCT (seed 000, "Overweging allogene SCT"): (first) relapse with high-risk
+  disease and/or relapse within 24 months. The protocol does not say from when the 24
+  months run: mmpath counts from the start of first-line therapy, and says so.
+"""
+
+from __future__ import annotations
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import Value, fact, kleene_and, kleene_not, kleene_or
+from mmpath.assess.timeline import RESPONSE_RANK, months_between
+
+ELIGIBILITY_MAX_AGE = 70
+ELIGIBILITY_MAX_ECOG = 1
+SECOND_ASCT_MIN_MONTHS = 24
+SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE = 36
+ALLO_EARLY_RELAPSE_MONTHS = 24
+
+
+def _ascts(a: Assessment) -> list:  # type: ignore[type-arg]
+    return sorted(
+        (p for p in a.record.procedures or [] if p.type == "autologous_sct"), key=lambda p: p.date
+    )
+
+
+@fact(
+    "prior_asct",
+    definition="an autologous stem-cell transplant was given",
+    needs=("procedures",),
+)
+def prior_asct(a: Assessment) -> tuple[Value, str]:
+    ascts = _ascts(a)
+    if ascts:
+        return True, "ASCT on " + ", ".join(p.date.isoformat() for p in ascts)
+    if a.record.procedures is None:
+        return None, "procedures not recorded"
+    return False, "no ASCT among the recorded procedures"
+
+
+@fact(
+    "transplant_eligible",
+    definition="the clinician's judgement in the record; otherwise DMSG (seed 003, "
+    "recommendation 1): biological age ≤ 70, ECOG < 2, no significant comorbidity",
+    needs=("transplant_eligible", "birth_date", "ecog", "comorbidities"),
+)
+def transplant_eligible(a: Assessment) -> tuple[Value, str]:
+    judged = a.record.transplant_eligible
+    if judged is not None:
+        return judged, f"clinician's judgement in the record: {judged}"
+    reasons_against = []
+    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+        reasons_against.append(f"age {a.age} > {ELIGIBILITY_MAX_AGE}")
+    ecog = a.record.ecog
+    if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
+        reasons_against.append(f"ECOG {ecog} ≥ 2")
+    if reasons_against:
+        return False, "; ".join(reasons_against)
+    missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
+    if a.record.comorbidities is None:
+        missing.append("comorbidities")
+    if missing:
+        return None, "not recorded: " + ", ".join(missing)
+    if a.record.comorbidities:
+        return None, (
+            f"age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
+            "whether they are significant is the clinician's judgement (set transplant_eligible)"
+        )
+    return True, f"age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+
+
+@fact(
+    "stem_cells_sufficient",
+    definition="enough stored autologous stem cells for an ASCT (record: sufficient_for_asct, "
+    "or at least one stored graft)",
+    needs=("stem_cells",),
+)
+def stem_cells_sufficient(a: Assessment) -> tuple[Value, str]:
+    sc = a.record.stem_cells
+    if sc is None:
+        return None, "stored stem cells not recorded"
+    if sc.sufficient_for_asct is not None:
+        return sc.sufficient_for_asct, f"sufficient_for_asct: {sc.sufficient_for_asct}"
+    if sc.stored_grafts is not None:
+        return sc.stored_grafts >= 1, f"{sc.stored_grafts} stored graft(s)"
+    return None, "stored stem cells not recorded"
+
+
+@fact(
+    "second_asct_remission_criteria",
+    definition="seed 000: good response after the first ASCT (≥ VGPR; PR undecided) and "
+    "progression-free > 24 months after it (> 36 months when lenalidomide maintenance was given)",
+    needs=("procedures", "progressions", "treatments"),
+)
+def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
+    ascts = _ascts(a)
+    if not ascts:
+        prior = a.get("prior_asct")
+        return (False if prior.value is False else None), f"no first ASCT: {prior.why}"
+    first = ascts[0]
+    response = first.best_response_after
+    if response is None:
+        good: Value = None
+        response_why = "response after ASCT not recorded"
+    elif RESPONSE_RANK[response] >= RESPONSE_RANK["VGPR"]:
+        good, response_why = True, f"{response} after ASCT"
+    elif response == "PR":
+        good = None
+        response_why = "PR after ASCT: the protocol does not say whether PR is a 'good response'"
+    else:
+        good, response_why = False, f"{response} after ASCT"
+    len_maintenance = any(
+        c.setting == "maintenance" and "lenalidomide" in c.drugs and c.start >= first.date
+        for c in a.courses
+    )
+    threshold = (
+        SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE if len_maintenance else SECOND_ASCT_MIN_MONTHS
+    )
+    after = [e for e in a.progression_events if e.date > first.date]
+    if after:
+        months = months_between(first.date, after[0].date)
+        durable: Value = months > threshold
+        pfs_why = f"progression {months:.1f} months after ASCT (needs > {threshold})"
+    elif a.progressions_recorded:
+        months = months_between(first.date, a.as_of)
+        durable = True if months > threshold else None
+        pfs_why = f"no progression in {months:.1f} months since ASCT (needs > {threshold})"
+    else:
+        durable, pfs_why = None, "progression after ASCT not recorded"
+    if len_maintenance:
+        pfs_why += "; lenalidomide maintenance was given"
+    return kleene_and([good, durable]), f"{response_why}; {pfs_why}"
+
+
+@fact(
+    "second_asct_candidate",
+    definition="seed 000: second-ASCT remission criteria met and enough stored stem cells",
+    needs=("procedures", "progressions", "stem_cells"),
+)
+def second_asct_candidate(a: Assessment) -> tuple[Value, str]:
+    parts = [a.get("second_asct_remission_criteria"), a.get("stem_cells_sufficient")]
+    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.why}" for p in parts)
+
+
+@fact(
+    "asct_candidate",
+    definition="transplant-eligible and either no ASCT yet or the second-ASCT remission "
+    "criteria met (seed 000: 'Indien patiënt in aanmerking komt voor een (tweede) autologe SCT')",
+    needs=("transplant_eligible", "procedures", "progressions"),
+)
+def asct_candidate(a: Assessment) -> tuple[Value, str]:
+    eligible = a.get("transplant_eligible")
+    prior = a.get("prior_asct")
+    second = a.get("second_asct_remission_criteria")
+    route = kleene_or([kleene_not(prior.value), second.value])
+    value = kleene_and([eligible.value, route])
+    return value, f"transplant_eligible: {eligible.why}; prior ASCT: {prior.why}; " + (
+        f"second ASCT criteria: {second.why}" if prior.value else "first ASCT not yet given"
+    )
+
+
+@fact(
+    "early_relapse",
+    definition=f"first progression within {ALLO_EARLY_RELAPSE_MONTHS} months of the start of "
+    "first-line therapy (seed 000 'recidief binnen 24 maanden'; the protocol does not name the "
+    "starting point: mmpath uses the start of first-line therapy)",
+    needs=("treatments", "progressions"),
+)
+def early_relapse(a: Assessment) -> tuple[Value, str]:
+    if not a.courses:
+        return (False if a.record.treatments is not None else None), "no treatment recorded"
+    start = a.courses[0].start
+    events = [e for e in a.progression_events if e.date > start]
+    if events:
+        months = months_between(start, events[0].date)
+        return months < ALLO_EARLY_RELAPSE_MONTHS, (
+            f"first progression {months:.1f} months after the start of therapy ({start})"
+        )
+    months = months_between(start, a.as_of)
+    if a.progressions_recorded and months >= ALLO_EARLY_RELAPSE_MONTHS:
+        return False, f"no progression in the first {ALLO_EARLY_RELAPSE_MONTHS} months"
+    return None, "no progression recorded yet"
+
+
+@fact(
+    "allo_sct_consideration",
+    definition="seed 000: (first) relapse with high-risk disease and/or relapse within 24 "
+    "months; 'high-risk disease' read as the protocol's high-risk cytogenetics",
+    needs=("cytogenetics", "treatments", "progressions"),
+)
+def allo_sct_consideration(a: Assessment) -> tuple[Value, str]:
+    relapsed = a.get("relapsed")
+    risk = a.get("high_risk_cytogenetics")
+    early = a.get("early_relapse")
+    value = kleene_and([relapsed.value, kleene_or([risk.value, early.value])])
+    return (
+        value,
+        f"relapsed: {relapsed.value}; high-risk cytogenetics: {risk.why}; early relapse: {early.why}",
+    )

@@ -1,0 +1,163 @@
+"""Resolve regimen and drug names as clinicians and the sources write them.
+
+Drugs are keyed by lower-case English INN; each has classes (``imid``,
+``proteasome_inhibitor``, ``anti_cd38``, ...; shared/reference/clinical-definitions.md,
+"Drug classes") and aliases (abbreviations, brand names, Dutch and Danish spellings).
+Regimens map an id (``DVd``) to a drug set and aliases (``Dara-Vd``,
+``daratumumab - bortezomib - dexamethason``).
+
+Matching ignores case, spaces, hyphens, slashes, plus signs, dots and brackets. A name
+that is not an alias is split on separators (`` - ``, ``+``, ``/``, ``,``, "plus",
+"and", "with") and each part resolved as a drug or a regimen, so ``Carfilzomib - Rd``
+resolves to carfilzomib + lenalidomide + dexamethasone, the drug set of ``KRd``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+STEROID_CLASS = "corticosteroid"
+
+_STRIP = re.compile(r"[\s\-/+().,]+")
+_SPLIT = re.compile(r"\s+-\s+|\s*[+/,]\s*|\s+(?:plus|and|with|en|og|met)\s+|-", re.IGNORECASE)
+
+
+def normalise(name: str) -> str:
+    """The matching key of a name: lower case, separators removed."""
+    return _STRIP.sub("", name.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    inn: str
+    classes: frozenset[str]
+    aliases: tuple[str, ...]
+
+    @property
+    def is_steroid(self) -> bool:
+        return STEROID_CLASS in self.classes
+
+
+@dataclass(frozen=True, slots=True)
+class Regimen:
+    id: str
+    name: str
+    drugs: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+class CatalogueError(ValueError):
+    """The catalogue data are inconsistent (a packaging defect, not user input)."""
+
+
+class Catalogue:
+    """Drugs and regimens with alias lookup."""
+
+    def __init__(self, drugs: dict[str, Drug], regimens: dict[str, Regimen]) -> None:
+        self.drugs = drugs
+        self.regimens = regimens
+        self._drug_keys: dict[str, str] = {}
+        for drug in drugs.values():
+            for name in (drug.inn, *drug.aliases):
+                self._claim(self._drug_keys, normalise(name), drug.inn, "drug")
+        self._regimen_keys: dict[str, str] = {}
+        for regimen in regimens.values():
+            for name in (regimen.id, regimen.name, *regimen.aliases):
+                self._claim(self._regimen_keys, normalise(name), regimen.id, "regimen")
+            for inn in regimen.drugs:
+                if inn not in drugs:
+                    raise CatalogueError(f"regimen {regimen.id} names unknown drug {inn!r}")
+        self._by_drug_set: dict[frozenset[str], str] = {}
+        for regimen in regimens.values():
+            self._by_drug_set.setdefault(frozenset(regimen.drugs), regimen.id)
+        self.classes: frozenset[str] = frozenset(c for d in drugs.values() for c in d.classes)
+
+    @staticmethod
+    def _claim(keys: dict[str, str], key: str, owner: str, kind: str) -> None:
+        if keys.get(key, owner) != owner:
+            raise CatalogueError(f"{kind} name key {key!r} is claimed by {keys[key]} and {owner}")
+        keys[key] = owner
+
+    def drug(self, name: str) -> str | None:
+        """The INN for a drug name or alias, or None."""
+        return self._drug_keys.get(normalise(name))
+
+    def regimen(self, name: str) -> Regimen | None:
+        """The catalogue regimen for a name, alias or combination of names, or None.
+
+        A combination whose drug set matches no catalogue regimen resolves to an ad-hoc
+        regimen whose id is the name as written.
+        """
+        key = normalise(name)
+        if key in self._regimen_keys:
+            return self.regimens[self._regimen_keys[key]]
+        drugs = self.drugs_of(name)
+        if drugs is None:
+            return None
+        return self.regimen_for_drugs(drugs) or Regimen(
+            id=name.strip(), name=" - ".join(drugs), drugs=drugs, aliases=()
+        )
+
+    def drugs_of(self, name: str) -> tuple[str, ...] | None:
+        """The drugs a regimen name denotes, or None when any part is unknown."""
+        key = normalise(name)
+        if key in self._regimen_keys:
+            return self.regimens[self._regimen_keys[key]].drugs
+        if key in self._drug_keys:
+            return (self._drug_keys[key],)
+        parts = [p for p in _SPLIT.split(name) if p.strip()]
+        if len(parts) < 2:
+            return None
+        drugs: list[str] = []
+        for part in parts:
+            found = self.drugs_of(part)
+            if found is None:
+                return None
+            drugs.extend(d for d in found if d not in drugs)
+        return tuple(drugs)
+
+    def regimen_for_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> Regimen | None:
+        rid = self._by_drug_set.get(frozenset(drugs))
+        return self.regimens[rid] if rid else None
+
+    def classes_of(self, inn: str) -> frozenset[str]:
+        return self.drugs[inn].classes
+
+    def is_steroid(self, inn: str) -> bool:
+        return self.drugs[inn].is_steroid
+
+    def active_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+        """The drugs of a regimen other than corticosteroids."""
+        return frozenset(d for d in drugs if not self.is_steroid(d))
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("mmpath.catalogue").joinpath("data", name).read_text("utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{name}: expected a mapping")
+    return data
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped with mmpath (read once per process)."""
+    drugs = {
+        inn: Drug(
+            inn=inn, classes=frozenset(d.get("classes", [])), aliases=tuple(d.get("aliases", []))
+        )
+        for inn, d in _read("drugs.yaml")["drugs"].items()
+    }
+    regimens = {
+        rid: Regimen(
+            id=rid, name=r["name"], drugs=tuple(r["drugs"]), aliases=tuple(r.get("aliases", []))
+        )
+        for rid, r in _read("regimens.yaml")["regimens"].items()
+    }
+    return Catalogue(drugs, regimens)

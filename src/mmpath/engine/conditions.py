@@ -1,0 +1,168 @@
+"""The condition language of guideline packs, evaluated with Kleene (three-valued) logic.
+
+A condition is written in YAML as one of:
+
+- ``fact_name`` — a boolean fact is true;
+- ``{all: [c, ...]}``, ``{any: [c, ...]}``, ``{not: c}``;
+- ``{fact: name, eq|ne|lt|le|gt|ge: value}`` or ``{fact: name, in: [values]}``;
+- ``true`` / ``false``.
+
+Evaluation gives ``True``, ``False`` or ``None`` (unknown) and, when unknown, the facts
+whose being known could settle it (Kleene: a false conjunct or a true disjunct settles
+the whole, so facts in other branches are then irrelevant).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias
+
+from mmpath.assess.fact import Value
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "in": lambda value, options: value in options,
+}
+SYMBOLS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "in"}
+
+
+class Facts(Protocol):
+    def value(self, name: str) -> Value: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IsTrue:
+    fact: str
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    fact: str
+    op: str
+    operand: Any
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Condition
+
+
+Condition: TypeAlias = Const | IsTrue | Compare | All | AnyOf | Not
+Outcome: TypeAlias = tuple[bool | None, frozenset[str]]
+NOTHING: frozenset[str] = frozenset()
+
+
+class ConditionError(ValueError):
+    pass
+
+
+def parse(raw: Any, where: str = "when") -> Condition:
+    """Parse the YAML form of a condition; errors name the path inside the pack."""
+    if isinstance(raw, bool):
+        return Const(raw)
+    if isinstance(raw, str):
+        return IsTrue(raw)
+    if not isinstance(raw, dict):
+        raise ConditionError(f"{where}: expected a fact name or a mapping, got {raw!r}")
+    keys = set(raw)
+    if keys == {"all"} or keys == {"any"}:
+        (key,) = keys
+        items = raw[key]
+        if not isinstance(items, list) or not items:
+            raise ConditionError(f"{where}.{key}: expected a non-empty list")
+        parsed = tuple(parse(item, f"{where}.{key}[{i}]") for i, item in enumerate(items))
+        return All(parsed) if key == "all" else AnyOf(parsed)
+    if keys == {"not"}:
+        return Not(parse(raw["not"], f"{where}.not"))
+    ops = keys - {"fact"}
+    if "fact" in keys and len(ops) == 1 and next(iter(ops)) in COMPARISONS:
+        (op,) = ops
+        if not isinstance(raw["fact"], str):
+            raise ConditionError(f"{where}.fact: expected a fact name")
+        operand = raw[op]
+        if op == "in" and not isinstance(operand, list):
+            raise ConditionError(f"{where}.in: expected a list")
+        return Compare(raw["fact"], op, tuple(operand) if op == "in" else operand)
+    raise ConditionError(
+        f"{where}: expected one of all/any/not or fact + one of {'/'.join(COMPARISONS)}, "
+        f"got keys {sorted(keys)}"
+    )
+
+
+def evaluate(condition: Condition, facts: Facts) -> Outcome:
+    """Kleene evaluation; the set lists unknown facts that would settle an unknown result."""
+    if isinstance(condition, Const):
+        return condition.value, NOTHING
+    if isinstance(condition, IsTrue):
+        value = facts.value(condition.fact)
+        if value is None:
+            return None, frozenset((condition.fact,))
+        return bool(value), NOTHING
+    if isinstance(condition, Compare):
+        value = facts.value(condition.fact)
+        if value is None:
+            return None, frozenset((condition.fact,))
+        try:
+            return COMPARISONS[condition.op](value, condition.operand), NOTHING
+        except TypeError:
+            return False, NOTHING
+    if isinstance(condition, Not):
+        value, unknown = evaluate(condition.item, facts)
+        return (None if value is None else not value), unknown
+    settle = not isinstance(condition, All)
+    unknown: set[str] = set()
+    undecided = False
+    for item in condition.items:
+        value, missing = evaluate(item, facts)
+        if value is settle:
+            return settle, NOTHING
+        if value is None:
+            undecided = True
+            unknown |= missing
+    return (None, frozenset(unknown)) if undecided else (not settle, NOTHING)
+
+
+def fact_names(condition: Condition) -> Iterator[str]:
+    if isinstance(condition, IsTrue | Compare):
+        yield condition.fact
+    elif isinstance(condition, All | AnyOf):
+        for item in condition.items:
+            yield from fact_names(item)
+    elif isinstance(condition, Not):
+        yield from fact_names(condition.item)
+
+
+def describe(condition: Condition) -> str:
+    """A readable rendering, e.g. ``lenalidomide_refractory and not daratumumab_refractory``."""
+    if isinstance(condition, Const):
+        return "always" if condition.value else "never"
+    if isinstance(condition, IsTrue):
+        return condition.fact
+    if isinstance(condition, Compare):
+        return f"{condition.fact} {SYMBOLS[condition.op]} {condition.operand}"
+    if isinstance(condition, Not):
+        return f"not {describe(condition.item)}"
+    joiner = " and " if isinstance(condition, All) else " or "
+    return "(" + joiner.join(describe(i) for i in condition.items) + ")"

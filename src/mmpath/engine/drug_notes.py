@@ -1,0 +1,49 @@
+"""Drug-level dose notes (kidney function) that every pack applies to its options.
+
+The data live in ``catalogue/data/dose_notes.yaml`` with their source; conditions use the
+pack condition language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from mmpath.engine.conditions import Condition, parse
+from mmpath.recommendation import SourceOut
+
+
+@dataclass(frozen=True, slots=True)
+class DrugNote:
+    id: str
+    drug: str
+    condition: Condition
+    text: str
+    source: SourceOut
+
+
+@cache
+def drug_notes() -> list[DrugNote]:
+    text = (
+        resources.files("mmpath.catalogue").joinpath("data", "dose_notes.yaml").read_text("utf-8")
+    )
+    data = yaml.safe_load(text)
+    ref = data["reference"]
+    return [
+        DrugNote(
+            id=item["id"],
+            drug=item["drug"],
+            condition=parse(item["when"], f"dose_notes {item['id']}"),
+            text=item["text"],
+            source=SourceOut(
+                document=ref["document"],
+                section=ref["section"],
+                quote=data["quotes"][item["quote"]],
+                english=data["quotes"][item["quote"]],
+            ),
+        )
+        for item in data["notes"]
+    ]

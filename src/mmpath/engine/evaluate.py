@@ -1,0 +1,472 @@
+"""Evaluate one guideline pack over a patient's facts -> one result (recommendation-v1).
+
+Steps: applicability; every rule's condition (Kleene); the options of rules that are
+true (``recommended``) or unknown (``conditional``), merged by option id keeping the
+best tier and every reason and source; per-option exclusions, pack constraints and the
+record's contraindications; cautions and dose notes for this patient; notes; and the
+facts that are unknown and would change the result (``missing``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mmpath.assess import Assessment
+from mmpath.assess.refractoriness import drug_refractory
+from mmpath.catalogue import Catalogue
+from mmpath.engine.conditions import NOTHING, Condition, evaluate
+from mmpath.engine.drug_notes import DrugNote, drug_notes
+from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target
+from mmpath.engine.vocabulary import NAMES
+from mmpath.recommendation import (
+    AvailabilityOut,
+    CautionOut,
+    ExcludedOut,
+    FactOut,
+    GuidelineOut,
+    MissingOut,
+    NoteOut,
+    OptionOut,
+    ResultOut,
+    SourceOut,
+)
+
+
+@dataclass
+class _Option:
+    id: str
+    spec: OptionSpec
+    drugs: tuple[str, ...]
+    name: str
+    order: int
+    contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]] = field(
+        default_factory=list
+    )
+
+    @property
+    def tier(self) -> str:
+        return min((c[1].tier for c in self.contributions), key=TIER_RANK.__getitem__)
+
+    @property
+    def recommended(self) -> bool:
+        return any(c[2] is True for c in self.contributions)
+
+    @property
+    def requires(self) -> frozenset[str]:
+        if self.recommended:
+            return NOTHING
+        return frozenset().union(*(c[3] for c in self.contributions))
+
+
+class _Missing:
+    def __init__(self) -> None:
+        self.affects: dict[str, list[str]] = {}
+
+    def add(self, facts: frozenset[str], what: str) -> None:
+        for name in facts:
+            targets = self.affects.setdefault(name, [])
+            if what not in targets:
+                targets.append(what)
+
+
+def _and(
+    a: tuple[bool | None, frozenset[str]], b: tuple[bool | None, frozenset[str]]
+) -> tuple[bool | None, frozenset[str]]:
+    if a[0] is False or b[0] is False:
+        return False, NOTHING
+    if a[0] is True and b[0] is True:
+        return True, NOTHING
+    return None, a[1] | b[1]
+
+
+class PackEvaluator:
+    """Evaluates one pack; holds the catalogue lookups it needs."""
+
+    def __init__(self, pack: Pack, catalogue: Catalogue) -> None:
+        self.pack = pack
+        self.catalogue = catalogue
+        self.fired: list[str] = []
+
+    def _fire(self, what: str) -> None:
+        if what not in self.fired:
+            self.fired.append(what)
+
+    def sources(self, keys: list[str]) -> list[SourceOut]:
+        out = []
+        for key in dict.fromkeys(keys):
+            q = self.pack.quotes[key]
+            out.append(
+                SourceOut(
+                    document=self.pack.source_document,
+                    section=q.section,
+                    quote=q.quote,
+                    english=q.english,
+                    grade=q.grade,
+                )
+            )
+        return out
+
+    def identify(self, spec: OptionSpec) -> tuple[str, tuple[str, ...], str]:
+        if spec.kind == "regimen":
+            regimen = self.catalogue.regimen(spec.code)
+            if regimen is None:
+                raise ValueError(f"pack {self.pack.id}: unknown regimen {spec.code!r}")
+            return regimen.id, regimen.drugs, regimen.name
+        return spec.code, (), NAMES[spec.kind].get(spec.code, spec.code.replace("_", " "))
+
+    def matches(self, target: Target, option: _Option) -> bool:
+        if target.rules and not any(c[0].id in target.rules for c in option.contributions):
+            return False
+        drugs = set(option.drugs)
+        selectors = [
+            bool(drugs & set(target.drugs)) if target.drugs else None,
+            any(set(target.classes) & self.catalogue.classes_of(d) for d in drugs)
+            if target.classes
+            else None,
+            option.id in target.options if target.options else None,
+            (bool(drugs) and len(drugs) <= target.max_drugs) if target.max_drugs else None,
+        ]
+        chosen = [s for s in selectors if s is not None]
+        return any(chosen) if chosen else True
+
+    def run(self, facts: Assessment) -> ResultOut:
+        pack = self.pack
+        self.fired = []
+        missing = _Missing()
+        applies = evaluate(pack.applicability.condition, facts)
+        missing.add(applies[1], "applicability")
+        notes = [f"Source limitation: {text}" for text in pack.source_limitations]
+        options: dict[str, _Option] = {}
+        excluded: dict[str, ExcludedOut] = {}
+        if applies[0] is not False:
+            self._collect(facts, applies, options, excluded, missing)
+        else:
+            notes.insert(0, pack.applicability.not_applicable)
+        self._constrain(facts, options, excluded, missing)
+        ordered = sorted(
+            options.values(), key=lambda o: (TIER_RANK[o.tier], not o.recommended, o.order)
+        )
+        rendered = [self._render(o, facts, missing) for o in ordered]
+        annotations = []
+        for note in pack.notes:
+            if applies[0] is False:
+                break
+            value, unknown = _and(applies, evaluate(note.condition, facts))
+            if value is False:
+                continue
+            missing.add(unknown, f"note:{note.id}")
+            self._fire(f"note:{note.id}")
+            text = render_text(note.text, facts)
+            annotations.append(
+                NoteOut(
+                    id=note.id,
+                    text=text,
+                    applies=value,
+                    requires=sorted(unknown),
+                    sources=self.sources(note.sources),
+                )
+            )
+            if value:
+                notes.append(text)
+        return ResultOut(
+            guideline=GuidelineOut(
+                id=pack.id,
+                title=pack.title,
+                version=pack.version,
+                source_document=pack.source_document,
+                language=pack.language,
+                organisation=pack.organisation,
+                source_limitations=pack.source_limitations,
+            ),
+            applicable=applies[0],
+            applicability=pack.applicability.text,
+            facts=self._facts(facts),
+            options=rendered,
+            excluded=list(excluded.values()),
+            missing=[
+                MissingOut(
+                    fact=name,
+                    needs=list(facts.get(name).needs),
+                    affects=affects,
+                    why=facts.get(name).why,
+                )
+                for name, affects in sorted(missing.affects.items())
+            ],
+            notes=notes,
+            annotations=annotations,
+            fired=self.fired,
+        )
+
+    def _collect(
+        self,
+        facts: Assessment,
+        applies: tuple[bool | None, frozenset[str]],
+        options: dict[str, _Option],
+        excluded: dict[str, ExcludedOut],
+        missing: _Missing,
+    ) -> None:
+        order = 0
+        for rule in self.pack.rules:
+            rule_value = _and(applies, evaluate(rule.condition, facts))
+            if rule_value[0] is False:
+                continue
+            self._fire(f"rule:{rule.id}")
+            for spec in rule.options:
+                order += 1
+                value = _and(rule_value, evaluate(spec.condition, facts))
+                if value[0] is False:
+                    continue
+                oid, drugs, name = self.identify(spec)
+                if spec.exclusion is not None:
+                    out, unknown = evaluate(spec.exclusion, facts)
+                    if out is True:
+                        excluded.setdefault(
+                            oid,
+                            ExcludedOut(
+                                id=oid,
+                                kind=spec.kind,
+                                name=name,
+                                drugs=list(drugs) if drugs else None,
+                                reason=spec.exclude_reason or "",
+                                sources=self.sources(spec.sources or rule.sources),
+                            ),
+                        )
+                        continue
+                    if out is None:
+                        value = (None, value[1] | unknown)
+                option = options.setdefault(oid, _Option(oid, spec, drugs, name, order))
+                option.contributions.append((rule, spec, value[0], value[1]))
+            for ex in rule.excluded:
+                code = ex.regimen or ex.procedure or ""
+                regimen = self.catalogue.regimen(code) if ex.regimen else None
+                oid = regimen.id if regimen else code
+                excluded.setdefault(
+                    oid,
+                    ExcludedOut(
+                        id=oid,
+                        kind="regimen" if ex.regimen else "procedure",
+                        name=regimen.name if regimen else code,
+                        drugs=list(regimen.drugs) if regimen else None,
+                        reason=ex.reason,
+                        sources=self.sources(ex.sources),
+                    ),
+                )
+
+    def _constrain(
+        self,
+        facts: Assessment,
+        options: dict[str, _Option],
+        excluded: dict[str, ExcludedOut],
+        missing: _Missing,
+    ) -> None:
+        for oid, option in list(options.items()):
+            reason, sources = self._exclusion(facts, option, missing)
+            if reason is not None:
+                del options[oid]
+                excluded.setdefault(
+                    oid,
+                    ExcludedOut(
+                        id=oid,
+                        kind=option.spec.kind,
+                        name=option.name,
+                        drugs=list(option.drugs) if option.drugs else None,
+                        reason=reason,
+                        sources=sources,
+                    ),
+                )
+            elif not option.recommended:
+                missing.add(option.requires, oid)
+
+    def _exclusion(
+        self, facts: Assessment, option: _Option, missing: _Missing
+    ) -> tuple[str | None, list[SourceOut]]:
+        for drug in option.drugs:
+            why = facts.contraindicated(drug)
+            if why is not None:
+                return why, []
+        for constraint in self.pack.constraints:
+            if not self.matches(constraint.applies_to, option):
+                continue
+            if constraint.refractory_to_all_active_drugs:
+                active = self.catalogue.active_drugs(option.drugs)
+                verdicts = [drug_refractory(facts, d)[0] for d in sorted(active)]
+                if active and all(v is True for v in verdicts):
+                    self._fire(f"constraint:{constraint.id}")
+                    drugs = ", ".join(sorted(active))
+                    return f"{constraint.reason} ({drugs})", self.sources(constraint.sources)
+                continue
+            value, unknown = evaluate(constraint.condition, facts)
+            if value is not False:
+                self._fire(f"constraint:{constraint.id}")
+            if value is True:
+                return constraint.reason, self.sources(constraint.sources)
+            if value is None:
+                option.contributions = [
+                    (rule, spec, None if v else v, req | unknown)
+                    for rule, spec, v, req in option.contributions
+                ]
+        return None, []
+
+    def _render(self, option: _Option, facts: Assessment, missing: _Missing) -> OptionOut:
+        spec = option.spec
+        contributions = option.contributions
+        if len(contributions) == 1:
+            rule, first, _, _ = contributions[0]
+            rationale = first.rationale or rule.rationale
+        else:
+            rationale = " | ".join(
+                f"{rule.title} ({s.tier}): {s.rationale or rule.rationale}"
+                for rule, s, _, _ in contributions
+            )
+        keys: list[str] = []
+        for rule, s, _, _ in contributions:
+            keys += s.sources or rule.sources
+        cautions = self._cautions(self.pack.cautions, option, facts, missing)
+        dosing = self._cautions(self.pack.dosing, option, facts, missing)
+        dosing += self._drug_notes(option, facts, missing)
+        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
+            refractory, why = drug_refractory(facts, drug)
+            if refractory is True:
+                cautions.append(
+                    CautionOut(
+                        id=f"refractory-{drug}", text=f"Refractory to {drug}: {why}.", applies=True
+                    )
+                )
+        for drug in option.drugs:
+            if facts.intolerant(drug):
+                cautions.append(
+                    CautionOut(
+                        id=f"intolerance-{drug}",
+                        text=f"The record says the patient did not tolerate {drug}.",
+                        applies=True,
+                    )
+                )
+        region = facts.value("region")
+        availability = [
+            AvailabilityOut(text=a.text, status=a.status, sources=self.sources(a.sources))
+            for s in {id(c[1]): c[1] for c in contributions}.values()
+            for a in s.availability
+            if not a.regions or region is None or region in a.regions
+        ]
+        return OptionOut(
+            id=option.id,
+            kind=spec.kind,
+            name=option.name,
+            drugs=list(option.drugs) if spec.kind == "regimen" else None,
+            procedure=spec.code if spec.kind == "procedure" else None,
+            tier=option.tier,  # type: ignore[arg-type]
+            status="recommended" if option.recommended else "conditional",
+            phase=spec.phase,
+            requires=sorted(option.requires),
+            rationale=rationale,
+            rules=list(dict.fromkeys(c[0].id for c in contributions)),
+            grade=spec.grade,
+            details=spec.details,
+            sources=self.sources(keys),
+            cautions=cautions,
+            dosing=dosing,
+            availability=availability,
+        )
+
+    def _cautions(
+        self, items: list[Caution], option: _Option, facts: Assessment, missing: _Missing
+    ) -> list[CautionOut]:
+        out = []
+        for caution in items:
+            if not self.matches(caution.applies_to, option):
+                continue
+            value, unknown = evaluate(caution.condition, facts)
+            if value is False:
+                continue
+            missing.add(unknown, f"caution:{caution.id}")
+            self._fire(f"caution:{caution.id}")
+            target = caution.applies_to
+            if value is None and not (target.drugs or target.classes or target.options):
+                continue  # an unknown general caution is listed under missing, not on every option
+            out.append(
+                CautionOut(
+                    id=caution.id,
+                    text=render_text(caution.text, facts),
+                    applies=value,
+                    requires=sorted(unknown),
+                    sources=self.sources(caution.sources),
+                )
+            )
+        return out
+
+    def _drug_notes(
+        self, option: _Option, facts: Assessment, missing: _Missing
+    ) -> list[CautionOut]:
+        """Kidney-function dose notes; while unknown, one 'check' line per drug."""
+        out = []
+        notes: list[DrugNote] = drug_notes()
+        for drug in option.drugs:
+            applying, undecided, requires = [], [], set()
+            for note in (n for n in notes if n.drug == drug):
+                value, unknown = evaluate(note.condition, facts)
+                if value is True:
+                    applying.append(note)
+                elif value is None:
+                    undecided.append(note)
+                    requires |= unknown
+                    missing.add(unknown, f"dosing:{note.id}")
+            out += [
+                CautionOut(
+                    id=n.id, text=render_text(n.text, facts), applies=True, sources=[n.source]
+                )
+                for n in applying
+            ]
+            if undecided and not applying:
+                out.append(
+                    CautionOut(
+                        id=f"{drug}-kidney-function-unknown",
+                        text=f"Kidney function not known ({', '.join(sorted(requires))}): the "
+                        f"starting dose of {drug} depends on it.",
+                        applies=None,
+                        requires=sorted(requires),
+                        sources=[undecided[0].source],
+                    )
+                )
+        return out
+
+    def _facts(self, facts: Assessment) -> dict[str, FactOut]:
+        names = sorted(fact_names_read(self.pack))
+        out = {}
+        for name in names:
+            f = facts.get(name)
+            out[name] = FactOut(
+                value=f.value, asserted=f.asserted, why=f.why, definition=f.definition
+            )
+        return out
+
+
+def fact_names_read(pack: Pack) -> set[str]:
+    from mmpath.engine.conditions import fact_names
+
+    names: set[str] = set()
+    conditions: list[Condition] = [c for _, c in pack.conditions()]
+    conditions += [n.condition for n in drug_notes()]
+    for condition in conditions:
+        names.update(fact_names(condition))
+    return names
+
+
+def render_text(text: str, facts: Assessment) -> str:
+    """Fill ``{fact_name}`` placeholders with the fact's value."""
+    if "{" not in text:
+        return text
+    values = {}
+    for name in _placeholders(text):
+        value = facts.value(name)
+        values[name] = (
+            "unknown"
+            if value is None
+            else (f"{value:g}" if isinstance(value, float) else str(value))
+        )
+    return text.format(**values)
+
+
+def _placeholders(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]

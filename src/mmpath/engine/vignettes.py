@@ -1,0 +1,132 @@
+"""Vignettes: clinical test cases for a pack (tests/vignettes/<pack>/*.json).
+
+A vignette is a patient record with the options, exclusions, facts, cautions and notes
+a guideline gives for it, and the quote keys of the sentences it exercises::
+
+    {"title": "...", "guideline": "nl-rrmm", "exercises": ["s1-dara-naive", "dvd"],
+     "record": {...patient-record-v1...},
+     "expect": {"applicable": true,
+                "options": [{"id": "DVd", "tier": "preferred", "status": "recommended"}, ...],
+                "options_complete": true,
+                "absent": ["KRd"], "excluded": {"DKd": "reimbursed"},
+                "facts": {"lenalidomide_refractory": true},
+                "cautions": {"Kd": ["carfilzomib-heart-failure"]},
+                "dosing": {"RAD": ["lenalidomide-crcl-30-60"]},
+                "notes": ["dara-two-branches"], "missing": ["frail"]}}
+
+With ``options_complete`` (the default) the options must be exactly those listed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mmpath.engine.packs import load_packs
+from mmpath.recommendation import ResultOut
+from mmpath.record.errors import RecordError
+from mmpath.record.load import parse_record
+from mmpath.service import recommend
+
+
+@dataclass
+class VignetteOutcome:
+    path: Path
+    guideline: str
+    failures: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> None:
+    if "applicable" in expect and result.applicable != expect["applicable"]:
+        failures.append(f"applicable: expected {expect['applicable']}, got {result.applicable}")
+    got = {o.id: o for o in result.options}
+    for want in expect.get("options", []):
+        option = got.get(want["id"])
+        if option is None:
+            failures.append(f"option {want['id']}: missing (got {sorted(got)})")
+            continue
+        for key in ("tier", "status", "phase", "current_step"):
+            if key in want and getattr(option, key) != want[key]:
+                failures.append(
+                    f"option {want['id']}: {key} {getattr(option, key)!r}, expected {want[key]!r}"
+                )
+        for fact_name in want.get("requires", []):
+            if fact_name not in option.requires:
+                failures.append(
+                    f"option {want['id']}: requires lacks {fact_name} ({option.requires})"
+                )
+    if expect.get("options_complete", True) and "options" in expect:
+        extra = sorted(set(got) - {w["id"] for w in expect["options"]})
+        if extra:
+            failures.append(f"unexpected options: {extra}")
+    for oid in expect.get("absent", []):
+        if oid in got:
+            failures.append(f"option {oid}: should be absent")
+    excluded = {e.id: e for e in result.excluded}
+    for oid, fragment in expect.get("excluded", {}).items():
+        if oid not in excluded:
+            failures.append(f"excluded {oid}: missing (got {sorted(excluded)})")
+        elif fragment.lower() not in excluded[oid].reason.lower():
+            failures.append(f"excluded {oid}: reason {excluded[oid].reason!r} lacks {fragment!r}")
+    for name, value in expect.get("facts", {}).items():
+        if name not in result.facts:
+            failures.append(f"fact {name}: not read by the guideline")
+        elif result.facts[name].value != value:
+            failures.append(
+                f"fact {name}: {result.facts[name].value!r}, expected {value!r} ({result.facts[name].why})"
+            )
+    for group in ("cautions", "dosing"):
+        for oid, ids in expect.get(group, {}).items():
+            if oid not in got:
+                failures.append(f"{group} on {oid}: option missing")
+                continue
+            have = {c.id for c in getattr(got[oid], group) if c.applies}
+            for cid in ids:
+                if cid not in have:
+                    failures.append(f"{group} on {oid}: {cid} missing (got {sorted(have)})")
+    applied = {n.id for n in result.annotations if n.applies}
+    for nid in expect.get("notes", []):
+        if nid not in applied:
+            failures.append(f"note {nid}: missing (got {sorted(applied)})")
+    missing = {m.fact for m in result.missing}
+    for name in expect.get("missing", []):
+        if name not in missing:
+            failures.append(f"missing {name}: not listed (got {sorted(missing)})")
+
+
+def run_vignette(path: Path) -> VignetteOutcome:
+    data = json.loads(path.read_text("utf-8"))
+    guideline = data.get("guideline", path.parent.name)
+    outcome = VignetteOutcome(path, guideline)
+    pack = load_packs().get(guideline)
+    if pack is None:
+        outcome.failures.append(f"unknown guideline {guideline!r}")
+        return outcome
+    exercises = data.get("exercises") or []
+    if not exercises:
+        outcome.failures.append("names no sentence it exercises (exercises: [quote keys])")
+    outcome.failures += [
+        f"exercises unknown quote key {k!r}" for k in exercises if k not in pack.quotes
+    ]
+    if not data.get("title"):
+        outcome.failures.append("has no title")
+    try:
+        record = parse_record(data["record"])
+        result = recommend(record, guideline).results[0]
+    except RecordError as error:
+        outcome.failures += [f"record: {p}" for p in error.problems]
+        return outcome
+    outcome.fired = result.fired
+    _check(result, data.get("expect", {}), outcome.failures)
+    return outcome
+
+
+def run_folder(root: Path) -> list[VignetteOutcome]:
+    return [run_vignette(p) for p in sorted(root.glob("*/*.json"))]

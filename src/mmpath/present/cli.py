@@ -1,0 +1,188 @@
+"""The `mmpath` command line: recommend, facts, packs, lint, schema, regimens."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mmpath.record.errors import RecordError
+
+app = typer.Typer(
+    help="Multiple-myeloma treatment options from published guidelines, with their sources.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_INVALID = 2
+
+
+def _fail(problems: list[str]) -> None:
+    for line in problems:
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    from mmpath.record.load import load_record
+
+    try:
+        return load_record(path)
+    except RecordError as error:
+        _fail([f"{path}: {p}" for p in error.problems])
+
+
+@app.command()
+def recommend(
+    record: Annotated[Path, typer.Argument(help="patient record (.json, .yaml)")],
+    guideline: Annotated[str, typer.Option(help="pack id, or 'all'")] = "all",
+    as_json: Annotated[bool, typer.Option("--json", help="print recommendation-v1 JSON")] = False,
+    original: Annotated[bool, typer.Option(help="show quotes in the source language")] = False,
+) -> None:
+    """Treatment options for a patient, per guideline, with reasons and sources."""
+    from mmpath.engine.packs import UnknownGuideline
+    from mmpath.service import recommend as run
+
+    patient = _load(record)
+    try:
+        result = run(patient, guideline)
+    except UnknownGuideline as error:
+        _fail([str(error)])
+    except RecordError as error:
+        _fail([f"{record}: {p}" for p in error.problems])
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    from mmpath.present.text import render
+
+    render(out, result, original=original)
+
+
+@app.command()
+def facts(
+    record: Annotated[Path | None, typer.Argument(help="patient record")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="list every fact and its definition")
+    ] = False,
+) -> None:
+    """The derived facts about a patient (true / false / unknown, with why)."""
+    from mmpath.assess import FACTS, Assessment
+
+    if list_ or record is None:
+        for name, spec in sorted(FACTS.items()):
+            out.print(f"[bold]{name}[/] ({spec.kind}): {spec.definition}", highlight=False)
+        return
+    patient = _load(record)
+    try:
+        assessment = Assessment(patient)
+        derived = assessment.all()
+    except RecordError as error:
+        _fail([f"{record}: {p}" for p in error.problems])
+    if as_json:
+        data = {
+            n: {"value": f.value, "asserted": f.asserted, "why": f.why, "definition": f.definition}
+            for n, f in derived.items()
+        }
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    from mmpath.present.text import render_facts
+
+    render_facts(out, {n: (f.value, f.asserted, f.why, f.definition) for n, f in derived.items()})
+
+
+@app.command()
+def packs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The guideline packs shipped with mmpath."""
+    from mmpath.engine.packs import load_packs
+
+    loaded = load_packs()
+    rows = [
+        {
+            "id": p.id,
+            "version": p.version,
+            "title": p.title,
+            "language": p.language,
+            "source_document": p.source_document,
+            "rules": len(p.rules),
+            "quotes": len(p.quotes),
+        }
+        for p in loaded.values()
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    for row in rows:
+        out.print(
+            f"[bold]{row['id']}[/] v{row['version']} ({row['language']}, {row['source_document']}, "
+            f"{row['rules']} rules, {row['quotes']} quotes)\n  {row['title']}"
+        )
+
+
+@app.command()
+def lint(
+    vignettes: Annotated[Path, typer.Option(help="vignettes folder")] = Path("tests/vignettes"),
+    seeds: Annotated[Path | None, typer.Option(help="seed documents to compare with")] = None,
+) -> None:
+    """Check packs, catalogue and vignettes; exit 1 on any error."""
+    from mmpath.engine.lint import lint as run
+
+    if seeds is None:
+        guess = Path("../shared/seeds")
+        seeds = guess if guess.is_dir() else None
+    report = run(vignettes if vignettes.is_dir() else None, seeds)
+    for warning in report.warnings:
+        out.print(f"[yellow]warning[/]: {warning}")
+    for error in report.errors:
+        out.print(f"[red]error[/]: {error}", markup=True, highlight=False)
+    passed = sum(o.passed for o in report.vignettes)
+    out.print(f"{passed} of {len(report.vignettes)} vignettes pass; {len(report.errors)} errors")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def schema(
+    what: Annotated[str, typer.Argument(help="record | recommendation")] = "record",
+) -> None:
+    """Print the JSON Schema of the patient record (or of the recommendation)."""
+    from mmpath.recommendation import RecommendationOut
+    from mmpath.record.model import PatientRecord
+
+    models = {"record": PatientRecord, "recommendation": RecommendationOut}
+    if what not in models:
+        _fail([f"unknown schema {what!r}; expected one of {', '.join(models)}"])
+    sys.stdout.write(
+        json.dumps(models[what].model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+@app.command()
+def regimens(query: Annotated[str | None, typer.Argument(help="resolve this name")] = None) -> None:
+    """List the regimen catalogue, or resolve one name or alias."""
+    from mmpath.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    if query is not None:
+        regimen = catalogue.regimen(query)
+        if regimen is None:
+            _fail([f"unknown regimen {query!r}"])
+        assert regimen is not None
+        out.print(f"{regimen.id}: {', '.join(regimen.drugs)}")
+        return
+    for regimen in catalogue.regimens.values():
+        aliases = ", ".join(regimen.aliases)
+        out.print(f"[bold]{regimen.id}[/]: {regimen.name}" + (f"  ({aliases})" if aliases else ""))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

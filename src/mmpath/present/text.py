@@ -1,0 +1,128 @@
+"""Human-readable rendering of a recommendation for the terminal (Rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
+
+TIER_TITLES = {
+    "preferred": "Preferred (listed first by the guideline)",
+    "alternative": "Alternatives ('other options')",
+    "consider": "May be considered",
+}
+STATUS_STYLE = {"recommended": "bold green", "conditional": "yellow"}
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _option_block(option: OptionOut, original: bool) -> Group:
+    head = Text()
+    head.append(f"{option.id}", style="bold")
+    if option.kind == "regimen" and option.drugs:
+        head.append(f"  {option.name}")
+    elif option.kind != "regimen":
+        head.append(f"  [{option.kind}] {option.name}")
+    head.append(f"  {option.status}", style=STATUS_STYLE[option.status])
+    if option.phase:
+        head.append(f"  phase: {option.phase}", style="cyan")
+    if option.grade:
+        head.append(f"  grade {option.grade}", style="magenta")
+    lines: list[Text] = [head, Text(f"   why: {option.rationale}")]
+    if option.details:
+        lines.append(Text(f"   details: {option.details}"))
+    if option.requires:
+        lines.append(
+            Text(f"   unknown, would settle it: {', '.join(option.requires)}", style="yellow")
+        )
+    for source in option.sources:
+        shown = source.quote if original else source.english
+        lines.append(
+            Text(f"   source: “{shown}” — {source.document}, {source.section}", style="dim")
+        )
+    for caution in option.cautions:
+        mark = "CAUTION" if caution.applies else "CHECK (unknown)"
+        lines.append(
+            Text(f"   {mark}: {caution.text}", style="bold red" if caution.applies else "red")
+        )
+    for dose in option.dosing:
+        mark = "DOSE" if dose.applies else "DOSE? (unknown)"
+        lines.append(Text(f"   {mark}: {dose.text}", style="bold blue" if dose.applies else "blue"))
+    for availability in option.availability:
+        lines.append(Text(f"   availability: {availability.text}", style="magenta"))
+    return Group(*lines)
+
+
+def render_result(console: Console, result: ResultOut, *, original: bool = False) -> None:
+    g = result.guideline
+    status = {True: "applies", False: "does not apply", None: "cannot tell"}[result.applicable]
+    console.rule(f"[bold]{g.id}[/] v{g.version} — {status}")
+    console.print(Text(g.title, style="italic"))
+    console.print(f"Scope: {result.applicability}. Source: {g.source_document} ({g.language})")
+    if result.pathway:
+        table = Table(title="Pathway", show_header=True)
+        table.add_column("phase")
+        table.add_column("status")
+        table.add_column("why")
+        for step in result.pathway:
+            style = "bold reverse" if step.status == "current" else ""
+            table.add_row(step.phase, step.status, step.why, style=style)
+        console.print(table)
+    for tier, title in TIER_TITLES.items():
+        options = [o for o in result.options if o.tier == tier]
+        if options:
+            console.print(Panel(Group(*(_option_block(o, original) for o in options)), title=title))
+    if result.excluded:
+        table = Table(title="Excluded for this patient", show_header=True)
+        table.add_column("option")
+        table.add_column("reason")
+        for e in result.excluded:
+            table.add_row(e.id, e.reason)
+        console.print(table)
+    if result.missing:
+        table = Table(title="Unknown — would change the result", show_header=True)
+        table.add_column("fact")
+        table.add_column("why unknown")
+        table.add_column("record fields")
+        table.add_column("affects")
+        for m in result.missing:
+            table.add_row(m.fact, m.why, ", ".join(m.needs), ", ".join(m.affects))
+        console.print(table)
+    if result.notes:
+        console.print(Panel("\n".join(f"• {n}" for n in result.notes), title="Notes"))
+
+
+def render(console: Console, rec: RecommendationOut, *, original: bool = False) -> None:
+    console.print(
+        f"[bold]mmpath {rec.mmpath_version}[/] — patient {rec.patient_id or '(no id)'} — "
+        f"decision date {rec.as_of}"
+    )
+    for result in rec.results:
+        render_result(console, result, original=original)
+    console.print(
+        Text(
+            "Decision support only: options as the cited guidelines give them; the treating "
+            "haematologist decides.",
+            style="dim",
+        )
+    )
+
+
+def render_facts(console: Console, facts: dict[str, tuple[object, bool, str, str]]) -> None:
+    table = Table(show_header=True)
+    table.add_column("fact")
+    table.add_column("value")
+    table.add_column("why")
+    for name, (value, asserted, why, _definition) in facts.items():
+        shown = _value(value) + (" (asserted)" if asserted else "")
+        table.add_row(name, shown, why)
+    console.print(table)

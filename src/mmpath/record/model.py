@@ -1,0 +1,254 @@
+"""The patient record, version 1 (shared/spec/patient-record-v1.md), as pydantic models.
+
+Absent or ``null`` means *unknown*, never *no*; ``false`` / ``"none"`` / ``[]`` mean the
+thing was checked and is absent. Field names are the contract's and must not change;
+fields may be added. Unknown fields are refused rather than silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mmpath.catalogue import load_catalogue
+from mmpath.record.errors import FieldProblem
+from mmpath.record.types import Fraction, IsoDate, NonNegative, Number
+from mmpath.record.units import accepted_units
+
+Response = Literal["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
+Setting = Literal["induction", "consolidation", "maintenance", "salvage", "other"]
+StopReason = Literal["completed", "progression", "toxicity", "patient_choice", "other"]
+Sex = Literal["female", "male", "other", "unknown"]
+Region = Literal["NL", "DK", "BE", "ES", "JP"]
+Extramedullary = Literal["none", "paraosseous", "extraosseous"]
+ProcedureType = Literal[
+    "autologous_sct", "allogeneic_sct", "stem_cell_collection", "radiotherapy", "car_t"
+]
+ProgressionFeature = Literal[
+    "hypercalcemia",
+    "renal_failure",
+    "anemia",
+    "bone_lesions",
+    "extramedullary",
+    "rapid_rise",
+    "isotype_transformation",
+    "plasma_cell_leukemia",
+]
+Comorbidity = Literal[
+    "heart_failure",
+    "ischemic_heart_disease",
+    "arrhythmia",
+    "hypertension",
+    "uncontrolled_hypertension",
+    "copd",
+    "asthma",
+    "peripheral_neuropathy",
+    "diabetes",
+    "renal_impairment",
+    "dialysis",
+    "liver_impairment",
+    "venous_thromboembolism",
+    "active_infection",
+    "hbv",
+    "hiv",
+    "dementia",
+    "other_malignancy",
+]
+LabTest = Literal[
+    "serum_m_protein",
+    "urine_m_protein",
+    "flc_kappa",
+    "flc_lambda",
+    "beta2_microglobulin",
+    "albumin",
+    "ldh",
+    "creatinine",
+    "creatinine_clearance",
+    "calcium",
+    "hemoglobin",
+    "circulating_plasma_cells",
+    "bone_marrow_plasma_cells",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Frailty(_Model):
+    charlson_index: int | None = Field(default=None, ge=0)
+    katz_adl: int | None = Field(default=None, ge=0, le=6)
+    lawton_iadl: int | None = Field(default=None, ge=0, le=8)
+
+
+class Diagnosis(_Model):
+    date: IsoDate | None = None
+    isotype: str | None = None
+    iss: int | None = Field(default=None, ge=1, le=3)
+    r_iss: int | None = Field(default=None, ge=1, le=3)
+    plasma_cell_leukemia: bool | None = None
+
+
+class LabResult(_Model):
+    date: IsoDate
+    test: LabTest
+    value: NonNegative
+    unit: str
+    upper_limit: NonNegative | None = Field(
+        default=None, description="upper limit of normal, same unit (LDH)"
+    )
+
+    @model_validator(mode="after")
+    def _unit_fits_test(self) -> LabResult:
+        if self.unit not in accepted_units(self.test):
+            raise FieldProblem(
+                "unit",
+                f"unit {self.unit!r} is not accepted for {self.test}; "
+                f"expected one of {', '.join(accepted_units(self.test))}",
+            )
+        return self
+
+
+class Cytogenetics(_Model):
+    date: IsoDate | None = None
+    method: str | None = None
+    del_17p: bool | None = None
+    del_17p_fraction: Fraction | None = None
+    t_4_14: bool | None = None
+    t_14_16: bool | None = None
+    t_14_20: bool | None = None
+    t_11_14: bool | None = None
+    gain_1q: bool | None = None
+    amp_1q: bool | None = None
+    del_1p: bool | None = None
+    del_1p_biallelic: bool | None = None
+    tp53_mutation: bool | None = None
+
+
+class Treatment(_Model):
+    regimen: str | None = None
+    drugs: list[str] | None = None
+    start: IsoDate
+    end: IsoDate | None = None
+    setting: Setting | None = None
+    line: int | None = Field(default=None, ge=1)
+    best_response: Response | None = None
+    stop_reason: StopReason | None = None
+    cycles: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _resolvable(self) -> Treatment:
+        catalogue = load_catalogue()
+        if self.regimen is None and not self.drugs:
+            raise FieldProblem("regimen", "give a regimen name or a list of drugs")
+        regimen_drugs = None
+        if self.regimen is not None:
+            regimen_drugs = catalogue.drugs_of(self.regimen)
+            if regimen_drugs is None:
+                raise FieldProblem(
+                    "regimen",
+                    f"unknown regimen {self.regimen!r}; expected a name or alias from the "
+                    "regimen catalogue (mmpath regimens) or drug names joined by ' - '",
+                )
+        if self.drugs:
+            for i, name in enumerate(self.drugs):
+                if catalogue.drug(name) is None:
+                    raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
+            given = {catalogue.drug(n) for n in self.drugs}
+            if regimen_drugs is not None and given != set(regimen_drugs):
+                raise FieldProblem(
+                    "drugs",
+                    f"drugs {sorted(given)} do not agree with regimen {self.regimen!r} "
+                    f"({', '.join(regimen_drugs)})",
+                )
+        if self.end is not None and self.end < self.start:
+            raise FieldProblem("end", f"end {self.end} is before start {self.start}")
+        return self
+
+    def drug_set(self) -> tuple[str, ...]:
+        """The course's drugs as INNs (regimen resolved through the catalogue)."""
+        catalogue = load_catalogue()
+        if self.regimen is not None:
+            drugs = catalogue.drugs_of(self.regimen)
+            assert drugs is not None  # guaranteed by validation
+            return drugs
+        return tuple(dict.fromkeys(catalogue.drug(n) or n for n in self.drugs or []))
+
+
+class Procedure(_Model):
+    type: ProcedureType
+    date: IsoDate
+    best_response_after: Response | None = None
+
+
+class StemCells(_Model):
+    stored_grafts: int | None = Field(default=None, ge=0)
+    sufficient_for_asct: bool | None = None
+
+
+class Progression(_Model):
+    date: IsoDate
+    type: Literal["biochemical", "clinical"]
+    features: list[ProgressionFeature] | None = None
+
+
+class MrdResult(_Model):
+    date: IsoDate
+    result: Literal["negative", "positive"]
+    sensitivity: Number | None = Field(default=None, gt=0, lt=1)
+
+
+class PatientRecord(_Model):
+    """One patient at one decision date (``as_of``)."""
+
+    schema_version: Literal["1"]
+    id: str | None = None
+    as_of: IsoDate | None = Field(default=None, description="decision date; default today")
+    birth_date: IsoDate | None = None
+    age: int | None = Field(default=None, ge=0, le=130)
+    sex: Sex | None = None
+    weight_kg: Number | None = Field(default=None, gt=0, le=400)
+    height_cm: Number | None = Field(default=None, gt=0, le=250)
+    ecog: int | None = Field(default=None, ge=0, le=4)
+    frailty: Frailty | None = None
+    comorbidities: list[Comorbidity] | None = None
+    diagnosis: Diagnosis | None = None
+    labs: list[LabResult] | None = None
+    cytogenetics: Cytogenetics | None = None
+    extramedullary: Extramedullary | None = None
+    treatments: list[Treatment] | None = None
+    procedures: list[Procedure] | None = None
+    stem_cells: StemCells | None = None
+    progressions: list[Progression] | None = None
+    mrd: list[MrdResult] | None = None
+    status: Literal["newly_diagnosed", "relapsed"] | None = None
+    transplant_eligible: bool | None = None
+    donor_available: bool | None = None
+    contraindications: list[str] | None = None
+    intolerances: list[str] | None = None
+    asserted: dict[str, bool] | None = None
+    region: Region | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PatientRecord:
+        catalogue = load_catalogue()
+        for field in ("contraindications", "intolerances"):
+            for i, name in enumerate(getattr(self, field) or []):
+                is_class = field == "contraindications" and name in catalogue.classes
+                if catalogue.drug(name) is None and not is_class:
+                    expected = (
+                        "a drug INN or a class code (anti_cd38, imid, ...)"
+                        if field == "contraindications"
+                        else "a drug INN"
+                    )
+                    raise FieldProblem(f"{field}[{i}]", f"unknown {name!r}; expected {expected}")
+        if self.as_of is not None:
+            if self.birth_date is not None and self.birth_date > self.as_of:
+                raise FieldProblem("birth_date", f"birth_date is after as_of {self.as_of}")
+            for i, course in enumerate(self.treatments or []):
+                if course.start > self.as_of:
+                    raise FieldProblem(
+                        f"treatments[{i}].start", f"start is after as_of {self.as_of}"
+                    )
+        return self

@@ -1,0 +1,50 @@
+"""Strict scalar types for the patient record (patient-record-v1).
+
+Validation is strict on purpose: a number is not a date, a string is not a number,
+a boolean is not an integer. Dates must be ISO ``YYYY-MM-DD`` strings (or ``date``
+objects, which YAML produces for unquoted ISO dates); datetimes are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _parse_iso_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date YYYY-MM-DD, got a date-time")
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date as a string YYYY-MM-DD, got {type(value).__name__}")
+    if not _ISO_DATE.match(value):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected a valid calendar date YYYY-MM-DD, got {value!r}") from None
+
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_parse_iso_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DATE.pattern}),
+]
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
+NonNegative = Annotated[Number, Field(ge=0)]
+Fraction = Annotated[Number, Field(ge=0, le=1)]

@@ -1,0 +1,32 @@
+"""The one entry point every presenter uses: record -> recommendation (recommendation-v1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from mmpath import __version__
+from mmpath.assess import Assessment
+from mmpath.catalogue import load_catalogue
+from mmpath.engine.evaluate import PackEvaluator
+from mmpath.engine.packs import select
+from mmpath.recommendation import RecommendationOut
+from mmpath.record.model import PatientRecord
+
+
+def recommend(
+    record: PatientRecord, guideline: str = "all", *, today: dt.date | None = None
+) -> RecommendationOut:
+    """Evaluate ``guideline`` (a pack id or ``all``) for ``record``.
+
+    Raises ``UnknownGuideline`` for an unknown id and ``RecordError`` for assertions of
+    unknown facts, before anything is evaluated.
+    """
+    packs = select(guideline)
+    facts = Assessment(record, today=today)
+    catalogue = load_catalogue()
+    return RecommendationOut(
+        patient_id=record.id,
+        as_of=facts.as_of.isoformat(),
+        mmpath_version=__version__,
+        results=[PackEvaluator(pack, catalogue).run(facts) for pack in packs],
+    )
