@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import get_args
+
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import FactSpec, Value, fact, kleene_or, register
 from mmpath.record.model import Comorbidity
 
-COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__
+COMORBIDITIES: tuple[str, ...] = get_args(Comorbidity)
 
 
 @fact(
@@ -58,7 +61,7 @@ for _code in COMORBIDITIES:
     register(
         FactSpec(
             _code,
-            lambda a, c=_code: comorbidity(a, c),
+            partial(comorbidity, code=_code),
             f"comorbidity '{_code}' in the record's comorbidity list (patient-record-v1)",
             ("comorbidities",),
         )

@@ -11,6 +11,7 @@ look at the dose: progression on low-dose lenalidomide maintenance is refractory
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import FactSpec, Value, fact, kleene_and, kleene_or, register
@@ -124,7 +125,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{inn}_exposed",
-                lambda a, inn=inn: drug_exposed(a, inn),
+                partial(drug_exposed, inn=inn),
                 EXPOSURE_DEFINITION,
                 ("treatments",),
             )
@@ -132,7 +133,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{inn}_refractory",
-                lambda a, inn=inn: drug_refractory(a, inn),
+                partial(drug_refractory, inn=inn),
                 REFRACTORY_DEFINITION,
                 NEEDS,
             )
@@ -141,7 +142,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_exposed",
-                lambda a, k=klass, lab=label: class_exposed(a, k, lab),
+                partial(class_exposed, klass=klass, label=label),
                 f"{EXPOSURE_DEFINITION}; class: {label}",
                 ("treatments",),
             )
@@ -149,7 +150,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_refractory",
-                lambda a, k=klass, lab=label: class_refractory(a, k, lab),
+                partial(class_refractory, klass=klass, label=label),
                 f"refractory to at least one drug of the class ({label}); {REFRACTORY_DEFINITION}",
                 NEEDS,
             )

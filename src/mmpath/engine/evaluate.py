@@ -16,7 +16,7 @@ from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, evaluate
 from mmpath.engine.drug_notes import DrugNote, drug_notes
-from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target
+from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import (
     AvailabilityOut,
@@ -44,7 +44,7 @@ class _Option:
     )
 
     @property
-    def tier(self) -> str:
+    def tier(self) -> Tier:
         return min((c[1].tier for c in self.contributions), key=TIER_RANK.__getitem__)
 
     @property
@@ -354,7 +354,7 @@ class PackEvaluator:
             name=option.name,
             drugs=list(option.drugs) if spec.kind == "regimen" else None,
             procedure=spec.code if spec.kind == "procedure" else None,
-            tier=option.tier,  # type: ignore[arg-type]
+            tier=option.tier,
             status="recommended" if option.recommended else "conditional",
             phase=spec.phase,
             requires=sorted(option.requires),
@@ -401,7 +401,9 @@ class PackEvaluator:
         out = []
         notes: list[DrugNote] = drug_notes()
         for drug in option.drugs:
-            applying, undecided, requires = [], [], set()
+            applying: list[DrugNote] = []
+            undecided: list[DrugNote] = []
+            requires: set[str] = set()
             for note in (n for n in notes if n.drug == drug):
                 value, unknown = evaluate(note.condition, facts)
                 if value is True:

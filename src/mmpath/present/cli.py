@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from mmpath.record.errors import RecordError
+
+if TYPE_CHECKING:
+    from mmpath.record.model import PatientRecord
 
 app = typer.Typer(
     help="Multiple-myeloma treatment options from published guidelines, with their sources.",
@@ -23,13 +27,13 @@ err = Console(stderr=True, highlight=False)
 EXIT_INVALID = 2
 
 
-def _fail(problems: list[str]) -> None:
+def _fail(problems: list[str]) -> NoReturn:
     for line in problems:
         err.print(line, markup=False, highlight=False)
     raise typer.Exit(EXIT_INVALID)
 
 
-def _load(path: Path):  # type: ignore[no-untyped-def]
+def _load(path: Path) -> PatientRecord:
     from mmpath.record.load import load_record
 
     try:
@@ -154,7 +158,10 @@ def schema(
     from mmpath.recommendation import RecommendationOut
     from mmpath.record.model import PatientRecord
 
-    models = {"record": PatientRecord, "recommendation": RecommendationOut}
+    models: dict[str, type[BaseModel]] = {
+        "record": PatientRecord,
+        "recommendation": RecommendationOut,
+    }
     if what not in models:
         _fail([f"unknown schema {what!r}; expected one of {', '.join(models)}"])
     sys.stdout.write(
