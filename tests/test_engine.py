@@ -10,8 +10,8 @@ from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
 from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.pack import Pack
-from mmpath.record.load import parse_record
 from mmpath.recommendation import ResultOut
+from mmpath.record.load import parse_record
 from mmpath.service import recommend
 
 Q = {"section": "S", "quote": "q", "english": "e"}
@@ -33,8 +33,12 @@ PACK: dict[str, Any] = {
             "sources": ["a"],
             "options": [
                 {"regimen": "DVd", "tier": "alternative"},
-                {"regimen": "Kd", "tier": "preferred", "exclude_when": "heart_failure",
-                 "exclude_reason": "heart failure"},
+                {
+                    "regimen": "Kd",
+                    "tier": "preferred",
+                    "exclude_when": "heart_failure",
+                    "exclude_reason": "heart failure",
+                },
                 {"regimen": "PVd", "tier": "preferred", "when": "daratumumab_refractory"},
             ],
         },
@@ -44,17 +48,36 @@ PACK: dict[str, Any] = {
             "when": True,
             "rationale": "general reason",
             "sources": ["b"],
-            "options": [{"regimen": "DVd", "tier": "preferred"}, {"regimen": "Vd", "tier": "consider"}],
+            "options": [
+                {"regimen": "DVd", "tier": "preferred"},
+                {"regimen": "Vd", "tier": "consider"},
+            ],
         },
     ],
     "constraints": [
-        {"id": "no-refractory", "applies_to": {}, "reason": "refractory to all its drugs",
-         "sources": ["c"], "refractory_to_all_active_drugs": True}
+        {
+            "id": "no-refractory",
+            "applies_to": {},
+            "reason": "refractory to all its drugs",
+            "sources": ["c"],
+            "refractory_to_all_active_drugs": True,
+        }
     ],
     "cautions": [
-        {"id": "dara-copd", "applies_to": {"drugs": ["daratumumab"]}, "when": "copd",
-         "text": "COPD", "sources": ["c"]},
-        {"id": "general-frail", "applies_to": {}, "when": "frail", "text": "frail", "sources": ["c"]},
+        {
+            "id": "dara-copd",
+            "applies_to": {"drugs": ["daratumumab"]},
+            "when": "copd",
+            "text": "COPD",
+            "sources": ["c"],
+        },
+        {
+            "id": "general-frail",
+            "applies_to": {},
+            "when": "frail",
+            "text": "frail",
+            "sources": ["c"],
+        },
     ],
 }
 

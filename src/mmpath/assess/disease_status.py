@@ -53,8 +53,8 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "relapsed",
-    definition="progression after at least one line of therapy (relapsed or refractory); "
-    "the record's status wins when given",
+    definition="relapsed or refractory: progression after the start of therapy, or progressive "
+    "disease as best response on a course (primary refractory, IMWG); the record's status wins",
     needs=("status", "treatments", "progressions", "labs"),
 )
 def relapsed(a: Assessment) -> tuple[Value, str]:
@@ -72,6 +72,9 @@ def relapsed(a: Assessment) -> tuple[Value, str]:
             True,
             f"progression on {events[0].date.isoformat()} ({events[0].source}) after treatment",
         )
+    primary = [c for c in a.courses if c.best_response == "PD"]
+    if primary:
+        return True, f"refractory: progressive disease as best response on {primary[0].label()}"
     if a.progressions_recorded:
         return False, "no progression recorded after the start of treatment"
     return None, "progressions not recorded"
