@@ -10,7 +10,8 @@ Reading decisions (shown in the reasons):
 - "høj B2M og normal nyrefunktion": the seed gives no cut-offs; mmpath uses those of
   IMS/IMWG 2025 criterion 4 (β2M ≥ 5.5 mg/L, creatinine < 1.2 mg/dL), the definition the
   same section restates.
-- "over 2 %": strictly more than 2 % circulating plasma cells (latest value).
+- "over 2 %": strictly more than 2 % circulating plasma cells (at diagnosis: the latest
+  value before first-line treatment, as for β2M).
 - "true" extramedullary disease: the record's ``extramedullary: extraosseous`` (seed 003:
   "Extraossøs EMD opstår i viscerale organer og bløddelsvæv via hæmatogen spredning").
 """
@@ -19,16 +20,16 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact, kleene_or
-from mmpath.assess.risk_imwg2025 import RECENT_DAYS, b2m_normal_creatinine
+from mmpath.assess.risk_imwg2025 import b2m_normal_creatinine, baseline_lab
 
 CIRCULATING_PC_ABOVE_PERCENT = 2.0
 """Seed 003: "over 2 % cirkulerende PC" (strictly above)."""
 
 
 def circulating_plasma_cells(a: Assessment) -> tuple[Value, str]:
-    lab = a.latest_lab("circulating_plasma_cells", RECENT_DAYS)
+    lab = baseline_lab(a, "circulating_plasma_cells")
     if lab is None:
-        return None, f"circulating plasma cells: none measured within {RECENT_DAYS} days"
+        return None, "circulating plasma cells: none measured before first-line treatment"
     above = lab.value > CIRCULATING_PC_ABOVE_PERCENT
     return above, (
         f"circulating plasma cells {lab.value:g} % ({'>' if above else '≤'} 2 %) on {lab.date}"

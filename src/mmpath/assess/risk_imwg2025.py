@@ -17,6 +17,9 @@ defers to ("de nyeste IMS/IMWG-kriterier 2025"): :data:`DEL17P_CLONAL_FRACTION` 
 strict ``>``. At the boundary (0.20 to 0.21) the fact's reason names both readings, and
 the fact ``del17p_at_threshold_boundary`` lets packs show a note.
 
+β2M, creatinine (and, for the DMSG additions, circulating plasma cells) are taken at
+diagnosis: the latest value before first-line treatment started (``baseline_lab``).
+
 Three-valued: missing cytogenetics make criteria 1–3 unknown, so the whole fact is unknown
 unless another criterion is already true; it is never silently standard risk.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact, kleene_and, kleene_or
-from mmpath.record.model import Cytogenetics
+from mmpath.record.model import Cytogenetics, LabResult
 from mmpath.record.units import to_canonical
 
 DEL17P_CLONAL_FRACTION = 0.20
@@ -37,8 +40,6 @@ B2M_HIGH_MG_L = 5.5
 """IMS/IMWG 2025 criterion 4: β2-microglobulin ≥ 5.5 mg/L ..."""
 CREATININE_NORMAL_BELOW_MG_DL = 1.2
 """... with normal creatinine, < 1.2 mg/dL (IMS/IMWG 2025)."""
-RECENT_DAYS = 120
-"""Labs older than this before the decision date are not used for the β2M criterion."""
 
 
 def _present(cg: Cytogenetics | None, *fields: str) -> Value:
@@ -75,14 +76,22 @@ def del17p_criterion(a: Assessment) -> tuple[Value, str]:
     return met, why
 
 
+def baseline_lab(a: Assessment, test: str) -> LabResult | None:
+    """The value at diagnosis: the latest one before first-line treatment started (or up to
+    the decision date when untreated). Risk is a property of the disease at diagnosis."""
+    until = a.courses[0].start if a.courses else a.as_of
+    labs = [lab for lab in a.record.labs or [] if lab.test == test and lab.date <= until]
+    return max(labs, key=lambda lab: lab.date) if labs else None
+
+
 def b2m_normal_creatinine(a: Assessment) -> tuple[Value, str]:
-    """β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL (latest values within RECENT_DAYS)."""
-    b2m = a.latest_lab("beta2_microglobulin", RECENT_DAYS)
+    """β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL, both at diagnosis (``baseline_lab``)."""
+    b2m = baseline_lab(a, "beta2_microglobulin")
     if b2m is None:
-        return None, f"no β2-microglobulin within {RECENT_DAYS} days"
+        return None, "no β2-microglobulin before first-line treatment"
     if b2m.value < B2M_HIGH_MG_L:
         return False, f"β2M {b2m.value:g} mg/L < {B2M_HIGH_MG_L:g}"
-    creat = a.latest_lab("creatinine", RECENT_DAYS)
+    creat = baseline_lab(a, "creatinine")
     if creat is None:
         return None, f"β2M {b2m.value:g} mg/L ≥ {B2M_HIGH_MG_L:g}, creatinine not recorded"
     mg_dl = to_canonical("creatinine", creat.value, creat.unit)

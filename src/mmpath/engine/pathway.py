@@ -5,8 +5,9 @@ phase name, or ``none`` before any treatment) says which phase the patient is in
 for. Each phase then gets a status:
 
 - ``current``: the patient's phase; also an earlier phase in which the guideline still
-  offers options for this patient (it runs alongside, e.g. rehabilitation after HDT);
-- ``done``: an earlier phase with nothing more to offer;
+  recommends an option for this patient (it runs alongside, e.g. rehabilitation after HDT);
+- ``done``: an earlier phase with nothing more recommended (conditional options are named
+  in its reason);
 - ``upcoming``: a later phase with options (recommended or conditional);
 - ``not_applicable``: a later phase with no option for this patient.
 
@@ -67,7 +68,7 @@ def plan(
         have = by_phase[phase]
         if i == index:
             steps.append(PathwayStepOut(phase=phase, status="current", why=position.why))
-        elif i < index and have:
+        elif i < index and any(o.status == "recommended" for o in have):
             steps.append(
                 PathwayStepOut(
                     phase=phase,
@@ -76,7 +77,10 @@ def plan(
                 )
             )
         elif i < index:
-            steps.append(PathwayStepOut(phase=phase, status="done", why=f"passed: {position.why}"))
+            pending = f"; still open if settled: {_summary(have)}" if have else ""
+            steps.append(
+                PathwayStepOut(phase=phase, status="done", why=f"passed: {position.why}{pending}")
+            )
         elif have:
             steps.append(
                 PathwayStepOut(phase=phase, status="upcoming", why=f"options: {_summary(have)}")
@@ -90,8 +94,13 @@ def plan(
                 )
             )
     now = {s.phase for s in steps if s.status == "current" and by_phase[s.phase]}
+    # an earlier phase that is "done" keeps its conditional options, but they are not the step
+    done = {s.phase for s in steps if s.status == "done"}
     if not now:
         upcoming = [s.phase for s in steps if s.status == "upcoming"]
         now = set(upcoming[:1])
-    marked = [o.model_copy(update={"current_step": o.phase in now}) for o in options]
+    marked = [
+        o.model_copy(update={"current_step": o.phase in now and o.phase not in done})
+        for o in options
+    ]
     return steps, marked
