@@ -57,8 +57,8 @@ def _source_cell(option: OptionOut, original: bool) -> Text:
 
 def render_pathway(console: Console, result: ResultOut, *, original: bool = False) -> None:
     """Print the plan: phases in order, status and reason, options with grade and source."""
-    if not result.pathway:
-        return
+    if not result.pathway or result.applicable is False:
+        return  # the notes say why the guideline does not apply; no plan to show
     language = result.guideline.language
     table = Table(title="Pathway (▶ current step)", show_header=True, show_lines=False)
     table.add_column("", width=1)
