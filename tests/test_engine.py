@@ -145,7 +145,8 @@ def test_unknown_rule_condition_gives_conditional_options_never_drops_them() -> 
 def test_not_applicable_gives_no_options_and_says_why() -> None:
     result = run(record(progressions=[]))
     assert result.applicable is False
-    assert result.options == [] and result.notes[0] == "not relapsed"
+    assert result.options == []
+    assert result.notes[0].startswith("not relapsed — ") and "relapsed: false" in result.notes[0]
 
 
 def test_refractory_to_all_active_drugs_excludes_only_when_all_are_refractory() -> None:

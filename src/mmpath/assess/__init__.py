@@ -7,12 +7,16 @@ from mmpath.assess import (  # noqa: F401  (imported to register their facts)
     aggressive,
     cytogenetics,
     disease_status,
+    first_line,
     frailty,
     kidney,
     lenalidomide,
+    mrd,
     patient,
     refractoriness,
     response,
+    risk_dmsg,
+    risk_imwg2025,
     transplant,
 )
 from mmpath.assess.assessment import Assessment

@@ -9,6 +9,7 @@ facts that are unknown and would change the result (``missing``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mmpath.assess import Assessment
@@ -17,6 +18,7 @@ from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, evaluate
 from mmpath.engine.drug_notes import DrugNote, drug_notes
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
+from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import (
     AvailabilityOut,
@@ -141,12 +143,15 @@ class PackEvaluator:
         if applies[0] is not False:
             self._collect(facts, applies, options, excluded, missing)
         else:
-            notes.insert(0, pack.applicability.not_applicable)
+            notes.insert(0, _not_applicable(pack, facts))
         self._constrain(facts, options, excluded, missing)
         ordered = sorted(
             options.values(), key=lambda o: (TIER_RANK[o.tier], not o.recommended, o.order)
         )
         rendered = [self._render(o, facts, missing) for o in ordered]
+        pathway = None
+        if pack.phases:
+            pathway, rendered = plan(pack, facts, rendered, applies[0])
         annotations = []
         for note in pack.notes:
             if applies[0] is False:
@@ -194,6 +199,7 @@ class PackEvaluator:
             ],
             notes=notes,
             annotations=annotations,
+            pathway=pathway,
             fired=self.fired,
         )
 
@@ -234,7 +240,8 @@ class PackEvaluator:
                         continue
                     if out is None:
                         value = (None, value[1] | unknown)
-                option = options.setdefault(oid, _Option(oid, spec, drugs, name, order))
+                key = oid if spec.phase is None else f"{oid}@{spec.phase}"
+                option = options.setdefault(key, _Option(oid, spec, drugs, name, order))
                 option.contributions.append((rule, spec, value[0], value[1]))
             for ex in rule.excluded:
                 code = ex.regimen or ex.procedure or ""
@@ -259,10 +266,11 @@ class PackEvaluator:
         excluded: dict[str, ExcludedOut],
         missing: _Missing,
     ) -> None:
-        for oid, option in list(options.items()):
+        for key, option in list(options.items()):
+            oid = option.id
             reason, sources = self._exclusion(facts, option, missing)
             if reason is not None:
-                del options[oid]
+                del options[key]
                 excluded.setdefault(
                     oid,
                     ExcludedOut(
@@ -360,8 +368,8 @@ class PackEvaluator:
             requires=sorted(option.requires),
             rationale=rationale,
             rules=list(dict.fromkeys(c[0].id for c in contributions)),
-            grade=spec.grade,
-            details=spec.details,
+            grade=_joined(s.grade for _, s, _, _ in contributions),
+            details=_joined(s.details for _, s, _, _ in contributions),
             sources=self.sources(keys),
             cautions=cautions,
             dosing=dosing,
@@ -440,6 +448,29 @@ class PackEvaluator:
                 value=f.value, asserted=f.asserted, why=f.why, definition=f.definition
             )
         return out
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    """Distinct non-empty values of merged contributions, in order (None when none)."""
+    distinct = list(dict.fromkeys(v for v in values if v))
+    return " | ".join(distinct) if distinct else None
+
+
+def _not_applicable(pack: Pack, facts: Assessment) -> str:
+    """The pack's not-applicable text with the facts that decided it and their reasons."""
+    from mmpath.engine.conditions import fact_names
+
+    names = dict.fromkeys(fact_names(pack.applicability.condition))
+    reasons = []
+    for name in names:
+        f = facts.get(name)
+        shown = "unknown" if f.value is None else str(f.value).lower()
+        reasons.append(f"{name}: {shown} ({f.why})")
+    return (
+        f"{pack.applicability.not_applicable} — " + "; ".join(reasons)
+        if reasons
+        else (pack.applicability.not_applicable)
+    )
 
 
 def fact_names_read(pack: Pack) -> set[str]:

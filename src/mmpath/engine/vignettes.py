@@ -12,9 +12,11 @@ a guideline gives for it, and the quote keys of the sentences it exercises::
                 "facts": {"lenalidomide_refractory": true},
                 "cautions": {"Kd": ["carfilzomib-heart-failure"]},
                 "dosing": {"RAD": ["lenalidomide-crcl-30-60"]},
-                "notes": ["dara-two-branches"], "missing": ["frail"]}}
+                "notes": ["dara-two-branches"], "missing": ["frail"],
+                "pathway": {"induction": "current", "transplant": "upcoming"}}}
 
-With ``options_complete`` (the default) the options must be exactly those listed.
+With ``options_complete`` (the default) the options must be exactly those listed. Options
+that carry a phase (pathway packs) are named ``id@phase``, e.g. ``D-VRd@induction``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class VignetteOutcome:
 def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> None:
     if "applicable" in expect and result.applicable != expect["applicable"]:
         failures.append(f"applicable: expected {expect['applicable']}, got {result.applicable}")
-    got = {o.id: o for o in result.options}
+    # Options of pathway packs are keyed "id@phase" (the same regimen may recur by phase).
+    got = {(f"{o.id}@{o.phase}" if o.phase else o.id): o for o in result.options}
     for want in expect.get("options", []):
         option = got.get(want["id"])
         if option is None:
@@ -95,6 +98,10 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
     for nid in expect.get("notes", []):
         if nid not in applied:
             failures.append(f"note {nid}: missing (got {sorted(applied)})")
+    steps = {s.phase: s.status for s in result.pathway or []}
+    for phase, status in expect.get("pathway", {}).items():
+        if steps.get(phase) != status:
+            failures.append(f"pathway {phase}: {steps.get(phase)!r}, expected {status!r}")
     missing = {m.fact for m in result.missing}
     for name in expect.get("missing", []):
         if name not in missing:

@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mmpath.present.pathway import render_pathway
 from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
 
 TIER_TITLES = {
@@ -68,15 +69,7 @@ def render_result(console: Console, result: ResultOut, *, original: bool = False
     console.rule(f"[bold]{g.id}[/] v{g.version} — {status}")
     console.print(Text(g.title, style="italic"))
     console.print(f"Scope: {result.applicability}. Source: {g.source_document} ({g.language})")
-    if result.pathway:
-        table = Table(title="Pathway", show_header=True)
-        table.add_column("phase")
-        table.add_column("status")
-        table.add_column("why")
-        for step in result.pathway:
-            style = "bold reverse" if step.status == "current" else ""
-            table.add_row(step.phase, step.status, step.why, style=style)
-        console.print(table)
+    render_pathway(console, result, original=original)
     for tier, title in TIER_TITLES.items():
         options = [o for o in result.options if o.tier == tier]
         if options:

@@ -1,0 +1,247 @@
+"""Where a newly diagnosed, transplant-eligible patient stands on the first-line pathway.
+
+The pathway (seed 003, DMSG v2.0, introduction): "Standardbehandlingen omfatter
+induktionsbehandling, leukaferese, højdosis kemoterapi med stamcellestøtte (HDT), evt.
+konsoliderende behandling og vedligeholdelses behandling" — induction, leukapheresis
+(stem-cell mobilisation and collection), HDT/ASCT, optional consolidation, maintenance.
+
+Reading of the record (all first-line courses, i.e. line 1):
+- induction courses: ``setting: induction`` (or no setting) started before the first ASCT;
+- stem cells collected: a ``stem_cell_collection`` procedure;
+- HDT done: an ``autologous_sct`` procedure (its ``best_response_after`` is the response);
+- consolidation: ``setting: consolidation`` after the first ASCT;
+- maintenance: ``setting: maintenance``.
+
+``pathway_phase`` is the phase the patient is in now, or is due next when between phases:
+``none`` (no treatment yet), ``induction`` (an induction course is under way),
+``mobilisation`` (induction finished, no stem cells collected), ``transplant`` (stem cells
+collected, no ASCT), ``consolidation`` (ASCT given, neither consolidation finished nor
+maintenance started), ``maintenance`` (consolidation finished or maintenance started).
+"""
+
+from __future__ import annotations
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import Value, fact
+from mmpath.assess.timeline import RESPONSE_RANK, Course
+from mmpath.record.model import Procedure
+
+CR = RESPONSE_RANK["CR"]
+
+
+def procedures_of(a: Assessment, kind: str) -> list[Procedure]:
+    return sorted((p for p in a.record.procedures or [] if p.type == kind), key=lambda p: p.date)
+
+
+def induction_courses(a: Assessment) -> list[Course]:
+    ascts = procedures_of(a, "autologous_sct")
+    before = ascts[0].date if ascts else None
+    return [
+        c
+        for c in a.courses
+        if c.line == 1 and c.setting in {"induction", None} and (before is None or c.start < before)
+    ]
+
+
+def _regimen_id(a: Assessment, course: Course) -> str:
+    regimen = a.catalogue.regimen(course.regimen) or a.catalogue.regimen_for_drugs(course.drugs)
+    return regimen.id if regimen is not None else course.regimen
+
+
+@fact(
+    "anti_cd38_contraindicated",
+    definition="the record lists an anti-CD38 antibody (the class anti_cd38, daratumumab or "
+    "isatuximab) among the contraindications (seed 003: 'Alternativ ved kontraindikation for "
+    "CD38-antistof'; the seed does not define the contraindication itself)",
+    needs=("contraindications",),
+)
+def anti_cd38_contraindicated(a: Assessment) -> tuple[Value, str]:
+    if a.record.contraindications is None:
+        return None, "contraindications not recorded"
+    reasons = [r for r in (a.contraindicated(d) for d in ("daratumumab", "isatuximab")) if r]
+    if reasons:
+        return True, "; ".join(reasons)
+    listed = ", ".join(a.record.contraindications) or "none"
+    return False, f"no anti-CD38 antibody among the contraindications ({listed})"
+
+
+@fact(
+    "lenalidomide_intolerant",
+    definition="lenalidomide not tolerated: listed in the record's intolerances, or a "
+    "lenalidomide course stopped for toxicity (seed 003: 'patienter, der ikke tåler "
+    "lenalidomid')",
+    needs=("intolerances", "treatments"),
+)
+def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
+    if a.intolerant("lenalidomide"):
+        return True, "lenalidomide listed among the intolerances"
+    stopped = [c for c in a.exposed_to("lenalidomide") if c.stop_reason == "toxicity"]
+    if stopped:
+        return True, f"stopped for toxicity: {stopped[0].label()}"
+    if a.record.intolerances is None:
+        return None, "intolerances not recorded"
+    return False, "lenalidomide not among the intolerances"
+
+
+@fact(
+    "induction_regimen",
+    definition="the catalogue id of the first first-line induction regimen (seed 003: "
+    "consolidation and extended treatment use 'samme regime' / 'induktionsregimet')",
+    needs=("treatments",),
+    kind="string",
+)
+def induction_regimen(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    courses = induction_courses(a)
+    if not courses:
+        return None, "no induction given yet"
+    return _regimen_id(a, courses[0]), f"induction: {courses[0].label()}"
+
+
+@fact(
+    "induction_cycles",
+    definition="cycles of first-line induction given so far (sum of the induction courses' "
+    "recorded cycles; unknown when a course does not record them)",
+    needs=("treatments",),
+    kind="number",
+)
+def induction_cycles(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    courses = induction_courses(a)
+    if not courses:
+        return 0, "no induction given yet"
+    counts = [a.record.treatments[c.index].cycles for c in courses]
+    if any(n is None for n in counts):
+        return None, "cycles not recorded for " + ", ".join(
+            c.label() for c, n in zip(courses, counts, strict=True) if n is None
+        )
+    total = sum(n for n in counts if n is not None)
+    return total, f"{total} cycle(s): " + ", ".join(c.label() for c in courses)
+
+
+@fact(
+    "quadruplet_induction",
+    definition="first-line induction with an anti-CD38 antibody, a proteasome inhibitor and "
+    "an IMiD (seed 003 'firstofs-induktionsbehandling med CD38-antistof i kombination med "
+    "bortezomib, et immunmodulerende lægemiddel og dexamethason')",
+    needs=("treatments",),
+)
+def quadruplet_induction(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    courses = induction_courses(a)
+    if not courses:
+        return False, "no induction given yet"
+    classes = set().union(*(a.catalogue.classes_of(d) for d in courses[0].drugs))
+    needed = {"anti_cd38", "proteasome_inhibitor", "imid"}
+    return needed <= classes, f"{courses[0].label()}: classes {', '.join(sorted(classes))}"
+
+
+@fact(
+    "asct_count",
+    definition="number of autologous stem-cell transplants (HDT/ASCT) given",
+    needs=("procedures",),
+    kind="number",
+)
+def asct_count(a: Assessment) -> tuple[Value, str]:
+    if a.record.procedures is None:
+        return None, "procedures not recorded"
+    ascts = procedures_of(a, "autologous_sct")
+    return len(ascts), ", ".join(p.date.isoformat() for p in ascts) or "no ASCT recorded"
+
+
+@fact(
+    "cr_after_asct",
+    definition="complete remission (CR or sCR) after the first ASCT (seed 003: tandem for "
+    "patients who 'ikke opnåede komplet remission (CR) efter første ASCT')",
+    needs=("procedures",),
+)
+def cr_after_asct(a: Assessment) -> tuple[Value, str]:
+    ascts = procedures_of(a, "autologous_sct")
+    if not ascts:
+        return None, "no ASCT yet" if a.record.procedures is not None else "procedures not recorded"
+    response = ascts[0].best_response_after
+    if response is None:
+        return None, f"response after the ASCT of {ascts[0].date} not recorded"
+    return RESPONSE_RANK[response] >= CR, f"{response} after the ASCT of {ascts[0].date}"
+
+
+@fact(
+    "benefit_from_first_hdt",
+    definition="the patient 'har haft gavn af den første HDT' (seed 003, tandem ASCT); the "
+    "seed does not define benefit: mmpath counts a response after the first ASCT deeper than "
+    "the best induction response as benefit and progression after it as none; otherwise "
+    "the clinician decides (assert benefit_from_first_hdt)",
+    needs=("procedures", "treatments"),
+)
+def benefit_from_first_hdt(a: Assessment) -> tuple[Value, str]:
+    ascts = procedures_of(a, "autologous_sct")
+    if not ascts:
+        return None, "no ASCT yet" if a.record.procedures is not None else "procedures not recorded"
+    after = ascts[0].best_response_after
+    if after is None:
+        return None, "response after the first ASCT not recorded"
+    if after == "PD":
+        return False, "progression after the first ASCT"
+    before = [c.best_response for c in induction_courses(a) if c.best_response]
+    best = max(before, key=RESPONSE_RANK.__getitem__) if before else None
+    if best is not None and RESPONSE_RANK[after] > RESPONSE_RANK[best]:
+        return True, f"response deepened from {best} (induction) to {after} after ASCT"
+    shown = best or "not recorded"
+    return None, (
+        f"{after} after ASCT, best induction response {shown}: whether this is benefit is the "
+        "clinician's judgement (the seed does not define it; assert benefit_from_first_hdt)"
+    )
+
+
+@fact(
+    "pathway_phase",
+    definition="the phase of the first-line transplant pathway the patient is in or due for "
+    "(none, induction, mobilisation, transplant, consolidation, maintenance), from the "
+    "first-line courses and procedures (seed 003: induction, leukapheresis, HDT, optional "
+    "consolidation, maintenance)",
+    needs=("treatments", "procedures"),
+    kind="string",
+)
+def pathway_phase(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    first_line = [c for c in a.courses if c.line == 1]
+    if not first_line:
+        return "none", "no treatment yet: induction is the next step"
+    maintenance = [c for c in first_line if c.setting == "maintenance"]
+    if maintenance:
+        return "maintenance", f"maintenance under way: {maintenance[-1].label()}"
+    if a.record.procedures is None:
+        return None, "treatment recorded but procedures (stem-cell collection, ASCT) not recorded"
+    ascts = procedures_of(a, "autologous_sct")
+    if ascts:
+        asct = ascts[-1]
+        response = asct.best_response_after or "response not recorded"
+        consolidation = [c for c in first_line if c.setting == "consolidation"]
+        done = [c for c in consolidation if c.end is not None and c.end <= a.as_of]
+        if consolidation and len(done) == len(consolidation):
+            return "maintenance", (
+                f"ASCT on {asct.date} ({response}); consolidation done ({done[-1].label()}): "
+                "maintenance is next"
+            )
+        if consolidation:
+            return "consolidation", f"consolidation under way: {consolidation[-1].label()}"
+        return "consolidation", (
+            f"ASCT on {asct.date} ({response}): consolidation (optional) and maintenance are next"
+        )
+    collections = procedures_of(a, "stem_cell_collection")
+    if collections:
+        return "transplant", f"stem cells collected on {collections[-1].date}: HDT/ASCT is next"
+    induction = induction_courses(a)
+    ongoing = [c for c in induction if c.end is None or c.end > a.as_of]
+    if ongoing:
+        return "induction", f"induction under way: {ongoing[-1].label()}"
+    if induction:
+        return "mobilisation", (
+            f"induction finished ({induction[-1].label()}), no stem-cell collection recorded: "
+            "mobilisation and leukapheresis are next"
+        )
+    return None, "first-line courses recorded but none is induction, consolidation or maintenance"

@@ -1,0 +1,116 @@
+"""First-line pathway (dk-ndmm-te): high-risk boundary, baseline labs, merged details, and
+the human timeline view. Clinical behaviour as a whole is in tests/vignettes/dk-ndmm-te."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from mmpath.assess import Assessment
+from mmpath.present.text import render
+from mmpath.record.load import parse_record
+from mmpath.service import recommend
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _record(**changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "schema_version": "1",
+        "as_of": "2026-04-28",
+        "age": 55,
+        "cytogenetics": {
+            "del_17p": False,
+            "t_4_14": False,
+            "t_14_16": False,
+            "t_14_20": False,
+            "gain_1q": False,
+            "amp_1q": False,
+            "del_1p": False,
+            "del_1p_biallelic": False,
+            "tp53_mutation": False,
+        },
+        "labs": [
+            {"date": "2026-04-20", "test": "beta2_microglobulin", "value": 3.0, "unit": "mg/L"}
+        ],
+    }
+    record.update(changes)
+    return record
+
+
+def _del17p(fraction: float) -> Assessment:
+    cyto = dict(_record()["cytogenetics"], del_17p=True, del_17p_fraction=fraction)
+    return Assessment(parse_record(_record(cytogenetics=cyto)))
+
+
+@pytest.mark.parametrize(
+    ("fraction", "high_risk", "boundary"),
+    [
+        (0.19, False, False),
+        (0.20, False, True),
+        (0.205, True, True),
+        (0.21, True, True),
+        (0.22, True, False),
+    ],
+)
+def test_del17p_threshold_is_strict_and_the_boundary_is_shown(
+    fraction: float, high_risk: bool, boundary: bool
+) -> None:
+    facts = _del17p(fraction)
+    fact = facts.get("high_risk_imwg2025")
+    assert fact.value is high_risk
+    assert facts.value("del17p_at_threshold_boundary") is boundary
+    assert ("≥ 20 %" in fact.why) is boundary
+
+
+def test_unknown_cytogenetics_is_unknown_not_standard_risk() -> None:
+    facts = Assessment(parse_record(_record(cytogenetics=None)))
+    assert facts.value("high_risk_imwg2025") is None
+    assert facts.value("high_risk_dk") is None
+
+
+def test_unknown_cytogenetics_with_b2m_criterion_is_high_risk() -> None:
+    labs = [
+        {"date": "2026-04-20", "test": "beta2_microglobulin", "value": 5.5, "unit": "mg/L"},
+        {"date": "2026-04-20", "test": "creatinine", "value": 1.1, "unit": "mg/dL"},
+    ]
+    facts = Assessment(parse_record(_record(cytogenetics=None, labs=labs)))
+    assert facts.value("high_risk_imwg2025") is True
+
+
+def test_risk_labs_are_taken_before_first_line_treatment() -> None:
+    labs = [
+        {"date": "2026-04-20", "test": "circulating_plasma_cells", "value": 4.0, "unit": "%"},
+        {"date": "2026-09-01", "test": "circulating_plasma_cells", "value": 0.0, "unit": "%"},
+    ]
+    treatments = [{"regimen": "D-VRd", "setting": "induction", "start": "2026-05-01"}]
+    facts = Assessment(parse_record(_record(as_of="2026-09-10", labs=labs, treatments=treatments)))
+    assert facts.value("high_risk_dk_additions") is True
+
+
+def test_merged_options_keep_every_duration() -> None:
+    record = parse_record(json.loads((EXAMPLES / "after-asct-high-risk.json").read_text("utf-8")))
+    result = recommend(record, "dk-ndmm-te").results[0]
+    dual = next(o for o in result.options if o.id == "D-R")
+    assert dual.details is not None
+    assert "2 years" in dual.details and "until progression" in dual.details
+
+
+def test_text_view_shows_the_plan_with_quotes_in_both_languages() -> None:
+    path = EXAMPLES / "newly-diagnosed-transplant-eligible.json"
+    rec = recommend(parse_record(json.loads(path.read_text("utf-8"))), "dk-ndmm-te")
+    console = Console(record=True, width=220, color_system=None)
+    render(console, rec)
+    text = console.export_text()
+    assert "▶ │ INDUCTION — current" in text
+    assert "MAINTENANCE — upcoming" in text
+    assert "D-VRd (daratumumab, bortezomib, lenalidomid, dexamethason) – 4 induktionsserier" in text
+    assert (
+        "D-VRd (daratumumab, bortezomib, lenalidomide, dexamethasone) – 4 induction cycles" in text
+    )
+    assert "→ D-VRd" in text  # the current step is marked
+    assert "→ lenalidomide" not in text  # an upcoming phase is not
