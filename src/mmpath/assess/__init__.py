@@ -5,14 +5,19 @@ Importing this package registers every fact; one module per clinical concept.
 
 from mmpath.assess import (  # noqa: F401  (imported to register their facts)
     aggressive,
+    asct_remission,
+    clinician_judgement,
     cytogenetics,
     disease_status,
+    first_relapse_treatment,
     frailty,
     kidney,
     lenalidomide,
+    paraprotein_pace,
     patient,
     refractoriness,
     response,
+    translocation,
     transplant,
 )
 from mmpath.assess.assessment import Assessment
