@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mmpath.assess import Assessment
+from mmpath.assess import FACTS, Assessment
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, evaluate
@@ -294,6 +294,18 @@ class PackEvaluator:
                     self._fire(f"constraint:{constraint.id}")
                     drugs = ", ".join(sorted(active))
                     return f"{constraint.reason} ({drugs})", self.sources(constraint.sources)
+                if active and all(v is not False for v in verdicts):
+                    # refractory to some drugs, unknown for the rest: the exclusion is unknown
+                    self._fire(f"constraint:{constraint.id}")
+                    unknown = frozenset(
+                        f"{d}_refractory"
+                        for d, v in zip(sorted(active), verdicts, strict=True)
+                        if v is None and f"{d}_refractory" in FACTS
+                    )
+                    option.contributions = [
+                        (rule, spec, None if v else v, req | unknown)
+                        for rule, spec, v, req in option.contributions
+                    ]
                 continue
             value, unknown = evaluate(constraint.condition, facts)
             if value is not False:
