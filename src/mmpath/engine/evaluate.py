@@ -460,7 +460,23 @@ def fact_names_read(pack: Pack) -> set[str]:
     conditions += [n.condition for n in drug_notes()]
     for condition in conditions:
         names.update(fact_names(condition))
+    if any(c.refractory_to_all_active_drugs for c in pack.constraints):
+        names |= refractory_facts_read(pack)
     return names
+
+
+def refractory_facts_read(pack: Pack) -> set[str]:
+    """The drug refractoriness facts a refractory-to-all-active-drugs constraint reads."""
+    from mmpath.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    names = set()
+    for rule in pack.rules:
+        for option in rule.options:
+            regimen = catalogue.regimen(option.code) if option.kind == "regimen" else None
+            if regimen is not None:
+                names.update(f"{d}_refractory" for d in catalogue.active_drugs(regimen.drugs))
+    return names & set(FACTS)
 
 
 def render_text(text: str, facts: Assessment) -> str:
