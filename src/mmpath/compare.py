@@ -209,8 +209,9 @@ def compare(results: Sequence[ResultOut]) -> ComparisonOut:
         statements.append(
             ComparisonStatementOut(
                 kind="note",
-                text=f"whether {join(unsure)} {'applies' if len(unsure) == 1 else 'apply'} "
-                "is unknown: their options are conditional",
+                text=f"whether {join(unsure)} "
+                + ("applies is unknown: its" if len(unsure) == 1 else "apply is unknown: their")
+                + " options are conditional",
                 options=[],
                 guidelines=unsure,
             )
