@@ -470,7 +470,7 @@ def refractory_facts_read(pack: Pack) -> set[str]:
     from mmpath.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    names = set()
+    names: set[str] = set()
     for rule in pack.rules:
         for option in rule.options:
             regimen = catalogue.regimen(option.code) if option.kind == "regimen" else None
