@@ -121,9 +121,49 @@ class ResultOut(_Out):
     fired: list[str] = []  # rule:, constraint:, caution:, note: ids that were true or unknown
 
 
+class ComparisonCellOut(_Out):
+    """What one guideline says about one option (``mmpath.compare``)."""
+
+    guideline: str
+    state: Literal["option", "excluded", "not_mentioned", "not_applicable"]
+    tier: Literal["preferred", "alternative", "consider"] | None = None
+    status: Literal["recommended", "conditional"] | None = None
+    reason: str | None = None
+    text: str  # "preferred", "consider?" (conditional), "excluded: reason", "" or "n/a"
+
+
+class ComparisonRowOut(_Out):
+    id: str
+    kind: str
+    name: str | None = None
+    drugs: list[str] | None = None
+    cells: list[ComparisonCellOut]
+
+
+class ComparisonColumnOut(_Out):
+    guideline: str
+    applicable: bool | None
+
+
+class ComparisonStatementOut(_Out):
+    kind: Literal["agree", "differ", "only", "note"]
+    text: str
+    options: list[str]
+    guidelines: list[str]
+
+
+class ComparisonOut(_Out):
+    """Side by side: rows are options, columns are guidelines (only with 2+ results)."""
+
+    columns: list[ComparisonColumnOut]
+    rows: list[ComparisonRowOut]
+    statements: list[ComparisonStatementOut]
+
+
 class RecommendationOut(_Out):
     schema_version: Literal["1"] = "1"
     patient_id: str | None
     as_of: str
     mmpath_version: str
     results: list[ResultOut]
+    comparison: ComparisonOut | None = None  # with more than one result

@@ -7,6 +7,7 @@ import datetime as dt
 from mmpath import __version__
 from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
+from mmpath.compare import compare
 from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.packs import select
 from mmpath.recommendation import RecommendationOut
@@ -24,9 +25,11 @@ def recommend(
     packs = select(guideline)
     facts = Assessment(record, today=today)
     catalogue = load_catalogue()
+    results = [PackEvaluator(pack, catalogue).run(facts) for pack in packs]
     return RecommendationOut(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
         mmpath_version=__version__,
-        results=[PackEvaluator(pack, catalogue).run(facts) for pack in packs],
+        results=results,
+        comparison=compare(results) if len(results) > 1 else None,
     )

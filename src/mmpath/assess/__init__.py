@@ -5,18 +5,23 @@ Importing this package registers every fact; one module per clinical concept.
 
 from mmpath.assess import (  # noqa: F401  (imported to register their facts)
     aggressive,
+    asct_remission,
+    clinician_judgement,
     cytogenetics,
     disease_status,
     first_line,
+    first_relapse_treatment,
     frailty,
     kidney,
     lenalidomide,
     mrd,
+    paraprotein_pace,
     patient,
     refractoriness,
     response,
     risk_dmsg,
     risk_imwg2025,
+    translocation,
     transplant,
 )
 from mmpath.assess.assessment import Assessment

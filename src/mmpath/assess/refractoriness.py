@@ -38,6 +38,17 @@ DRUG_FACTS = (
     "isatuximab",
     "thalidomide",
     "ixazomib",
+    # drugs of the regimens in seeds 001, 002 and 004 (es-len-refractory's rule "refractory
+    # to every non-steroid drug" names the facts that would settle it)
+    "elotuzumab",
+    "panobinostat",
+    "cyclophosphamide",
+    "melphalan",
+    "doxorubicin",
+    "etoposide",
+    "cisplatin",
+    "carmustine",
+    "cytarabine",
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from mmpath.assess import Assessment
+from mmpath.assess import FACTS, Assessment
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, evaluate
@@ -302,6 +302,18 @@ class PackEvaluator:
                     self._fire(f"constraint:{constraint.id}")
                     drugs = ", ".join(sorted(active))
                     return f"{constraint.reason} ({drugs})", self.sources(constraint.sources)
+                if active and all(v is not False for v in verdicts):
+                    # refractory to some drugs, unknown for the rest: the exclusion is unknown
+                    self._fire(f"constraint:{constraint.id}")
+                    unknown = frozenset(
+                        f"{d}_refractory"
+                        for d, v in zip(sorted(active), verdicts, strict=True)
+                        if v is None and f"{d}_refractory" in FACTS
+                    )
+                    option.contributions = [
+                        (rule, spec, None if v else v, req | unknown)
+                        for rule, spec, v, req in option.contributions
+                    ]
                 continue
             value, unknown = evaluate(constraint.condition, facts)
             if value is not False:
@@ -481,7 +493,23 @@ def fact_names_read(pack: Pack) -> set[str]:
     conditions += [n.condition for n in drug_notes()]
     for condition in conditions:
         names.update(fact_names(condition))
+    if any(c.refractory_to_all_active_drugs for c in pack.constraints):
+        names |= refractory_facts_read(pack)
     return names
+
+
+def refractory_facts_read(pack: Pack) -> set[str]:
+    """The drug refractoriness facts a refractory-to-all-active-drugs constraint reads."""
+    from mmpath.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    names: set[str] = set()
+    for rule in pack.rules:
+        for option in rule.options:
+            regimen = catalogue.regimen(option.code) if option.kind == "regimen" else None
+            if regimen is not None:
+                names.update(f"{d}_refractory" for d in catalogue.active_drugs(regimen.drugs))
+    return names & set(FACTS)
 
 
 def render_text(text: str, facts: Assessment) -> str:

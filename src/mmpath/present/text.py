@@ -101,6 +101,10 @@ def render(console: Console, rec: RecommendationOut, *, original: bool = False) 
     )
     for result in rec.results:
         render_result(console, result, original=original)
+    if rec.comparison is not None:
+        from mmpath.present.comparison import render_comparison
+
+        render_comparison(console, rec.comparison)
     console.print(
         Text(
             "Decision support only: options as the cited guidelines give them; the treating "

@@ -1,0 +1,36 @@
+"""Facts only the clinician can state: unknown unless asserted in the record.
+
+Seed 001 reserves allogeneic SCT for "younger patients with (ultra-)high risk MM with a
+first chemo-sensitive early relapse and a suitable donor". It defines neither "younger"
+(no age is given) nor "chemo-sensitive" (whether the relapse responds to salvage therapy,
+known only after re-induction). mmpath does not invent a threshold: these facts are
+unknown until the clinician asserts them (``asserted`` in the record), so an option that
+needs them is shown as conditional and says what would settle it.
+"""
+
+from __future__ import annotations
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.fact import Value, fact
+
+NOT_DERIVED = "not derived (the source gives no definition): assert it in the record"
+
+
+@fact(
+    "younger_patient",
+    definition="seed 001 'younger patients' (allogeneic SCT); no age threshold in the source, "
+    "so only the clinician's assertion counts",
+    needs=("asserted",),
+)
+def younger_patient(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED
+
+
+@fact(
+    "chemosensitive_relapse",
+    definition="seed 001 'chemo-sensitive' relapse: the relapse responds to salvage therapy; "
+    "known only after re-induction, so only the clinician's assertion counts",
+    needs=("asserted",),
+)
+def chemosensitive_relapse(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED

@@ -1,0 +1,174 @@
+"""Facts added for seeds 001 and 002: paraprotein pace, ASCT remission, first-relapse
+regimens, t(11;14), clinician-only facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mmpath.assess import Assessment
+from mmpath.assess.fact import Value
+from mmpath.record.load import parse_record
+
+VTD = {"regimen": "VTd", "setting": "induction", "start": "2021-01-11", "end": "2021-04-30"}
+
+
+def value(name: str, **record: Any) -> Value:
+    base = {"schema_version": "1", "as_of": "2026-11-01"}
+    return Assessment(parse_record(base | record)).value(name)
+
+
+def serum(*points: tuple[str, float]) -> list[dict[str, Any]]:
+    return [{"date": d, "test": "serum_m_protein", "value": v, "unit": "g/dL"} for d, v in points]
+
+
+# -- paraprotein_rising_rapidly (IMWG significant biochemical relapse) ----------------------
+@pytest.mark.parametrize(
+    ("labs", "expected"),
+    [
+        # doubling from 0.6 g/dL (6 g/L) within 45 days
+        (serum(("2026-08-01", 0.6), ("2026-09-15", 1.3)), True),
+        # doubling, but from 0.3 g/dL (< 5 g/L), and no rise of 10 g/L: not rapid
+        (serum(("2026-06-01", 0.3), ("2026-07-15", 0.7), ("2026-09-01", 0.9)), False),
+        # doubling over more than two months: not rapid by that criterion
+        (serum(("2026-05-01", 0.6), ("2026-08-01", 1.3), ("2026-10-01", 1.35)), False),
+        # +10 g/L above the lowest value in the last two measurements
+        (serum(("2026-04-01", 1.0), ("2026-07-01", 2.1), ("2026-10-01", 2.3)), True),
+        # +10 g/L only in the last measurement: not confirmed
+        (serum(("2026-04-01", 1.0), ("2026-07-01", 1.6), ("2026-10-01", 2.1)), False),
+        # two measurements without doubling: too few to judge a rise
+        (serum(("2026-07-01", 1.0), ("2026-10-01", 1.4)), None),
+    ],
+)
+def test_serum_criteria(labs: list[dict[str, Any]], expected: Value) -> None:
+    assert (
+        value("paraprotein_rising_rapidly", treatments=[VTD], labs=labs, progressions=[])
+        is expected
+    )
+
+
+def test_urine_rise() -> None:
+    labs = [
+        {"date": d, "test": "urine_m_protein", "value": v, "unit": "mg/24h"}
+        for d, v in (("2026-04-01", 100), ("2026-07-01", 700), ("2026-10-01", 800))
+    ]
+    assert value("paraprotein_rising_rapidly", treatments=[VTD], labs=labs) is True
+
+
+def test_flc_rise_needs_abnormal_ratio() -> None:
+    def flc(kappa_last: float, lambda_last: float) -> list[dict[str, Any]]:
+        points = (
+            ("2026-04-01", 20, 15),
+            ("2026-07-01", 250, 15),
+            ("2026-10-01", kappa_last, lambda_last),
+        )
+        return [
+            {"date": d, "test": t, "value": v, "unit": "mg/L"}
+            for d, k, lam in points
+            for t, v in (("flc_kappa", k), ("flc_lambda", lam))
+        ]
+
+    diagnosis = {"isotype": "light chain kappa"}
+    abnormal = flc(300, 15)
+    assert (
+        value("paraprotein_rising_rapidly", treatments=[VTD], labs=abnormal, diagnosis=diagnosis)
+        is True
+    )
+    # same rise with a normal ratio (300/200 = 1.5): the FLC criterion is not met
+    normal = flc(300, 200)
+    assert (
+        value("paraprotein_rising_rapidly", treatments=[VTD], labs=normal, diagnosis=diagnosis)
+        is False
+    )
+
+
+def test_rapid_rise_feature_and_no_labs() -> None:
+    event = [{"date": "2026-10-01", "type": "biochemical", "features": ["rapid_rise"]}]
+    assert value("paraprotein_rising_rapidly", treatments=[VTD], progressions=event) is True
+    assert value("paraprotein_rising_rapidly", treatments=[VTD], progressions=[]) is None
+
+
+def test_only_measurements_since_the_latest_line_count() -> None:
+    # the rise happened before the second line started; since then too few points
+    labs = serum(("2023-01-01", 0.6), ("2023-02-01", 1.3), ("2026-09-01", 0.5))
+    treatments = [VTD, {"regimen": "Kd", "start": "2023-03-01"}]
+    progressions = [{"date": "2023-02-01", "type": "biochemical"}]
+    assert (
+        value(
+            "paraprotein_rising_rapidly",
+            treatments=treatments,
+            labs=labs,
+            progressions=progressions,
+        )
+        is None
+    )
+
+
+# -- remission_after_first_asct_3_years ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("progression", "expected"),
+    [("2024-06-14", True), ("2024-06-01", False), (None, True)],
+)
+def test_remission_after_first_asct(progression: str | None, expected: bool) -> None:
+    progressions = [{"date": progression, "type": "clinical"}] if progression else []
+    procedures = [{"type": "autologous_sct", "date": "2021-06-14"}]
+    got = value(
+        "remission_after_first_asct_3_years",
+        treatments=[VTD],
+        procedures=procedures,
+        progressions=progressions,
+    )
+    assert got is expected
+
+
+def test_remission_unknown_or_no_asct() -> None:
+    assert value("remission_after_first_asct_3_years", treatments=[VTD]) is None
+    assert value("remission_after_first_asct_3_years", treatments=[VTD], procedures=[]) is False
+
+
+# -- regimens given at first relapse (line 2) -------------------------------------------------
+def lines(second: str) -> dict[str, Any]:
+    return {
+        "treatments": [VTD, {"regimen": second, "setting": "salvage", "start": "2023-03-20"}],
+        "progressions": [{"date": "2023-03-01", "type": "clinical"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("second", "kd", "dvd", "rd_triplet"),
+    [
+        ("Kd", True, False, False),
+        ("Dara-Vd", False, True, False),
+        ("NRd", False, False, True),
+        ("Elo-Rd", False, False, True),
+        ("KRd", False, False, True),
+        ("Rd", False, False, False),
+        ("PVd", False, False, False),
+    ],
+)
+def test_first_relapse_regimens(second: str, kd: bool, dvd: bool, rd_triplet: bool) -> None:
+    record = lines(second)
+    assert value("kd_at_first_relapse", **record) is kd
+    assert value("dvd_at_first_relapse", **record) is dvd
+    assert value("rd_triplet_at_first_relapse", **record) is rd_triplet
+
+
+def test_first_relapse_not_yet_treated_or_unknown() -> None:
+    assert value("kd_at_first_relapse", treatments=[VTD]) is False
+    assert value("kd_at_first_relapse") is None
+
+
+# -- t(11;14) and clinician-only facts ----------------------------------------------------------
+def test_t_11_14() -> None:
+    assert value("t_11_14", cytogenetics={"t_11_14": True}) is True
+    assert value("t_11_14", cytogenetics={"t_11_14": False}) is False
+    assert value("t_11_14", cytogenetics={"del_17p": False}) is None
+    assert value("t_11_14") is None
+
+
+@pytest.mark.parametrize("name", ["younger_patient", "chemosensitive_relapse"])
+def test_clinician_only_facts(name: str) -> None:
+    assert value(name, age=40) is None  # never derived, whatever the record says
+    assert value(name, age=40, asserted={name: True}) is True
+    assert value(name, age=40, asserted={name: False}) is False
