@@ -10,11 +10,16 @@ a guideline gives for it, and the quote keys of the sentences it exercises::
                 "options_complete": true,
                 "absent": ["KRd"], "excluded": {"DKd": "reimbursed"},
                 "facts": {"lenalidomide_refractory": true},
+                "asserted": ["lenalidomide_refractory"],
                 "cautions": {"Kd": ["carfilzomib-heart-failure"]},
+                "cautions_unknown": {"KRd": ["carfilzomib-heart-failure"]},
                 "dosing": {"RAD": ["lenalidomide-crcl-30-60"]},
                 "notes": ["dara-two-branches"], "missing": ["frail"]}}
 
 With ``options_complete`` (the default) the options must be exactly those listed.
+``asserted`` names facts the output must mark as asserted by the clinician;
+``cautions`` / ``dosing`` list notes that apply, ``cautions_unknown`` cautions shown as
+unknown (their condition cannot be decided for this patient).
 """
 
 from __future__ import annotations
@@ -82,12 +87,19 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
             failures.append(
                 f"fact {name}: {result.facts[name].value!r}, expected {value!r} ({result.facts[name].why})"
             )
-    for group in ("cautions", "dosing"):
+    for name in expect.get("asserted", []):
+        if name in result.facts and not result.facts[name].asserted:
+            failures.append(f"fact {name}: not marked as asserted")
+    for group, attr, state in (
+        ("cautions", "cautions", True),
+        ("dosing", "dosing", True),
+        ("cautions_unknown", "cautions", None),
+    ):
         for oid, ids in expect.get(group, {}).items():
             if oid not in got:
                 failures.append(f"{group} on {oid}: option missing")
                 continue
-            have = {c.id for c in getattr(got[oid], group) if c.applies}
+            have = {c.id for c in getattr(got[oid], attr) if c.applies is state}
             for cid in ids:
                 if cid not in have:
                     failures.append(f"{group} on {oid}: {cid} missing (got {sorted(have)})")
