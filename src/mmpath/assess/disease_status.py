@@ -129,7 +129,7 @@ def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     "prior_lines",
     definition="lines of therapy given (IMWG convention: induction + ASCT + consolidation + "
     "maintenance are one line; a new regimen outside a 28-day window or after progression "
-    "starts a new line); the record's line numbers win",
+    "starts a new line); the record's line numbers win (the highest line number counts)",
     needs=("treatments",),
     kind="number",
 )
@@ -142,7 +142,9 @@ def prior_lines(a: Assessment) -> tuple[Value, str]:
     for c in a.courses:
         lines.setdefault(c.line, []).append(c.regimen)
     text = "; ".join(f"line {n}: {' + '.join(r)}" for n, r in sorted(lines.items()))
-    return len(lines), text
+    # the highest line number, not the count: a record may hold only the latest line(s),
+    # numbered by the clinician (line 3 alone means two earlier lines were given)
+    return max(lines), text
 
 
 @fact(
