@@ -17,7 +17,9 @@ START = dt.date(2024, 1, 10)
 def len_refractory_with_gap(gap: int) -> object:
     return value(
         "lenalidomide_refractory",
-        treatments=[course("lenalidomide", START, LAST_DOSE, setting="maintenance")],
+        treatments=[
+            course("lenalidomide", START, LAST_DOSE, setting="maintenance", best_response="VGPR")
+        ],
         progressions=[progression(LAST_DOSE + days(gap))],
     )
 
@@ -60,7 +62,7 @@ def test_progression_on_the_day_a_course_starts_is_not_refractoriness_for_it() -
     fields = {
         "treatments": [
             course("VTd", dt.date(2023, 1, 10), dt.date(2023, 5, 1), best_response="VGPR"),
-            course("Kd", day),
+            course("Kd", day, best_response="PR"),
         ],
         "progressions": [progression(day)],
     }
@@ -106,6 +108,14 @@ def test_without_progressions_refractoriness_is_unknown_not_false() -> None:
     assert value("lenalidomide_refractory", treatments=[course("Rd", START, LAST_DOSE)]) is None
 
 
+def test_without_best_response_non_response_cannot_be_ruled_out() -> None:
+    fields = {"progressions": [progression(LAST_DOSE + days(300))]}
+    no_response = [course("Rd", START, LAST_DOSE)]
+    assert value("lenalidomide_refractory", treatments=no_response, **fields) is None
+    responded = [course("Rd", START, LAST_DOSE, best_response="MR")]
+    assert value("lenalidomide_refractory", treatments=responded, **fields) is False
+
+
 def test_class_refractoriness_combines_the_drugs_of_the_class() -> None:
     fields = {
         "treatments": [
@@ -130,7 +140,9 @@ def test_triple_class_refractory() -> None:
 
 def test_exposure_is_separate_from_refractoriness() -> None:
     fields = {
-        "treatments": [course("DRd", START, START + days(300), stop_reason="toxicity")],
+        "treatments": [
+            course("DRd", START, START + days(300), stop_reason="toxicity", best_response="VGPR")
+        ],
         "progressions": [progression(dt.date(2026, 9, 1))],
     }
     assert value("daratumumab_exposed", **fields) is True

@@ -6,6 +6,8 @@ least minimal response: best response SD or PD) or progression on therapy or wit
 :data:`REFRACTORY_WINDOW_DAYS` of the last dose. A course stopped for progression counts
 as progression at its end. Exposure and refractoriness are separate facts. IMWG does not
 look at the dose: progression on low-dose lenalidomide maintenance is refractory.
+"Not refractory" therefore needs both: no progression in the window (progressions
+recorded) and a recorded best response of at least MR.
 """
 
 from __future__ import annotations
@@ -65,10 +67,19 @@ def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             )
             verdicts.append(True)
             reasons.append(f"progression {e.date.isoformat()} ({e.source}) {when} of {c.label()}")
-        elif a.progressions_recorded:
+        elif a.progressions_recorded and c.best_response is not None:
             verdicts.append(False)
             reasons.append(
-                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+                f"best response {c.best_response}, no progression on or within "
+                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+            )
+        elif a.progressions_recorded:
+            # no progression, but without the best response non-response (< MR) on
+            # therapy, which is refractoriness too, cannot be ruled out
+            verdicts.append(None)
+            reasons.append(
+                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}, "
+                "but its best response is not recorded (no response, < MR, is refractory too)"
             )
         else:
             unconfirmed = [
