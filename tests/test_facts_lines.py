@@ -101,3 +101,14 @@ def test_given_line_numbers_count_earlier_unrecorded_lines() -> None:
 def test_no_treatments_is_zero_lines_and_absent_history_unknown() -> None:
     assert value("prior_lines", treatments=[]) == 0
     assert value("prior_lines") is None
+
+
+def test_course_stopped_for_progression_ends_the_line() -> None:
+    stop = START + days(200)
+    fields = {
+        "treatments": [
+            course("VRd", START, stop, stop_reason="progression"),
+            course("Kd", stop + days(5)),
+        ]
+    }
+    assert value("prior_lines", **fields) == 2
