@@ -113,3 +113,11 @@ def test_frail_is_decided_when_known_points_already_reach_two() -> None:
 def test_frail_unknown_when_missing_items_could_tip_it() -> None:
     a = assess(birth_date=born(60), frailty={"charlson_index": 0})
     assert a.value("frail") is None
+
+
+def test_recorded_adl_is_not_overruled_by_the_simplified_score() -> None:
+    # IMWG items known: Charlson 1 point + IADL 1 point = 2: frail, whatever ADL is;
+    # the simplified score (age 0, Charlson 1, ECOG 0 = 1) would call the patient fit.
+    a = assess(birth_date=born(40), ecog=0, frailty={"charlson_index": 2, "lawton_iadl": 0})
+    assert a.value("frail") is True
+    assert "IMWG" in a.get("frail").why

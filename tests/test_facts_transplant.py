@@ -109,3 +109,19 @@ def test_early_relapse_for_allogeneic_sct() -> None:
     early = value("allo_sct_consideration", progressions=[progression(start + days(700))], **fields)
     late = value("allo_sct_consideration", progressions=[progression(start + days(760))], **fields)
     assert (early, late) == (True, False)
+
+
+def test_early_relapse_from_labs_only_is_not_ruled_out() -> None:
+    start = dt.date(2022, 1, 10)
+    stop = start + days(900)  # 29.6 months: not early, if it was the first progression
+    fields: dict[str, Any] = {"treatments": [course("VRd", start, stop, stop_reason="progression")]}
+    assert value("early_relapse", progressions=[progression(stop)], **fields) is False
+    assert value("early_relapse", **fields) is None  # an earlier progression may be unrecorded
+
+
+def test_prior_vgpr_unknown_while_procedures_are_unknown() -> None:
+    treatments = [course("VCD", ASCT - days(150), ASCT - days(40), best_response="PR")]
+    assert value("prior_vgpr_or_better", treatments=treatments, procedures=[]) is False
+    assert value("prior_vgpr_or_better", treatments=treatments) is None
+    asct = [{"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "CR"}]
+    assert value("prior_vgpr_or_better", treatments=treatments, procedures=asct) is True

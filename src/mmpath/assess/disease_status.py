@@ -33,6 +33,11 @@ def current_event(a: Assessment) -> ProgressionEvent | None:
 )
 def progressive_disease(a: Assessment) -> tuple[Value, str]:
     event = current_event(a)
+    if event is not None and a.record.treatments is None:
+        return None, (
+            f"progression on {event.date.isoformat()} ({event.source}), but treatments are not "
+            "recorded: whether a new line of therapy has started since is unknown"
+        )
     if event is not None:
         return True, f"progression on {event.date.isoformat()} ({event.source})"
     start = a.line_starts[-1] if a.line_starts else None
@@ -157,6 +162,8 @@ def progression_on_lenalidomide_maintenance(a: Assessment) -> tuple[Value, str]:
     if event is None:
         pd = a.get("progressive_disease")
         return (False if pd.value is False else None), pd.why
+    if a.record.treatments is None:
+        return None, f"progression on {event.date.isoformat()}; treatments not recorded"
     for c in a.courses:
         if (
             c.setting == "maintenance"
