@@ -36,6 +36,7 @@ def test_number_as_date_names_the_field() -> None:
     path, message = one_problem(record_dict(treatments=[{"regimen": "VRd", "start": 20240101}]))
     assert path == "treatments[0].start"
     assert "YYYY-MM-DD" in message
+    assert message.count("got") == 1, message  # the value is shown once
 
 
 def test_unparsable_date() -> None:
