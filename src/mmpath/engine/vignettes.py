@@ -14,10 +14,12 @@ a guideline gives for it, and the quote keys of the sentences it exercises::
                 "cautions": {"Kd": ["carfilzomib-heart-failure"]},
                 "cautions_unknown": {"KRd": ["carfilzomib-heart-failure"]},
                 "dosing": {"RAD": ["lenalidomide-crcl-30-60"]},
+                "availability": {"belantamab mafodotin": ["not_reimbursed"]},
                 "notes": ["dara-two-branches"], "missing": ["frail"]}}
 
 With ``options_complete`` (the default) the options must be exactly those listed.
 ``asserted`` names facts the output must mark as asserted by the clinician;
+``availability`` lists availability statuses an option must carry;
 ``cautions`` / ``dosing`` list notes that apply, ``cautions_unknown`` cautions shown as
 unknown (their condition cannot be decided for this patient).
 """
@@ -103,6 +105,16 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
             for cid in ids:
                 if cid not in have:
                     failures.append(f"{group} on {oid}: {cid} missing (got {sorted(have)})")
+    for oid, statuses in expect.get("availability", {}).items():
+        if oid not in got:
+            failures.append(f"availability on {oid}: option missing")
+            continue
+        have_status = {a.status for a in got[oid].availability}
+        failures += [
+            f"availability on {oid}: {status} missing (got {sorted(map(str, have_status))})"
+            for status in statuses
+            if status not in have_status
+        ]
     applied = {n.id for n in result.annotations if n.applies}
     for nid in expect.get("notes", []):
         if nid not in applied:
