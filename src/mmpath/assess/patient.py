@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import FactSpec, Value, fact, kleene_or, register
+from mmpath.assess.fact import Derivation, FactSpec, Value, fact, kleene_or, register
 from mmpath.record.model import Comorbidity
 
-COMORBIDITIES: tuple[str, ...] = Comorbidity.__args__
+COMORBIDITIES: tuple[str, ...] = get_args(Comorbidity)
 
 
 @fact(
@@ -54,11 +56,15 @@ def comorbidity(a: Assessment, code: str) -> tuple[Value, str]:
     return False, f"not among the recorded comorbidities ({', '.join(listed) or 'none'})"
 
 
+def _recorded(code: str) -> Derivation:
+    return lambda a: comorbidity(a, code)
+
+
 for _code in COMORBIDITIES:
     register(
         FactSpec(
             _code,
-            lambda a, c=_code: comorbidity(a, c),
+            _recorded(_code),
             f"comorbidity '{_code}' in the record's comorbidity list (patient-record-v1)",
             ("comorbidities",),
         )

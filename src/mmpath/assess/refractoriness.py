@@ -13,9 +13,18 @@ recorded) and a recorded best response of at least MR.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import FactSpec, Value, fact, kleene_and, kleene_or, register
+from mmpath.assess.fact import (
+    Derivation,
+    FactSpec,
+    Value,
+    fact,
+    kleene_and,
+    kleene_or,
+    register,
+)
 
 REFRACTORY_WINDOW_DAYS = 60
 REFRACTORY_DEFINITION = (
@@ -130,12 +139,22 @@ def drug_exposed(a: Assessment, inn: str) -> tuple[Value, str]:
     return False, f"never received {inn}"
 
 
+def _per_drug(derive: Callable[[Assessment, str], tuple[Value, str]], inn: str) -> Derivation:
+    return lambda a: derive(a, inn)
+
+
+def _per_class(
+    derive: Callable[[Assessment, str, str], tuple[Value, str]], klass: str, label: str
+) -> Derivation:
+    return lambda a: derive(a, klass, label)
+
+
 def _register() -> None:
     for inn in DRUG_FACTS:
         register(
             FactSpec(
                 f"{inn}_exposed",
-                lambda a, inn=inn: drug_exposed(a, inn),
+                _per_drug(drug_exposed, inn),
                 EXPOSURE_DEFINITION,
                 ("treatments",),
             )
@@ -143,7 +162,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{inn}_refractory",
-                lambda a, inn=inn: drug_refractory(a, inn),
+                _per_drug(drug_refractory, inn),
                 REFRACTORY_DEFINITION,
                 NEEDS,
             )
@@ -152,7 +171,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_exposed",
-                lambda a, k=klass, lab=label: class_exposed(a, k, lab),
+                _per_class(class_exposed, klass, label),
                 f"{EXPOSURE_DEFINITION}; class: {label}",
                 ("treatments",),
             )
@@ -160,7 +179,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_refractory",
-                lambda a, k=klass, lab=label: class_refractory(a, k, lab),
+                _per_class(class_refractory, klass, label),
                 f"refractory to at least one drug of the class ({label}); {REFRACTORY_DEFINITION}",
                 NEEDS,
             )

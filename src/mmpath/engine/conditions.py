@@ -129,8 +129,8 @@ def evaluate(condition: Condition, facts: Facts) -> Outcome:
         except TypeError:
             return False, NOTHING
     if isinstance(condition, Not):
-        value, unknown = evaluate(condition.item, facts)
-        return (None if value is None else not value), unknown
+        value, missing = evaluate(condition.item, facts)
+        return (None if value is None else not value), missing
     settle = not isinstance(condition, All)
     unknown: set[str] = set()
     undecided = False

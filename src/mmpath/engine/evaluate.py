@@ -354,7 +354,7 @@ class PackEvaluator:
             name=option.name,
             drugs=list(option.drugs) if spec.kind == "regimen" else None,
             procedure=spec.code if spec.kind == "procedure" else None,
-            tier=option.tier,  # type: ignore[arg-type]
+            tier=option.tier,
             status="recommended" if option.recommended else "conditional",
             phase=spec.phase,
             requires=sorted(option.requires),
@@ -401,7 +401,9 @@ class PackEvaluator:
         out = []
         notes: list[DrugNote] = drug_notes()
         for drug in option.drugs:
-            applying, undecided, requires = [], [], set()
+            applying: list[DrugNote] = []
+            undecided: list[DrugNote] = []
+            requires: set[str] = set()
             for note in (n for n in notes if n.drug == drug):
                 value, unknown = evaluate(note.condition, facts)
                 if value is True:

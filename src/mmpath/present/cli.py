@@ -153,10 +153,15 @@ def schema(
     what: Annotated[str, typer.Argument(help="record | recommendation")] = "record",
 ) -> None:
     """Print the JSON Schema of the patient record (or of the recommendation)."""
+    from pydantic import BaseModel
+
     from mmpath.recommendation import RecommendationOut
     from mmpath.record.model import PatientRecord
 
-    models = {"record": PatientRecord, "recommendation": RecommendationOut}
+    models: dict[str, type[BaseModel]] = {
+        "record": PatientRecord,
+        "recommendation": RecommendationOut,
+    }
     if what not in models:
         _fail([f"unknown schema {what!r}; expected one of {', '.join(models)}"])
     sys.stdout.write(

@@ -155,7 +155,7 @@ class Treatment(_Model):
             for i, name in enumerate(self.drugs):
                 if catalogue.drug(name) is None:
                     raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
-            given = {catalogue.drug(n) for n in self.drugs}
+            given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
             if regimen_drugs is not None and given != set(regimen_drugs):
                 raise FieldProblem(
                     "drugs",
