@@ -33,6 +33,11 @@ def current_event(a: Assessment) -> ProgressionEvent | None:
 )
 def progressive_disease(a: Assessment) -> tuple[Value, str]:
     event = current_event(a)
+    if event is not None and a.record.treatments is None:
+        return None, (
+            f"progression on {event.date.isoformat()} ({event.source}), but treatments are not "
+            "recorded: whether a new line of therapy has started since is unknown"
+        )
     if event is not None:
         return True, f"progression on {event.date.isoformat()} ({event.source})"
     start = a.line_starts[-1] if a.line_starts else None
@@ -132,7 +137,7 @@ def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     "prior_lines",
     definition="lines of therapy given (IMWG convention: induction + ASCT + consolidation + "
     "maintenance are one line; a new regimen outside a 28-day window or after progression "
-    "starts a new line); the record's line numbers win",
+    "starts a new line); the record's line numbers win (the highest line number counts)",
     needs=("treatments",),
     kind="number",
 )
@@ -145,7 +150,9 @@ def prior_lines(a: Assessment) -> tuple[Value, str]:
     for c in a.courses:
         lines.setdefault(c.line, []).append(c.regimen)
     text = "; ".join(f"line {n}: {' + '.join(r)}" for n, r in sorted(lines.items()))
-    return len(lines), text
+    # the highest line number, not the count: a record may hold only the latest line(s),
+    # numbered by the clinician (line 3 alone means two earlier lines were given)
+    return max(lines), text
 
 
 @fact(
@@ -158,6 +165,8 @@ def progression_on_lenalidomide_maintenance(a: Assessment) -> tuple[Value, str]:
     if event is None:
         pd = a.get("progressive_disease")
         return (False if pd.value is False else None), pd.why
+    if a.record.treatments is None:
+        return None, f"progression on {event.date.isoformat()}; treatments not recorded"
     for c in a.courses:
         if (
             c.setting == "maintenance"

@@ -5,7 +5,8 @@ intermediate 1, frail ≥ 2. Item points, tagged [R — verify] in
 shared/reference/clinical-definitions.md: age ≤ 75 → 0, 76–80 → 1, > 80 → 2; Charlson
 ≥ 2 → 1; Katz ADL ≤ 4 → 1; Lawton IADL ≤ 5 → 1.
 Simplified frailty score (Facon et al., Leukemia 2020): age as above; Charlson > 1 → 1;
-ECOG 0 → 0, 1 → 1, ≥ 2 → 2; frail when ≥ 2. Used only when ADL or IADL is unknown.
+ECOG 0 → 0, 1 → 1, ≥ 2 → 2; frail when ≥ 2. Used only when ADL or IADL is unknown and
+the known IMWG items cannot decide frailty (so a recorded ADL/IADL is never overruled).
 With some items unknown the score is unknown, but ``frail`` is still decided when the
 known points alone reach 2, or the unknown ones could not.
 """
@@ -16,6 +17,7 @@ from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
 
 FRAIL_FROM = 2
+IMWG_NAME = "IMWG frailty score (Palumbo 2015)"
 
 
 def age_points(age: int) -> int:
@@ -55,13 +57,16 @@ def _score(items: dict[str, tuple[int | None, int]]) -> tuple[int | None, int, i
 
 
 def chosen(a: Assessment) -> tuple[str, dict[str, tuple[int | None, int]]]:
-    f = a.record.frailty
-    if f is not None and f.katz_adl is not None and f.lawton_iadl is not None:
-        return "IMWG frailty score (Palumbo 2015)", _imwg_items(a)
+    """The score to use: IMWG whenever its known items decide frailty, else the simplified
+    score when all of its items are known, else IMWG (undecided)."""
+    imwg = _imwg_items(a)
+    _, low, high = _score(imwg)
+    if low >= FRAIL_FROM or high < FRAIL_FROM:
+        return IMWG_NAME, imwg
     simplified = _simplified_items(a)
     if all(p is not None for p, _ in simplified.values()):
         return "simplified frailty score (Facon 2020; ADL/IADL not recorded)", simplified
-    return "IMWG frailty score (Palumbo 2015)", _imwg_items(a)
+    return IMWG_NAME, imwg
 
 
 def _describe(name: str, items: dict[str, tuple[int | None, int]]) -> str:

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 MIN_RELATIVE_INCREASE = 0.25
 SERUM_MEASURABLE_G_DL = 1.0
 URINE_MEASURABLE_MG_24H = 200.0
+DECIMALS = 9
+"""Differences are rounded to this many decimals before comparing: binary floating point
+makes 0.7 - 0.2 = 0.49999999999999994, which must count as the + 0.5 g/dL it is."""
 
 
 def serum_minimum_increase(nadir: float) -> float:
@@ -32,8 +35,9 @@ def urine_minimum_increase(nadir: float) -> float:
 
 
 def dflc_minimum_increase(nadir: float) -> float:
-    # "> 100 mg/L": strictly greater; compared with >= below, so add the smallest step.
-    return 100.0 + 1e-9
+    # "> 100 mg/L": strictly greater; compared with >= below, so add a step far below the
+    # precision of reported values but above the rounding in ``meets``.
+    return 100.0 + 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +51,10 @@ class LabProgression:
 
 def meets(value: float, nadir: float, minimum_increase: Callable[[float], float]) -> bool:
     """Whether ``value`` is progression against ``nadir`` (≥ 25 % and the absolute step)."""
-    increase = value - nadir
-    return increase >= MIN_RELATIVE_INCREASE * nadir and increase >= minimum_increase(nadir)
+    increase = round(value - nadir, DECIMALS)
+    return increase >= round(MIN_RELATIVE_INCREASE * nadir, DECIMALS) and increase >= round(
+        minimum_increase(nadir), DECIMALS
+    )
 
 
 def detect(

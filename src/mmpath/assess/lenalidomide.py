@@ -3,13 +3,14 @@
 "Schema met lenalidomide kan herhaald worden als recidief >1 jaar na staken van therapie
 optreedt en destijds VGPR of beter werd bereikt." — a lenalidomide regimen may be
 repeated when the relapse comes more than one year after stopping it and VGPR or better
-was reached then.
+was reached then. The relapse is the latest progression after the last lenalidomide
+course ended; without a recorded progression list only a known gap of more than a year
+decides (a later, unrecorded relapse could only lengthen it).
 """
 
 from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.disease_status import current_event
 from mmpath.assess.fact import Value, fact
 from mmpath.assess.timeline import RESPONSE_RANK
 
@@ -24,15 +25,26 @@ MIN_DAYS_OFF = 365
 )
 def lenalidomide_retreatment_possible(a: Assessment) -> tuple[Value, str]:
     courses = a.exposed_to("lenalidomide")
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
     if not courses:
         return False, "never received lenalidomide (retreatment does not apply)"
     last = max(courses, key=lambda c: c.start)
     if last.end is None:
         return False, f"still on lenalidomide: {last.label()}"
-    event = current_event(a) or (a.progression_events[-1] if a.progression_events else None)
-    if event is None:
-        return None, "no relapse date recorded"
+    later = [e for e in a.progression_events if e.date > last.end]
+    if not later:
+        if a.progressions_recorded:
+            return False, f"no relapse recorded after stopping {last.label()}"
+        return None, f"no relapse date after stopping {last.label()} recorded"
+    event = later[-1]  # the relapse being treated now
     off_days = (event.date - last.end).days
+    if off_days <= MIN_DAYS_OFF and not a.progressions_recorded:
+        # progressions not recorded: a later relapse (the one being treated) may be missing
+        return None, (
+            f"latest known relapse {off_days} days after stopping {last.label()}; "
+            "progressions not recorded, so the current relapse date is unknown"
+        )
     response = last.best_response
     if off_days <= MIN_DAYS_OFF:
         return False, f"relapse {off_days} days after stopping {last.label()} (needs > 365)"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import get_args
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import FactSpec, Value, fact, kleene_or, register
+from mmpath.assess.fact import Derivation, FactSpec, Value, fact, kleene_or, register
 from mmpath.record.model import Comorbidity
 
 COMORBIDITIES: tuple[str, ...] = get_args(Comorbidity)
@@ -57,11 +56,15 @@ def comorbidity(a: Assessment, code: str) -> tuple[Value, str]:
     return False, f"not among the recorded comorbidities ({', '.join(listed) or 'none'})"
 
 
+def _recorded(code: str) -> Derivation:
+    return lambda a: comorbidity(a, code)
+
+
 for _code in COMORBIDITIES:
     register(
         FactSpec(
             _code,
-            partial(comorbidity, code=_code),
+            _recorded(_code),
             f"comorbidity '{_code}' in the record's comorbidity list (patient-record-v1)",
             ("comorbidities",),
         )

@@ -6,15 +6,26 @@ least minimal response: best response SD or PD) or progression on therapy or wit
 :data:`REFRACTORY_WINDOW_DAYS` of the last dose. A course stopped for progression counts
 as progression at its end. Exposure and refractoriness are separate facts. IMWG does not
 look at the dose: progression on low-dose lenalidomide maintenance is refractory.
+"Not refractory" therefore needs both: no progression in the window (progressions
+recorded) and a recorded best response of at least MR.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from collections.abc import Callable
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import FactSpec, Value, fact, kleene_and, kleene_or, register
+from mmpath.assess.fact import (
+    Derivation,
+    FactSpec,
+    Value,
+    fact,
+    kleene_and,
+    kleene_or,
+    register,
+)
+from mmpath.assess.timeline import RESPONSE_RANK, Course
 
 REFRACTORY_WINDOW_DAYS = 60
 REFRACTORY_DEFINITION = (
@@ -52,6 +63,31 @@ DRUG_FACTS = (
 )
 
 
+CONTINUING_SETTINGS = frozenset({"maintenance", "consolidation"})
+
+
+def course_response(a: Assessment, c: Course) -> str | None:
+    """The best response on a course; maintenance and consolidation without their own
+    inherit the best response their line reached before them (courses of the line and
+    ASCTs since its start), since they continue that response rather than induce one."""
+    if c.best_response is not None:
+        return c.best_response
+    if c.setting not in CONTINUING_SETTINGS:
+        return None
+    line_start = min(o.start for o in a.courses if o.line == c.line)
+    earlier = [o.best_response for o in a.courses if o.line == c.line and o.start < c.start]
+    earlier += [
+        p.best_response_after
+        for p in a.record.procedures or []
+        if p.type == "autologous_sct" and line_start <= p.date <= c.start
+    ]
+    known = [r for r in earlier if r is not None]
+    if not known:
+        return None
+    best = max(known, key=RESPONSE_RANK.__getitem__)
+    return f"{best} (reached earlier in the line)"
+
+
 def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     """Whether the patient is refractory to ``inn`` (Kleene OR over its courses)."""
     courses = a.exposed_to(inn)
@@ -77,10 +113,19 @@ def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             )
             verdicts.append(True)
             reasons.append(f"progression {e.date.isoformat()} ({e.source}) {when} of {c.label()}")
-        elif a.progressions_recorded:
+        elif a.progressions_recorded and (response := course_response(a, c)) is not None:
             verdicts.append(False)
             reasons.append(
-                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+                f"best response {response}, no progression on or within "
+                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+            )
+        elif a.progressions_recorded:
+            # no progression, but without the best response non-response (< MR) on
+            # therapy, which is refractoriness too, cannot be ruled out
+            verdicts.append(None)
+            reasons.append(
+                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}, "
+                "but its best response is not recorded (no response, < MR, is refractory too)"
             )
         else:
             unconfirmed = [
@@ -131,12 +176,22 @@ def drug_exposed(a: Assessment, inn: str) -> tuple[Value, str]:
     return False, f"never received {inn}"
 
 
+def _per_drug(derive: Callable[[Assessment, str], tuple[Value, str]], inn: str) -> Derivation:
+    return lambda a: derive(a, inn)
+
+
+def _per_class(
+    derive: Callable[[Assessment, str, str], tuple[Value, str]], klass: str, label: str
+) -> Derivation:
+    return lambda a: derive(a, klass, label)
+
+
 def _register() -> None:
     for inn in DRUG_FACTS:
         register(
             FactSpec(
                 f"{inn}_exposed",
-                partial(drug_exposed, inn=inn),
+                _per_drug(drug_exposed, inn),
                 EXPOSURE_DEFINITION,
                 ("treatments",),
             )
@@ -144,7 +199,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{inn}_refractory",
-                partial(drug_refractory, inn=inn),
+                _per_drug(drug_refractory, inn),
                 REFRACTORY_DEFINITION,
                 NEEDS,
             )
@@ -153,7 +208,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_exposed",
-                partial(class_exposed, klass=klass, label=label),
+                _per_class(class_exposed, klass, label),
                 f"{EXPOSURE_DEFINITION}; class: {label}",
                 ("treatments",),
             )
@@ -161,7 +216,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{prefix}_refractory",
-                partial(class_refractory, klass=klass, label=label),
+                _per_class(class_refractory, klass, label),
                 f"refractory to at least one drug of the class ({label}); {REFRACTORY_DEFINITION}",
                 NEEDS,
             )

@@ -24,6 +24,8 @@ def prior_vgpr_or_better(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
     unknown = [where for where, r in responses if r is None]
+    if a.record.procedures is None:
+        unknown.append("procedures (the response after an ASCT)")
     if unknown:
         return None, "best response not recorded for " + ", ".join(unknown)
     return False, "no VGPR or better recorded" if responses else "no treatment recorded"

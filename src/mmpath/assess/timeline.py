@@ -5,7 +5,8 @@ convention, Rajkumar et al., Blood 2015;126:921): courses started within
 :data:`REGIMEN_WINDOW_DAYS` of a line's first course belong to that line;
 consolidation and maintenance continue the line they follow (induction + ASCT +
 consolidation + maintenance are one line); any other new course, or any course started
-after a progression, starts a new line. A ``line`` given in the record wins and
+after a progression (recorded, or the end of a course stopped for progression), starts a
+new line. A ``line`` given in the record wins and
 numbering continues from it.
 """
 
@@ -70,6 +71,8 @@ class ProgressionEvent:
 def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     raw = sorted(enumerate(record.treatments or []), key=lambda item: (item[1].start, item[0]))
     events = [p.date for p in record.progressions or []]
+    # a course stopped for progression is a progression at its end (as in recorded_events)
+    events += [t.end for t in record.treatments or [] if t.stop_reason == "progression" and t.end]
     courses: list[Course] = []
     line = 0
     line_start: dt.date | None = None

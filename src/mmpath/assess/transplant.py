@@ -183,9 +183,11 @@ def early_relapse(a: Assessment) -> tuple[Value, str]:
     events = [e for e in a.progression_events if e.date > start]
     if events:
         months = months_between(start, events[0].date)
-        return months < ALLO_EARLY_RELAPSE_MONTHS, (
-            f"first progression {months:.1f} months after the start of therapy ({start})"
-        )
+        why = f"first progression {months:.1f} months after the start of therapy ({start})"
+        if months >= ALLO_EARLY_RELAPSE_MONTHS and not a.progressions_recorded:
+            # only labs / stop reasons: an earlier, unrecorded progression cannot be ruled out
+            return None, f"{why}; progressions not recorded, an earlier one cannot be ruled out"
+        return months < ALLO_EARLY_RELAPSE_MONTHS, why
     months = months_between(start, a.as_of)
     if a.progressions_recorded and months >= ALLO_EARLY_RELAPSE_MONTHS:
         return False, f"no progression in the first {ALLO_EARLY_RELAPSE_MONTHS} months"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from mmpath.assess import FACTS, Assessment
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
-from mmpath.engine.conditions import NOTHING, Condition, evaluate
+from mmpath.engine.conditions import NOTHING, Condition, evaluate, fact_names
 from mmpath.engine.drug_notes import DrugNote, drug_notes
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
@@ -319,7 +319,12 @@ class PackEvaluator:
             if value is not False:
                 self._fire(f"constraint:{constraint.id}")
             if value is True:
-                return constraint.reason, self.sources(constraint.sources)
+                # say why it holds for this patient, not only the general rule
+                names = dict.fromkeys(fact_names(constraint.condition))
+                here = "; ".join(facts.get(name).why for name in names)
+                return f"{constraint.reason} (this patient: {here})", self.sources(
+                    constraint.sources
+                )
             if value is None:
                 option.contributions = [
                     (rule, spec, None if v else v, req | unknown)
@@ -486,8 +491,6 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
 
 
 def fact_names_read(pack: Pack) -> set[str]:
-    from mmpath.engine.conditions import fact_names
-
     names: set[str] = set()
     conditions: list[Condition] = [c for _, c in pack.conditions()]
     conditions += [n.condition for n in drug_notes()]

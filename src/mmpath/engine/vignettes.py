@@ -10,13 +10,20 @@ a guideline gives for it, and the quote keys of the sentences it exercises::
                 "options_complete": true,
                 "absent": ["KRd"], "excluded": {"DKd": "reimbursed"},
                 "facts": {"lenalidomide_refractory": true},
+                "asserted": ["lenalidomide_refractory"],
                 "cautions": {"Kd": ["carfilzomib-heart-failure"]},
+                "cautions_unknown": {"KRd": ["carfilzomib-heart-failure"]},
                 "dosing": {"RAD": ["lenalidomide-crcl-30-60"]},
+                "availability": {"belantamab mafodotin": ["not_reimbursed"]},
                 "notes": ["dara-two-branches"], "missing": ["frail"],
                 "pathway": {"induction": "current", "transplant": "upcoming"}}}
 
 With ``options_complete`` (the default) the options must be exactly those listed. Options
 that carry a phase (pathway packs) are named ``id@phase``, e.g. ``D-VRd@induction``.
+``asserted`` names facts the output must mark as asserted by the clinician;
+``availability`` lists availability statuses an option must carry;
+``cautions`` / ``dosing`` list notes that apply, ``cautions_unknown`` cautions shown as
+unknown (their condition cannot be decided for this patient).
 """
 
 from __future__ import annotations
@@ -85,15 +92,32 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
             failures.append(
                 f"fact {name}: {result.facts[name].value!r}, expected {value!r} ({result.facts[name].why})"
             )
-    for group in ("cautions", "dosing"):
+    for name in expect.get("asserted", []):
+        if name in result.facts and not result.facts[name].asserted:
+            failures.append(f"fact {name}: not marked as asserted")
+    for group, attr, state in (
+        ("cautions", "cautions", True),
+        ("dosing", "dosing", True),
+        ("cautions_unknown", "cautions", None),
+    ):
         for oid, ids in expect.get(group, {}).items():
             if oid not in got:
                 failures.append(f"{group} on {oid}: option missing")
                 continue
-            have = {c.id for c in getattr(got[oid], group) if c.applies}
+            have = {c.id for c in getattr(got[oid], attr) if c.applies is state}
             for cid in ids:
                 if cid not in have:
                     failures.append(f"{group} on {oid}: {cid} missing (got {sorted(have)})")
+    for oid, statuses in expect.get("availability", {}).items():
+        if oid not in got:
+            failures.append(f"availability on {oid}: option missing")
+            continue
+        have_status = {a.status for a in got[oid].availability}
+        failures += [
+            f"availability on {oid}: {status} missing (got {sorted(map(str, have_status))})"
+            for status in statuses
+            if status not in have_status
+        ]
     applied = {n.id for n in result.annotations if n.applies}
     for nid in expect.get("notes", []):
         if nid not in applied:

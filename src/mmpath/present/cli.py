@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 
 from mmpath.record.errors import RecordError
 
@@ -29,7 +30,8 @@ EXIT_INVALID = 2
 
 def _fail(problems: list[str]) -> NoReturn:
     for line in problems:
-        err.print(line, markup=False, highlight=False)
+        # one line per problem, whatever the terminal width (soft_wrap: no line breaks)
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_INVALID)
 
 
@@ -144,7 +146,7 @@ def lint(
     for warning in report.warnings:
         out.print(f"[yellow]warning[/]: {warning}")
     for error in report.errors:
-        out.print(f"[red]error[/]: {error}", markup=True, highlight=False)
+        out.print(f"[red]error[/]: {escape(error)}", highlight=False, soft_wrap=True)
     passed = sum(o.passed for o in report.vignettes)
     out.print(f"{passed} of {len(report.vignettes)} vignettes pass; {len(report.errors)} errors")
     raise typer.Exit(0 if report.ok else 1)
@@ -155,6 +157,7 @@ def schema(
     what: Annotated[str, typer.Argument(help="record | recommendation")] = "record",
 ) -> None:
     """Print the JSON Schema of the patient record (or of the recommendation)."""
+
     from mmpath.recommendation import RecommendationOut
     from mmpath.record.model import PatientRecord
 

@@ -2,7 +2,8 @@
 
 Validation is strict on purpose: a number is not a date, a string is not a number,
 a boolean is not an integer. Dates must be ISO ``YYYY-MM-DD`` strings (or ``date``
-objects, which YAML produces for unquoted ISO dates); datetimes are refused.
+objects, which YAML produces for unquoted ISO dates); datetimes are refused. Messages
+do not repeat the offending value: the problem report appends it as "(got ...)".
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ def _parse_iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"expected a date as a string YYYY-MM-DD, got {type(value).__name__}")
+        raise ValueError("expected a date as a string YYYY-MM-DD")
     if not _ISO_DATE.match(value):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {value!r}")
+        raise ValueError("expected a date YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"expected a valid calendar date YYYY-MM-DD, got {value!r}") from None
+        raise ValueError("expected a valid calendar date YYYY-MM-DD") from None
 
 
 IsoDate = Annotated[
@@ -41,7 +42,7 @@ IsoDate = Annotated[
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise ValueError("expected a number")
     return float(value)
 
 

@@ -57,3 +57,8 @@ def to_canonical(test: str, value: float, unit: str) -> float:
     Raises ``KeyError`` for an unknown test or unit; callers validate first.
     """
     return value * FACTORS[test][unit]
+
+
+def convert(test: str, value: float, unit: str, to_unit: str) -> float:
+    """Convert ``value`` of ``test`` from ``unit`` to ``to_unit`` (both accepted units)."""
+    return to_canonical(test, value, unit) / FACTORS[test][to_unit]

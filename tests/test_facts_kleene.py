@@ -1,0 +1,277 @@
+"""Unknown never becomes false: removing data can only turn a fact unknown, never flip it.
+
+For generated records R and every way R' of making one field unknown (removing it), each
+boolean fact that is true or false for R is, for R', the same or unknown: never its
+opposite. (A fact unknown for R may become known for R' — e.g. without the treatment
+timeline the M-protein nadir is not reset at line starts — which is not a flip.) Two kinds of field are
+not removed: the clinician's overrides (``asserted``, ``status``, ``transplant_eligible``),
+which replace a derivation by a judgement so that removing them shows the derivation, and
+nothing else. The generator makes self-consistent records: a record whose progression list
+omits a progression its own M-protein series shows contradicts itself, so the two are not
+combined (each is tested with the other absent); a progression list holds the end of
+every course stopped for progression; a biochemical progression has no clinical features,
+and no progression has extramedullary disease when the record says there is none.
+
+Known limitation: facts about "the current progression" (its kind, whether it came
+during lenalidomide maintenance) use the latest progression known from the progression
+list, the labs or courses stopped for progression (documented reading: the latest known
+progression is the one being treated). Removing one source may change which is latest,
+so those facts are not checked here (``CURRENT_PROGRESSION_FACTS``), and M-protein series
+are not combined with courses stopped for progression. ``aggressive_relapse``, which also
+reads the current progression, is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from copy import deepcopy
+from typing import Any
+
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+
+from mmpath.assess import FACTS, Assessment
+from mmpath.record.load import parse_record
+
+AS_OF = dt.date(2026, 11, 1)
+REGIMENS = [
+    "VRd",
+    "VTd",
+    "VCD",
+    "lenalidomide",
+    "DRd",
+    "Kd",
+    "DVd",
+    "daratumumab",
+    "Rd",
+    "PVd",
+    "D-VMP",
+]
+RESPONSES = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
+SETTINGS = ["induction", "consolidation", "maintenance", "salvage"]
+FEATURES = [
+    "hypercalcemia",
+    "anemia",
+    "bone_lesions",
+    "extramedullary",
+    "rapid_rise",
+    "isotype_transformation",
+]
+LAB_FEATURES = ["rapid_rise", "isotype_transformation"]
+COMORBIDITIES = ["heart_failure", "hypertension", "copd", "asthma", "diabetes", "dialysis"]
+CYTOGENETICS = ["del_17p", "t_4_14", "t_14_16", "gain_1q", "amp_1q"]
+CURRENT_PROGRESSION_FACTS = {
+    "clinical_relapse",
+    "biochemical_relapse",
+    "indolent_relapse",
+    "progression_on_lenalidomide_maintenance",
+}
+"""Facts about *the current* progression; see the known limitation above."""
+BOOLEAN_FACTS = sorted(
+    n for n, spec in FACTS.items() if spec.kind == "boolean" and n not in CURRENT_PROGRESSION_FACTS
+)
+INSTRUMENT_SWITCH = {"frailty.katz_adl", "frailty.lawton_iadl"}
+"""Without ADL or IADL, ``frail`` uses the simplified score (Facon 2020) instead of the
+IMWG score (Palumbo 2015): another instrument, which may judge differently; the fact's
+``why`` names the score used. Not a Kleene flip, so not checked for these removals."""
+OVERRIDES = {"asserted", "status", "transplant_eligible", "schema_version", "as_of", "id"}
+
+
+def day(offset: int) -> str:
+    return (AS_OF - dt.timedelta(days=offset)).isoformat()
+
+
+def maybe(draw: st.DrawFn, strategy: st.SearchStrategy[Any]) -> Any:
+    return draw(st.one_of(st.none(), strategy))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> dict[str, Any]:
+    rec: dict[str, Any] = {"schema_version": "1", "as_of": AS_OF.isoformat()}
+    rec["birth_date"] = maybe(draw, st.integers(40, 90).map(lambda y: f"{AS_OF.year - y}-05-01"))
+    rec["sex"] = maybe(draw, st.sampled_from(["female", "male"]))
+    rec["weight_kg"] = maybe(draw, st.floats(45, 110))
+    rec["ecog"] = maybe(draw, st.integers(0, 4))
+    rec["frailty"] = maybe(
+        draw,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "charlson_index": st.integers(0, 5),
+                "katz_adl": st.integers(0, 6),
+                "lawton_iadl": st.integers(0, 8),
+            },
+        ),
+    )
+    rec["comorbidities"] = maybe(draw, st.lists(st.sampled_from(COMORBIDITIES), unique=True))
+    rec["cytogenetics"] = maybe(
+        draw, st.fixed_dictionaries({}, optional={k: st.booleans() for k in CYTOGENETICS})
+    )
+    rec["extramedullary"] = maybe(draw, st.sampled_from(["none", "paraosseous", "extraosseous"]))
+    rec["transplant_eligible"] = maybe(draw, st.booleans())
+    rec["status"] = maybe(draw, st.just("relapsed"))
+    # treatment timeline, oldest first; offsets count days back from AS_OF
+    offset = draw(st.integers(400, 2500))
+    first = offset
+    treatments = []
+    for _ in range(draw(st.integers(0, 4))):
+        length = draw(st.integers(20, 500))
+        ongoing = draw(st.booleans()) and length >= offset
+        course: dict[str, Any] = {"regimen": draw(st.sampled_from(REGIMENS)), "start": day(offset)}
+        if not ongoing:
+            course["end"] = day(max(offset - length, 0))
+        for key, values in (
+            ("setting", SETTINGS),
+            ("best_response", RESPONSES),
+            ("stop_reason", ["completed", "progression", "toxicity"]),
+        ):
+            if draw(st.booleans()):
+                course[key] = draw(st.sampled_from(values))
+        if course.get("stop_reason") == "progression" and ongoing:
+            del course["stop_reason"]
+        treatments.append(course)
+        offset -= draw(st.integers(1, 600))
+        if offset <= 0 or ongoing:
+            break
+    rec["treatments"] = draw(st.sampled_from([None, treatments]))
+    if first > 200 and draw(st.booleans()):
+        rec["procedures"] = [
+            {
+                "type": "autologous_sct",
+                "date": day(draw(st.integers(100, first - 100))),
+                **(
+                    {"best_response_after": draw(st.sampled_from(RESPONSES))}
+                    if draw(st.booleans())
+                    else {}
+                ),
+            }
+        ]
+    else:
+        rec["procedures"] = draw(st.sampled_from([None, []]))
+    rec["stem_cells"] = maybe(
+        draw,
+        st.fixed_dictionaries(
+            {}, optional={"stored_grafts": st.integers(0, 3), "sufficient_for_asct": st.booleans()}
+        ),
+    )
+    labs: list[dict[str, Any]] = []
+    recent = day(draw(st.integers(0, 80)))
+    for test, unit, low, high in (
+        ("beta2_microglobulin", "mg/L", 1.0, 12.0),
+        ("albumin", "g/L", 20.0, 50.0),
+        ("creatinine", "µmol/L", 50.0, 500.0),
+        ("circulating_plasma_cells", "%", 0.0, 10.0),
+    ):
+        if draw(st.booleans()):
+            labs.append(
+                {"date": recent, "test": test, "value": draw(st.floats(low, high)), "unit": unit}
+            )
+    if draw(st.booleans()):
+        labs.append(
+            {
+                "date": recent,
+                "test": "ldh",
+                "value": draw(st.floats(100, 600)),
+                "unit": "U/L",
+                "upper_limit": 250.0,
+            }
+        )
+    stopped_for_progression = any(c.get("stop_reason") == "progression" for c in treatments)
+    with_series = not stopped_for_progression and draw(st.booleans())
+    if with_series:
+        values = draw(st.lists(st.floats(0.0, 5.0), min_size=2, max_size=8))
+        step = max(first // (len(values) + 1), 1)
+        labs += [
+            {
+                "date": day(first - step * (i + 1)),
+                "test": "serum_m_protein",
+                "value": v,
+                "unit": "g/dL",
+            }
+            for i, v in enumerate(values)
+        ]
+        rec["progressions"] = None
+    else:
+        events = []
+        for _ in range(draw(st.integers(0, 3))):
+            event: dict[str, Any] = {
+                "date": day(draw(st.integers(0, first))),
+                "type": draw(st.sampled_from(["biochemical", "clinical"])),
+            }
+            if draw(st.booleans()):
+                # a biochemical progression has no clinical features (CRAB, plasmacytoma)
+                kinds = FEATURES if event["type"] == "clinical" else LAB_FEATURES
+                if rec["extramedullary"] == "none":  # the record says no soft-tissue disease
+                    kinds = [k for k in kinds if k != "extramedullary"]
+                event["features"] = draw(st.lists(st.sampled_from(kinds), unique=True, max_size=3))
+            events.append(event)
+        # a progression list is complete: it holds the end of every course stopped for one
+        events += [
+            {"date": c["end"], "type": "clinical"}
+            for c in treatments
+            if c.get("stop_reason") == "progression"
+        ]
+        rec["progressions"] = draw(st.sampled_from([None, events]))
+    rec["labs"] = draw(st.sampled_from([None, labs]))
+    return {k: v for k, v in rec.items() if v is not None}
+
+
+def removals(rec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every record that has exactly one known item of ``rec`` made unknown."""
+    for key in rec:
+        if key not in OVERRIDES:
+            smaller = deepcopy(rec)
+            del smaller[key]
+            yield key, smaller
+    for field in ("frailty", "cytogenetics"):
+        for key in rec.get(field) or {}:
+            smaller = deepcopy(rec)
+            del smaller[field][key]
+            yield f"{field}.{key}", smaller
+    for listing, key in (
+        ("treatments", "best_response"),
+        ("procedures", "best_response_after"),
+        ("progressions", "features"),
+    ):
+        for i, item in enumerate(rec.get(listing) or []):
+            if key in item:
+                smaller = deepcopy(rec)
+                del smaller[listing][i][key]
+                yield f"{listing}[{i}].{key}", smaller
+
+
+def boolean_facts(rec: dict[str, Any]) -> dict[str, Any]:
+    facts = Assessment(parse_record(rec))
+    return {name: facts.value(name) for name in BOOLEAN_FACTS}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_unknown_never_becomes_false(rec: dict[str, Any]) -> None:
+    note(repr(rec))
+    before = boolean_facts(rec)
+    for removed, smaller in removals(rec):
+        after = boolean_facts(smaller)
+        flipped = {
+            name: (before[name], after[name])
+            for name in BOOLEAN_FACTS
+            if before[name] is not None
+            and after[name] is not None
+            and after[name] != before[name]
+            and not (name == "frail" and removed in INSTRUMENT_SWITCH)
+        }
+        assert not flipped, f"removing {removed} flipped {flipped}"
+
+
+def test_generator_makes_valid_varied_records() -> None:
+    seen: set[str] = set()
+
+    @settings(max_examples=60, deadline=None)
+    @given(records())
+    def collect(rec: dict[str, Any]) -> None:
+        parse_record(rec)
+        seen.update(rec)
+
+    collect()
+    assert {"treatments", "progressions", "labs", "procedures", "cytogenetics"} <= seen

@@ -1,0 +1,159 @@
+"""IMWG 2016 progressive disease from the lab series (Kumar et al., Lancet Oncol 2016)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from mmpath.assess.lab_progression import (
+    detect,
+    dflc_minimum_increase,
+    meets,
+    serum_minimum_increase,
+    urine_minimum_increase,
+)
+from records import course, lab, value
+
+D = [dt.date(2025, 1, 1) + dt.timedelta(days=30 * i) for i in range(12)]
+
+
+def series(*values: float) -> list[tuple[dt.date, float]]:
+    return list(zip(D, values, strict=False))
+
+
+@pytest.mark.parametrize(
+    ("nadir", "value_", "expected"),
+    [
+        (1.0, 1.5, True),  # +50 %, +0.5 g/dL
+        (1.0, 1.49, False),  # +0.49 g/dL: absolute step not reached
+        (3.0, 3.6, False),  # +0.6 g/dL but only +20 %
+        (3.0, 3.75, True),  # +25 %
+        (0.2, 0.69, False),  # +245 % but +0.49 g/dL
+        (0.2, 0.7, True),
+    ],
+)
+def test_serum_needs_25_percent_and_half_a_gram(
+    nadir: float, value_: float, expected: bool
+) -> None:
+    assert meets(value_, nadir, serum_minimum_increase) is expected
+
+
+def test_serum_step_is_one_gram_from_a_nadir_of_five() -> None:
+    assert serum_minimum_increase(4.99) == 0.5
+    assert serum_minimum_increase(5.0) == 1.0
+    assert meets(6.25, 5.0, serum_minimum_increase) is True
+    assert meets(6.2, 5.0, serum_minimum_increase) is False
+
+
+def test_urine_step_is_200_mg() -> None:
+    assert urine_minimum_increase(100.0) == 200.0
+    assert meets(300.0, 100.0, urine_minimum_increase) is True
+    assert meets(299.0, 100.0, urine_minimum_increase) is False
+
+
+def test_dflc_step_is_strictly_more_than_100_mg_per_l() -> None:
+    assert meets(200.0, 100.0, dflc_minimum_increase) is False
+    assert meets(200.5, 100.0, dflc_minimum_increase) is True
+
+
+@given(
+    nadir=st.floats(min_value=0.0, max_value=10.0),
+    rise=st.floats(min_value=0.0, max_value=10.0),
+)
+def test_serum_rule_matches_the_definition(nadir: float, rise: float) -> None:
+    step = 1.0 if nadir >= 5.0 else 0.5
+    expected = rise >= 0.25 * nadir and rise >= step
+    # away from the boundaries, where float rounding of nadir + rise decides nothing
+    if abs(rise - step) > 1e-6 and abs(rise - 0.25 * nadir) > 1e-6:
+        assert meets(nadir + rise, nadir, serum_minimum_increase) is expected
+
+
+@given(st.integers(min_value=1, max_value=400), st.integers(min_value=0, max_value=1000))
+@example(20, 50)
+@example(200, 50)
+@example(600, 150)
+def test_serum_rule_is_exact_at_reported_precision(nadir_cg: int, rise_cg: int) -> None:
+    """Values reported in 0.01 g/dL (or 0.1 g/L) meet the rule exactly at its boundary."""
+    nadir, value_ = nadir_cg / 100, (nadir_cg + rise_cg) / 100
+    step_cg = 100 if nadir_cg >= 500 else 50
+    expected = rise_cg >= step_cg and 4 * rise_cg >= nadir_cg
+    assert meets(value_, nadir, serum_minimum_increase) is expected
+    in_g_per_l = (nadir_cg / 10) * 0.1, ((nadir_cg + rise_cg) / 10) * 0.1
+    assert meets(in_g_per_l[1], in_g_per_l[0], serum_minimum_increase) is expected
+
+
+def test_two_consecutive_values_confirm() -> None:
+    found = detect(series(2.0, 0.8, 1.4, 1.5), "serum", serum_minimum_increase)
+    assert [(p.date, p.confirmed, p.nadir) for p in found] == [(D[2], True, 0.8)]
+
+
+def test_a_single_last_value_is_unconfirmed() -> None:
+    found = detect(series(2.0, 0.8, 1.4), "serum", serum_minimum_increase)
+    assert [(p.date, p.confirmed) for p in found] == [(D[2], False)]
+
+
+def test_a_rise_that_falls_back_is_not_progression() -> None:
+    assert detect(series(2.0, 0.8, 1.4, 0.9, 0.9), "serum", serum_minimum_increase) == []
+
+
+def test_nadir_restarts_at_a_new_line() -> None:
+    values = series(2.0, 0.5, 0.5, 1.2, 1.3, 1.3)
+    assert [p.date for p in detect(values, "serum", serum_minimum_increase)] == [D[3]]
+    # a new line starts between D[2] and D[3]: 1.2 is its first value, so its nadir
+    assert detect(values, "serum", serum_minimum_increase, [D[2] + dt.timedelta(days=5)]) == []
+
+
+def test_confirmation_does_not_cross_a_new_line() -> None:
+    found = detect(
+        series(2.0, 0.5, 1.2, 1.3), "serum", serum_minimum_increase, [D[2] + dt.timedelta(days=1)]
+    )
+    assert [(p.date, p.confirmed) for p in found] == [(D[2], False)]
+
+
+# ---------------------------------------------------------------- through the record
+START = dt.date(2024, 12, 1)
+
+
+def pd_from(labs: list[dict[str, object]], **fields: object) -> object:
+    return value(
+        "progressive_disease",
+        treatments=[course("Rd", START)],
+        labs=labs,
+        diagnosis={"isotype": "light chain kappa"},
+        **fields,
+    )
+
+
+def flc(day: dt.date, kappa: float, lam: float = 10.0) -> list[dict[str, object]]:
+    return [lab(day, "flc_kappa", kappa, "mg/L"), lab(day, "flc_lambda", lam, "mg/L")]
+
+
+def test_dflc_progression_when_serum_and_urine_are_not_measurable() -> None:
+    labs = [*flc(D[0], 400), *flc(D[1], 60), *flc(D[2], 200), *flc(D[3], 210)]
+    labs += [lab(D[i], "serum_m_protein", 0.2, "g/dL") for i in range(4)]
+    assert pd_from(labs) is True  # dFLC 50 -> 190 (+140 mg/L, +280 %), confirmed
+
+
+def test_dflc_is_ignored_when_serum_is_measurable() -> None:
+    labs = [*flc(D[0], 400), *flc(D[1], 60), *flc(D[2], 200), *flc(D[3], 210)]
+    labs += [lab(D[i], "serum_m_protein", v, "g/dL") for i, v in enumerate([3.0, 1.5, 1.4, 1.4])]
+    assert pd_from(labs, progressions=[]) is False
+
+
+def test_dflc_rise_of_exactly_100_is_not_progression() -> None:
+    labs = [*flc(D[0], 400), *flc(D[1], 110), *flc(D[2], 210), *flc(D[3], 210)]
+    assert pd_from(labs, progressions=[]) is False  # dFLC 100 -> 200: +100, not > 100
+
+
+def test_unconfirmed_lab_rise_leaves_progression_unknown() -> None:
+    labs = [lab(D[i], "serum_m_protein", v, "g/dL") for i, v in enumerate([3.0, 1.0, 1.6])]
+    assert pd_from(labs) is None
+
+
+def test_urine_progression() -> None:
+    labs = [lab(D[i], "urine_m_protein", v, "mg/24h") for i, v in enumerate([900, 250, 500, 0.6])]
+    labs[3] = lab(D[3], "urine_m_protein", 0.6, "g/24h")
+    assert pd_from(labs) is True

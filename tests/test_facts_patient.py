@@ -1,0 +1,123 @@
+"""Kidney function (Cockcroft–Gault) and frailty (IMWG frailty score, simplified fallback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mmpath.assess.kidney import cockcroft_gault
+from records import AS_OF, assess, lab, value
+
+RECENT = AS_OF - dt.timedelta(days=10)
+
+
+def test_cockcroft_gault_worked_example() -> None:
+    # (140 - 65) x 70 / (72 x 1.0) = 72.9 mL/min; x 0.85 for a woman = 62.0
+    assert cockcroft_gault(65, 70.0, 1.0, female=False) == pytest.approx(72.92, abs=0.01)
+    assert cockcroft_gault(65, 70.0, 1.0, female=True) == pytest.approx(61.98, abs=0.01)
+
+
+def test_creatinine_clearance_from_micromol_per_litre() -> None:
+    crcl = value(
+        "creatinine_clearance",
+        birth_date="1961-01-01",  # 65 at AS_OF
+        sex="male",
+        weight_kg=70.0,
+        labs=[lab(RECENT, "creatinine", 88.4, "µmol/L")],
+    )
+    assert crcl == pytest.approx(72.9)
+
+
+def test_measured_clearance_wins() -> None:
+    crcl = value(
+        "creatinine_clearance",
+        birth_date="1961-01-01",
+        sex="male",
+        weight_kg=70.0,
+        labs=[
+            lab(RECENT, "creatinine", 1.0, "mg/dL"),
+            lab(RECENT, "creatinine_clearance", 41.0, "mL/min"),
+        ],
+    )
+    assert crcl == 41.0
+
+
+def test_old_creatinine_is_not_used() -> None:
+    a = assess(
+        birth_date="1961-01-01",
+        sex="male",
+        weight_kg=70.0,
+        labs=[lab(AS_OF - dt.timedelta(days=200), "creatinine", 1.0, "mg/dL")],
+    )
+    assert a.value("creatinine_clearance") is None
+    assert "creatinine within 90 days" in a.get("creatinine_clearance").why
+
+
+def test_clearance_needs_sex_for_cockcroft_gault() -> None:
+    assert (
+        value(
+            "creatinine_clearance",
+            birth_date="1961-01-01",
+            weight_kg=70.0,
+            labs=[lab(RECENT, "creatinine", 1.0, "mg/dL")],
+        )
+        is None
+    )
+
+
+def born(age: int) -> str:
+    return f"{AS_OF.year - age}-01-01"
+
+
+@pytest.mark.parametrize(
+    ("age", "charlson", "adl", "iadl", "score"),
+    [
+        (70, 0, 6, 8, 0),  # fit
+        (75, 1, 6, 8, 0),  # age 75 still 0 points
+        (76, 1, 6, 8, 1),  # 76-80: 1 point
+        (80, 2, 6, 8, 2),  # Charlson >= 2: 1 point
+        (81, 0, 6, 8, 2),  # > 80: 2 points
+        (78, 1, 4, 8, 2),  # ADL <= 4: 1 point
+        (70, 0, 5, 5, 1),  # IADL <= 5: 1 point, ADL 5: 0
+        (85, 3, 2, 3, 5),  # maximum
+    ],
+)
+def test_imwg_frailty_score(age: int, charlson: int, adl: int, iadl: int, score: int) -> None:
+    frailty = {"charlson_index": charlson, "katz_adl": adl, "lawton_iadl": iadl}
+    a = assess(birth_date=born(age), frailty=frailty)
+    assert a.value("imwg_frailty_score") == score
+    assert a.value("frail") is (score >= 2)
+    assert "IMWG frailty score" in a.get("imwg_frailty_score").why
+
+
+def test_simplified_score_when_adl_and_iadl_are_unknown() -> None:
+    # Facon 2020: age 77 -> 1, Charlson 1 -> 0, ECOG 1 -> 1 = 2: frail
+    a = assess(birth_date=born(77), ecog=1, frailty={"charlson_index": 1})
+    assert a.value("imwg_frailty_score") == 2
+    assert a.value("frail") is True
+    assert "simplified" in a.get("imwg_frailty_score").why
+
+
+def test_simplified_score_counts_ecog_up_to_two() -> None:
+    a = assess(birth_date=born(60), ecog=3, frailty={"charlson_index": 2})
+    assert a.value("imwg_frailty_score") == 3  # age 0 + Charlson 1 + ECOG 2
+
+
+def test_frail_is_decided_when_known_points_already_reach_two() -> None:
+    a = assess(birth_date=born(85))  # age alone gives 2 points
+    assert a.value("imwg_frailty_score") is None
+    assert a.value("frail") is True
+
+
+def test_frail_unknown_when_missing_items_could_tip_it() -> None:
+    a = assess(birth_date=born(60), frailty={"charlson_index": 0})
+    assert a.value("frail") is None
+
+
+def test_recorded_adl_is_not_overruled_by_the_simplified_score() -> None:
+    # IMWG items known: Charlson 1 point + IADL 1 point = 2: frail, whatever ADL is;
+    # the simplified score (age 0, Charlson 1, ECOG 0 = 1) would call the patient fit.
+    a = assess(birth_date=born(40), ecog=0, frailty={"charlson_index": 2, "lawton_iadl": 0})
+    assert a.value("frail") is True
+    assert "IMWG" in a.get("frail").why

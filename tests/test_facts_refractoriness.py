@@ -1,0 +1,191 @@
+"""Refractoriness and exposure from the treatment timeline (IMWG, 60-day window)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mmpath.assess.refractoriness import REFRACTORY_WINDOW_DAYS
+from records import course, days, progression, value
+
+LAST_DOSE = dt.date(2025, 6, 30)
+START = dt.date(2024, 1, 10)
+
+
+def len_refractory_with_gap(gap: int) -> object:
+    return value(
+        "lenalidomide_refractory",
+        treatments=[
+            course("lenalidomide", START, LAST_DOSE, setting="maintenance", best_response="VGPR")
+        ],
+        progressions=[progression(LAST_DOSE + days(gap))],
+    )
+
+
+def test_window_is_sixty_days() -> None:
+    assert REFRACTORY_WINDOW_DAYS == 60
+
+
+def test_progression_on_day_60_after_last_dose_is_refractory() -> None:
+    assert len_refractory_with_gap(60) is True
+
+
+def test_progression_on_day_61_after_last_dose_is_not_refractory() -> None:
+    assert len_refractory_with_gap(61) is False
+
+
+def test_progression_on_the_last_dose_day_is_refractory() -> None:
+    assert len_refractory_with_gap(0) is True
+
+
+@given(st.integers(min_value=0, max_value=400))
+def test_refractory_exactly_within_the_window(gap: int) -> None:
+    assert len_refractory_with_gap(gap) is (gap <= REFRACTORY_WINDOW_DAYS)
+
+
+def test_progression_on_an_ongoing_course_is_refractory() -> None:
+    assert (
+        value(
+            "lenalidomide_refractory",
+            treatments=[course("lenalidomide", START, setting="maintenance")],
+            progressions=[progression(dt.date(2026, 10, 1))],
+        )
+        is True
+    )
+
+
+def test_progression_on_the_day_a_course_starts_is_not_refractoriness_for_it() -> None:
+    # VTd stopped long before; Kd starts on the day the progression is recorded.
+    day = dt.date(2026, 6, 1)
+    fields = {
+        "treatments": [
+            course("VTd", dt.date(2023, 1, 10), dt.date(2023, 5, 1), best_response="VGPR"),
+            course("Kd", day, best_response="PR"),
+        ],
+        "progressions": [progression(day)],
+    }
+    assert value("carfilzomib_refractory", **fields) is False
+    assert value("carfilzomib_exposed", **fields) is True
+    assert value("bortezomib_refractory", **fields) is False
+
+
+def test_progression_the_day_after_a_course_starts_is_refractoriness() -> None:
+    day = dt.date(2026, 6, 1)
+    assert (
+        value(
+            "carfilzomib_refractory",
+            treatments=[course("Kd", day)],
+            progressions=[progression(day + days(1))],
+        )
+        is True
+    )
+
+
+def test_no_response_is_refractory_without_progression() -> None:
+    assert (
+        value(
+            "bortezomib_refractory",
+            treatments=[course("VCD", START, START + days(90), best_response="SD")],
+            progressions=[],
+        )
+        is True
+    )
+
+
+def test_stop_reason_progression_counts_as_progression_at_the_end() -> None:
+    assert (
+        value(
+            "lenalidomide_refractory",
+            treatments=[course("Rd", START, LAST_DOSE, stop_reason="progression")],
+        )
+        is True
+    )
+
+
+def test_without_progressions_refractoriness_is_unknown_not_false() -> None:
+    assert value("lenalidomide_refractory", treatments=[course("Rd", START, LAST_DOSE)]) is None
+
+
+def test_without_best_response_non_response_cannot_be_ruled_out() -> None:
+    fields = {"progressions": [progression(LAST_DOSE + days(300))]}
+    no_response = [course("Rd", START, LAST_DOSE)]
+    assert value("lenalidomide_refractory", treatments=no_response, **fields) is None
+    responded = [course("Rd", START, LAST_DOSE, best_response="MR")]
+    assert value("lenalidomide_refractory", treatments=responded, **fields) is False
+
+
+def test_class_refractoriness_combines_the_drugs_of_the_class() -> None:
+    fields = {
+        "treatments": [
+            course("VTd", START, START + days(100), best_response="VGPR"),
+            course("Kd", dt.date(2025, 1, 10)),
+        ],
+        "progressions": [progression(dt.date(2025, 1, 1)), progression(dt.date(2026, 9, 1))],
+    }
+    assert value("bortezomib_refractory", **fields) is False
+    assert value("carfilzomib_refractory", **fields) is True
+    assert value("pi_refractory", **fields) is True
+    assert value("imid_refractory", **fields) is False
+    assert value("double_refractory", **fields) is False
+
+
+def test_triple_class_refractory() -> None:
+    fields = {"treatments": [course("DVd", START), course("lenalidomide", START + days(1))]}
+    fields["progressions"] = [progression(dt.date(2026, 9, 1))]
+    assert value("triple_class_refractory", **fields) is True
+    assert value("double_refractory", **fields) is True
+
+
+def test_exposure_is_separate_from_refractoriness() -> None:
+    fields = {
+        "treatments": [
+            course("DRd", START, START + days(300), stop_reason="toxicity", best_response="VGPR")
+        ],
+        "progressions": [progression(dt.date(2026, 9, 1))],
+    }
+    assert value("daratumumab_exposed", **fields) is True
+    assert value("daratumumab_refractory", **fields) is False
+    assert value("anti_cd38_exposed", **fields) is True
+    assert value("pomalidomide_exposed", **fields) is False
+
+
+def test_exposure_unknown_without_treatment_history() -> None:
+    assert value("daratumumab_exposed") is None
+    assert value("daratumumab_exposed", treatments=[]) is False
+
+
+def test_maintenance_without_its_own_response_inherits_the_lines_response() -> None:
+    from mmpath.assess import Assessment
+    from mmpath.record.load import parse_record
+
+    def len_refractory(induction_response: str | None) -> object:
+        induction: dict[str, object] = {
+            "regimen": "VRd",
+            "setting": "induction",
+            "start": "2021-01-11",
+            "end": "2021-05-01",
+        }
+        if induction_response:
+            induction["best_response"] = induction_response
+        record = {
+            "schema_version": "1",
+            "as_of": "2026-11-01",
+            "treatments": [
+                induction,
+                {
+                    "regimen": "lenalidomide",
+                    "setting": "maintenance",
+                    "start": "2021-08-16",
+                    "end": "2024-08-16",
+                    "stop_reason": "toxicity",
+                },
+            ],
+            "procedures": [],
+            "progressions": [{"date": "2026-09-01", "type": "biochemical"}],
+        }
+        return Assessment(parse_record(record)).value("lenalidomide_refractory")
+
+    assert len_refractory("VGPR") is False  # maintenance continues the VGPR of its line
+    assert len_refractory(None) is None  # no response known anywhere in the line

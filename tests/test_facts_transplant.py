@@ -1,0 +1,127 @@
+"""Transplant facts: eligibility boundaries and the second-ASCT 24/36-month rule (seed 000)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from records import AS_OF, course, days, progression, value
+
+
+def born(age: int) -> str:
+    return f"{AS_OF.year - age}-01-01"
+
+
+@pytest.mark.parametrize(("age", "expected"), [(70, True), (71, False)])
+def test_eligibility_age_boundary(age: int, expected: bool) -> None:
+    assert value("transplant_eligible", birth_date=born(age), ecog=1, comorbidities=[]) is expected
+
+
+@pytest.mark.parametrize(("ecog", "expected"), [(0, True), (1, True), (2, False), (4, False)])
+def test_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
+    assert (
+        value("transplant_eligible", birth_date=born(60), ecog=ecog, comorbidities=[]) is expected
+    )
+
+
+def test_comorbidity_leaves_eligibility_to_the_clinician() -> None:
+    fields = {"birth_date": born(60), "ecog": 0, "comorbidities": ["heart_failure"]}
+    assert value("transplant_eligible", **fields) is None
+
+
+def test_unrecorded_comorbidities_leave_eligibility_unknown() -> None:
+    assert value("transplant_eligible", birth_date=born(60), ecog=0) is None
+
+
+def test_age_over_70_decides_even_with_unknowns() -> None:
+    assert value("transplant_eligible", birth_date=born(75)) is False
+
+
+def test_record_value_wins() -> None:
+    fields = {"birth_date": born(75), "ecog": 2, "comorbidities": ["copd"]}
+    assert value("transplant_eligible", transplant_eligible=True, **fields) is True
+    assert value("transplant_eligible", transplant_eligible=False, birth_date=born(50)) is False
+
+
+ASCT = dt.date(2021, 6, 1)
+
+
+def second_asct(
+    progression_after_days: int, *, len_maintenance: bool, response: str = "VGPR"
+) -> Any:
+    treatments = [course("VCD", ASCT - days(150), ASCT - days(40), best_response="VGPR")]
+    if len_maintenance:
+        treatments.append(course("lenalidomide", ASCT + days(90), setting="maintenance"))
+    return value(
+        "second_asct_candidate",
+        treatments=treatments,
+        procedures=[
+            {"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": response}
+        ],
+        progressions=[progression(ASCT + days(progression_after_days))],
+        stem_cells={"stored_grafts": 1},
+    )
+
+
+# 24 months = 730.5 days, 36 months = 1095.75 days (mean Gregorian month)
+@pytest.mark.parametrize(("after", "expected"), [(725, False), (736, True), (1000, True)])
+def test_24_months_without_lenalidomide_maintenance(after: int, expected: bool) -> None:
+    assert second_asct(after, len_maintenance=False) is expected
+
+
+@pytest.mark.parametrize(("after", "expected"), [(736, False), (1090, False), (1100, True)])
+def test_36_months_with_lenalidomide_maintenance(after: int, expected: bool) -> None:
+    assert second_asct(after, len_maintenance=True) is expected
+
+
+def test_partial_response_after_asct_is_undecided() -> None:
+    assert second_asct(1000, len_maintenance=False, response="PR") is None
+
+
+def test_no_response_after_asct_is_not_good() -> None:
+    assert second_asct(1000, len_maintenance=False, response="SD") is False
+
+
+def test_insufficient_stem_cells() -> None:
+    fields = {
+        "treatments": [course("VCD", ASCT - days(150), ASCT - days(40))],
+        "procedures": [
+            {"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "CR"}
+        ],
+        "progressions": [progression(ASCT + days(1000))],
+    }
+    assert value("second_asct_candidate", stem_cells={"stored_grafts": 0}, **fields) is False
+    assert (
+        value("second_asct_candidate", stem_cells={"sufficient_for_asct": False}, **fields) is False
+    )
+    assert value("second_asct_candidate", **fields) is None
+    assert value("second_asct_remission_criteria", **fields) is True
+
+
+def test_early_relapse_for_allogeneic_sct() -> None:
+    start = dt.date(2024, 1, 10)
+    fields: dict[str, Any] = {
+        "treatments": [course("VRd", start, start + days(150))],
+        "cytogenetics": {"del_17p": False, "t_4_14": False, "gain_1q": False, "amp_1q": False},
+    }
+    early = value("allo_sct_consideration", progressions=[progression(start + days(700))], **fields)
+    late = value("allo_sct_consideration", progressions=[progression(start + days(760))], **fields)
+    assert (early, late) == (True, False)
+
+
+def test_early_relapse_from_labs_only_is_not_ruled_out() -> None:
+    start = dt.date(2022, 1, 10)
+    stop = start + days(900)  # 29.6 months: not early, if it was the first progression
+    fields: dict[str, Any] = {"treatments": [course("VRd", start, stop, stop_reason="progression")]}
+    assert value("early_relapse", progressions=[progression(stop)], **fields) is False
+    assert value("early_relapse", **fields) is None  # an earlier progression may be unrecorded
+
+
+def test_prior_vgpr_unknown_while_procedures_are_unknown() -> None:
+    treatments = [course("VCD", ASCT - days(150), ASCT - days(40), best_response="PR")]
+    assert value("prior_vgpr_or_better", treatments=treatments, procedures=[]) is False
+    assert value("prior_vgpr_or_better", treatments=treatments) is None
+    asct = [{"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "CR"}]
+    assert value("prior_vgpr_or_better", treatments=treatments, procedures=asct) is True

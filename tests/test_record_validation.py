@@ -1,0 +1,155 @@
+"""Record validation: every problem names its field path and what was expected."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mmpath.assess import Assessment
+from mmpath.record.errors import RecordError
+from mmpath.record.load import load_record, parse_record
+from mmpath.service import recommend
+from records import record_dict
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "first-relapse-on-lenalidomide.json"
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(RecordError) as caught:
+        parse_record(data)
+    return [str(p) for p in caught.value.problems]
+
+
+def one_problem(data: dict[str, Any]) -> tuple[str, str]:
+    found = problems(data)
+    assert len(found) == 1, found
+    path, _, message = found[0].partition(": ")
+    return path, message
+
+
+def test_number_as_date_names_the_field() -> None:
+    path, message = one_problem(record_dict(treatments=[{"regimen": "VRd", "start": 20240101}]))
+    assert path == "treatments[0].start"
+    assert "YYYY-MM-DD" in message
+    assert message.count("got") == 1, message  # the value is shown once
+
+
+def test_unparsable_date() -> None:
+    path, message = one_problem(record_dict(birth_date="1961-02-30"))
+    assert path == "birth_date"
+    assert "valid calendar date" in message
+
+
+def test_unknown_regimen() -> None:
+    path, message = one_problem(
+        record_dict(treatments=[{"regimen": "XYZ-42", "start": "2024-01-01"}])
+    )
+    assert path == "treatments[0].regimen"
+    assert "unknown regimen 'XYZ-42'" in message
+
+
+def test_unknown_drug() -> None:
+    data = record_dict(
+        treatments=[{"drugs": ["lenalidomide", "unobtainium"], "start": "2024-01-01"}]
+    )
+    path, message = one_problem(data)
+    assert path == "treatments[0].drugs[1]"
+    assert "unknown drug 'unobtainium'" in message
+
+
+def test_unknown_lab_test() -> None:
+    path, message = one_problem(
+        record_dict(labs=[{"date": "2026-01-01", "test": "ferritin", "value": 1, "unit": "ug/L"}])
+    )
+    assert path == "labs[0].test"
+    assert "serum_m_protein" in message
+
+
+def test_unknown_unit() -> None:
+    path, message = one_problem(
+        record_dict(
+            labs=[{"date": "2026-01-01", "test": "serum_m_protein", "value": 1, "unit": "mg/L"}]
+        )
+    )
+    assert path == "labs[0].unit"
+    assert "g/dL" in message and "g/L" in message
+
+
+def test_end_before_start() -> None:
+    data = record_dict(
+        treatments=[
+            {"regimen": "VRd", "start": "2024-01-01", "end": "2024-05-01"},
+            {"regimen": "Kd", "start": "2025-01-01", "end": "2024-12-01"},
+        ]
+    )
+    path, message = one_problem(data)
+    assert path == "treatments[1].end"
+    assert "before start" in message
+
+
+def test_unknown_field() -> None:
+    path, message = one_problem(record_dict(favourite_colour="blue"))
+    assert path == "favourite_colour"
+    assert "unknown field" in message
+
+
+def test_unknown_nested_field() -> None:
+    path, _ = one_problem(record_dict(cytogenetics={"del_17q": True}))
+    assert path == "cytogenetics.del_17q"
+
+
+def test_every_problem_is_reported() -> None:
+    data = record_dict(
+        ecog=7,
+        treatments=[{"regimen": "XYZ-42", "start": "2024-01-01"}],
+        labs=[{"date": "2026-01-01", "test": "calcium", "value": 2.5, "unit": "mg/L"}],
+    )
+    paths = sorted(p.partition(": ")[0] for p in problems(data))
+    assert paths == ["ecog", "labs[0].unit", "treatments[0].regimen"]
+
+
+def test_missing_schema_version() -> None:
+    path, message = one_problem({"id": "x"})
+    assert path == "schema_version"
+    assert "required" in message
+
+
+def test_asserted_unknown_fact_names_the_path() -> None:
+    patient = parse_record(record_dict(asserted={"lenalidomide_refractory": True, "x": True}))
+    with pytest.raises(RecordError) as caught:
+        recommend(patient, "nl-rrmm")
+    assert [p.path for p in caught.value.problems] == ["asserted.x"]
+    with pytest.raises(RecordError):
+        Assessment(patient)
+
+
+def test_asserted_value_must_be_boolean() -> None:
+    path, _ = one_problem(record_dict(asserted={"frail": "yes"}))
+    assert path == "asserted.frail"
+
+
+def test_yaml_record_loads_like_json(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text("utf-8"))
+    as_yaml = tmp_path / "record.yaml"
+    as_yaml.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    unquoted = tmp_path / "unquoted.yml"  # YAML dates without quotes become date objects
+    text = yaml.safe_dump(data, sort_keys=False)
+    unquoted.write_text(re.sub(r"'(\d{4}-\d{2}-\d{2})'", r"\1", text), "utf-8")
+    assert "as_of: 2026-11-01" in unquoted.read_text("utf-8")
+    from_json = load_record(EXAMPLE)
+    assert load_record(as_yaml) == from_json
+    assert load_record(unquoted) == from_json
+    assert recommend(load_record(unquoted), "nl-rrmm") == recommend(from_json, "nl-rrmm")
+
+
+def test_invalid_json_names_the_position(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema_version": "1",', "utf-8")
+    with pytest.raises(RecordError) as caught:
+        load_record(broken)
+    assert "line 1" in str(caught.value)
