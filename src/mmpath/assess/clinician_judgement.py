@@ -34,3 +34,15 @@ def younger_patient(a: Assessment) -> tuple[Value, str]:
 )
 def chemosensitive_relapse(a: Assessment) -> tuple[Value, str]:
     return None, NOT_DERIVED
+
+
+@fact(
+    "aggressive_disease",
+    definition="seed 000 'Ontwikkeling van agressieve/extramedullaire ziekte in de loop van de "
+    "behandeling': the section does not define aggressive disease, so only the clinician's "
+    "assertion counts (the protocol's aggressive-relapse list, fact aggressive_relapse, serves "
+    "the choice between a doublet and a triplet)",
+    needs=("asserted",),
+)
+def aggressive_disease(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED
