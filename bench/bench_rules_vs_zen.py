@@ -50,6 +50,14 @@ class PlainFacts:
         return self.values.get(name)
 
 
+def zen_performance_us(text: str) -> float:
+    """zen's ``performance`` string (e.g. ``'38.5µs'``, ``'1.2ms'``, ``'900ns'``) in µs."""
+    for unit, factor in (("ns", 1e-3), ("µs", 1.0), ("ms", 1e3), ("s", 1e6)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    raise ValueError(f"unexpected zen performance value {text!r}")
+
+
 def boundaries(conditions: list[Any]) -> dict[str, list[float]]:
     """Per number fact: each compared operand, and values just either side of it."""
     from mmpath.engine.conditions import All, AnyOf, Compare, Not
@@ -240,14 +248,7 @@ def main() -> None:
     for row in rows:
         print(row.row())
     engine_own = [
-        float(
-            static.evaluate(JDM_KEY, ctx)["performance"]
-            .replace("µs", "e3")
-            .replace("ms", "e6")
-            .replace("ns", "")
-        )
-        / 1000
-        for ctx in contexts[:2000]
+        zen_performance_us(static.evaluate(JDM_KEY, ctx)["performance"]) for ctx in contexts
     ]
     print(
         f"\nzen's own 'performance' field (engine time without the Python binding), median "
