@@ -9,7 +9,8 @@ which replace a derivation by a judgement so that removing them shows the deriva
 nothing else. The generator makes self-consistent records: a record whose progression list
 omits a progression its own M-protein series shows contradicts itself, so the two are not
 combined (each is tested with the other absent); a progression list holds the end of
-every course stopped for progression; a biochemical progression has no clinical features,
+every course stopped for progression and a progression within every course whose best
+response is PD; a biochemical progression has no clinical features,
 and no progression has extramedullary disease when the record says there is none.
 
 Known limitation: facts about "the current progression" (its kind, whether it came
@@ -68,8 +69,18 @@ CURRENT_PROGRESSION_FACTS = {
     "progression_on_lenalidomide_maintenance",
 }
 """Facts about *the current* progression; see the known limitation above."""
+LINE_STRUCTURE_FACTS = {
+    "kd_at_first_relapse",
+    "dvd_at_first_relapse",
+    "rd_triplet_at_first_relapse",
+}
+"""Facts about what was given as the second line: lines of therapy are cut at progression
+dates, so removing the progression list may regroup courses into other lines (a different
+reading of the timeline, not a Kleene flip)."""
 BOOLEAN_FACTS = sorted(
-    n for n, spec in FACTS.items() if spec.kind == "boolean" and n not in CURRENT_PROGRESSION_FACTS
+    n
+    for n, spec in FACTS.items()
+    if spec.kind == "boolean" and n not in CURRENT_PROGRESSION_FACTS | LINE_STRUCTURE_FACTS
 )
 INSTRUMENT_SWITCH = {"frailty.katz_adl", "frailty.lawton_iadl"}
 """Without ADL or IADL, ``frail`` uses the simplified score (Facon 2020) instead of the
@@ -211,6 +222,13 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
             {"date": c["end"], "type": "clinical"}
             for c in treatments
             if c.get("stop_reason") == "progression"
+        ]
+        # ... and a progression within every course whose best response is PD (itself a
+        # report of progression on therapy)
+        events += [
+            {"date": c.get("end") or AS_OF.isoformat(), "type": "biochemical"}
+            for c in treatments
+            if c.get("best_response") == "PD" and c.get("stop_reason") != "progression"
         ]
         rec["progressions"] = draw(st.sampled_from([None, events]))
     rec["labs"] = draw(st.sampled_from([None, labs]))

@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from mmpath.yamlload import load_yaml
 
 STEROID_CLASS = "corticosteroid"
 
@@ -139,7 +139,7 @@ class Catalogue:
 
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("mmpath.catalogue").joinpath("data", name).read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise CatalogueError(f"{name}: expected a mapping")
     return data

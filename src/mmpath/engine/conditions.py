@@ -113,14 +113,26 @@ def parse(raw: Any, where: str = "when") -> Condition:
 
 def evaluate(condition: Condition, facts: Facts) -> Outcome:
     """Kleene evaluation; the set lists unknown facts that would settle an unknown result."""
-    if isinstance(condition, Const):
-        return condition.value, NOTHING
-    if isinstance(condition, IsTrue):
+    # dispatch on the exact node type, commonest first: this runs ~100 times per patient
+    if type(condition) is IsTrue:
         value = facts.value(condition.fact)
         if value is None:
             return None, frozenset((condition.fact,))
         return bool(value), NOTHING
-    if isinstance(condition, Compare):
+    if type(condition) is All or type(condition) is AnyOf:
+        settle = type(condition) is AnyOf
+        unknown: frozenset[str] | None = None  # None: no item unknown so far
+        for item in condition.items:
+            value, missing = evaluate(item, facts)
+            if value is settle:
+                return settle, NOTHING
+            if value is None:
+                unknown = missing if unknown is None else unknown | missing
+        return (not settle, NOTHING) if unknown is None else (None, unknown)
+    if type(condition) is Not:
+        value, inner = evaluate(condition.item, facts)
+        return (None if value is None else not value), inner
+    if type(condition) is Compare:
         value = facts.value(condition.fact)
         if value is None:
             return None, frozenset((condition.fact,))
@@ -128,20 +140,9 @@ def evaluate(condition: Condition, facts: Facts) -> Outcome:
             return COMPARISONS[condition.op](value, condition.operand), NOTHING
         except TypeError:
             return False, NOTHING
-    if isinstance(condition, Not):
-        value, inner = evaluate(condition.item, facts)
-        return (None if value is None else not value), inner
-    settle = not isinstance(condition, All)
-    unknown: set[str] = set()
-    undecided = False
-    for item in condition.items:
-        value, missing = evaluate(item, facts)
-        if value is settle:
-            return settle, NOTHING
-        if value is None:
-            undecided = True
-            unknown |= missing
-    return (None, frozenset(unknown)) if undecided else (not settle, NOTHING)
+    if type(condition) is Const:
+        return condition.value, NOTHING
+    raise TypeError(f"not a condition: {condition!r}")
 
 
 def fact_names(condition: Condition) -> Iterator[str]:

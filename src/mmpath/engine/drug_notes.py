@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
-from mmpath.engine.conditions import Condition, parse
+from mmpath.engine.conditions import Condition, fact_names, parse
 from mmpath.recommendation import SourceOut
+from mmpath.yamlload import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +29,7 @@ def drug_notes() -> list[DrugNote]:
     text = (
         resources.files("mmpath.catalogue").joinpath("data", "dose_notes.yaml").read_text("utf-8")
     )
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     ref = data["reference"]
     return [
         DrugNote(
@@ -47,3 +46,9 @@ def drug_notes() -> list[DrugNote]:
         )
         for item in data["notes"]
     ]
+
+
+@cache
+def drug_note_fact_names() -> frozenset[str]:
+    """Every fact name the dose notes' conditions read."""
+    return frozenset(name for note in drug_notes() for name in fact_names(note.condition))

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mmpath.assess import FACTS, Assessment
+from mmpath.assess.fact import Value
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
-from mmpath.engine.conditions import NOTHING, Condition, evaluate, fact_names
-from mmpath.engine.drug_notes import DrugNote, drug_notes
+from mmpath.engine.conditions import NOTHING, Condition, Outcome, evaluate, fact_names
+from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
@@ -44,6 +45,10 @@ class _Option:
     contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]] = field(
         default_factory=list
     )
+    drug_set: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.drug_set = frozenset(self.drugs)
 
     @property
     def tier(self) -> Tier:
@@ -88,25 +93,45 @@ class PackEvaluator:
         self.pack = pack
         self.catalogue = catalogue
         self.fired: list[str] = []
+        self._refractory: dict[str, tuple[Value, str]] = {}
+        self._sources: dict[str, SourceOut] = {}
+        self._outcomes: dict[int, Outcome] = {}
+
+    def refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
+        """``drug_refractory`` remembered for this run (options share drugs)."""
+        found = self._refractory.get(drug)
+        if found is None:
+            found = self._refractory[drug] = drug_refractory(facts, drug)
+        return found
 
     def _fire(self, what: str) -> None:
         if what not in self.fired:
             self.fired.append(what)
 
     def sources(self, keys: list[str]) -> list[SourceOut]:
-        out = []
-        for key in dict.fromkeys(keys):
+        return [self._source(key) for key in dict.fromkeys(keys)]
+
+    def _source(self, key: str) -> SourceOut:
+        """One quote as output, made once per run (options share quotes)."""
+        found = self._sources.get(key)
+        if found is None:
             q = self.pack.quotes[key]
-            out.append(
-                SourceOut(
-                    document=self.pack.source_document,
-                    section=q.section,
-                    quote=q.quote,
-                    english=q.english,
-                    grade=q.grade,
-                )
+            found = self._sources[key] = SourceOut(
+                document=self.pack.source_document,
+                section=q.section,
+                quote=q.quote,
+                english=q.english,
+                grade=q.grade,
             )
-        return out
+        return found
+
+    def check(self, condition: Condition, facts: Assessment) -> Outcome:
+        """``evaluate`` remembered for this run: cautions, dose notes and constraints are
+        checked once per option, but their conditions read only the patient's facts."""
+        found = self._outcomes.get(id(condition))
+        if found is None:
+            found = self._outcomes[id(condition)] = evaluate(condition, facts)
+        return found
 
     def identify(self, spec: OptionSpec) -> tuple[str, tuple[str, ...], str]:
         if spec.kind == "regimen":
@@ -119,21 +144,26 @@ class PackEvaluator:
     def matches(self, target: Target, option: _Option) -> bool:
         if target.rules and not any(c[0].id in target.rules for c in option.contributions):
             return False
-        drugs = set(option.drugs)
-        selectors = [
-            bool(drugs & set(target.drugs)) if target.drugs else None,
-            any(set(target.classes) & self.catalogue.classes_of(d) for d in drugs)
-            if target.classes
-            else None,
-            option.id in target.options if target.options else None,
-            (bool(drugs) and len(drugs) <= target.max_drugs) if target.max_drugs else None,
-        ]
-        chosen = [s for s in selectors if s is not None]
-        return any(chosen) if chosen else True
+        if not (target.drugs or target.classes or target.options or target.max_drugs):
+            return True
+        # any one of the selectors given matches
+        drugs = option.drug_set
+        return bool(
+            (target.drugs and not drugs.isdisjoint(target.drugs))
+            or (
+                target.classes
+                and any(not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs)
+            )
+            or (target.options and option.id in target.options)
+            or (target.max_drugs and drugs and len(drugs) <= target.max_drugs)
+        )
 
     def run(self, facts: Assessment) -> ResultOut:
         pack = self.pack
         self.fired = []
+        self._refractory = {}
+        self._sources = {}
+        self._outcomes = {}
         missing = _Missing()
         applies = evaluate(pack.applicability.condition, facts)
         missing.add(applies[1], "applicability")
@@ -297,7 +327,7 @@ class PackEvaluator:
                 continue
             if constraint.refractory_to_all_active_drugs:
                 active = self.catalogue.active_drugs(option.drugs)
-                verdicts = [drug_refractory(facts, d)[0] for d in sorted(active)]
+                verdicts = [self.refractory(facts, d)[0] for d in sorted(active)]
                 if active and all(v is True for v in verdicts):
                     self._fire(f"constraint:{constraint.id}")
                     drugs = ", ".join(sorted(active))
@@ -315,7 +345,7 @@ class PackEvaluator:
                         for rule, spec, v, req in option.contributions
                     ]
                 continue
-            value, unknown = evaluate(constraint.condition, facts)
+            value, unknown = self.check(constraint.condition, facts)
             if value is not False:
                 self._fire(f"constraint:{constraint.id}")
             if value is True:
@@ -350,11 +380,15 @@ class PackEvaluator:
         dosing = self._cautions(self.pack.dosing, option, facts, missing)
         dosing += self._drug_notes(option, facts, missing)
         for drug in sorted(self.catalogue.active_drugs(option.drugs)):
-            refractory, why = drug_refractory(facts, drug)
+            refractory, why = self.refractory(facts, drug)
             if refractory is True:
                 cautions.append(
                     CautionOut(
-                        id=f"refractory-{drug}", text=f"Refractory to {drug}: {why}.", applies=True
+                        id=f"refractory-{drug}",
+                        text=f"Refractory to {drug}: {why}.",
+                        applies=True,
+                        requires=[],  # given, not defaulted: pydantic deep-copies defaults
+                        sources=[],
                     )
                 )
         for drug in option.drugs:
@@ -364,6 +398,8 @@ class PackEvaluator:
                         id=f"intolerance-{drug}",
                         text=f"The record says the patient did not tolerate {drug}.",
                         applies=True,
+                        requires=[],
+                        sources=[],
                     )
                 )
         region = facts.value("region")
@@ -400,7 +436,7 @@ class PackEvaluator:
         for caution in items:
             if not self.matches(caution.applies_to, option):
                 continue
-            value, unknown = evaluate(caution.condition, facts)
+            value, unknown = self.check(caution.condition, facts)
             if value is False:
                 continue
             missing.add(unknown, f"caution:{caution.id}")
@@ -430,7 +466,7 @@ class PackEvaluator:
             undecided: list[DrugNote] = []
             requires: set[str] = set()
             for note in (n for n in notes if n.drug == drug):
-                value, unknown = evaluate(note.condition, facts)
+                value, unknown = self.check(note.condition, facts)
                 if value is True:
                     applying.append(note)
                 elif value is None:
@@ -439,7 +475,11 @@ class PackEvaluator:
                     missing.add(unknown, f"dosing:{note.id}")
             out += [
                 CautionOut(
-                    id=n.id, text=render_text(n.text, facts), applies=True, sources=[n.source]
+                    id=n.id,
+                    text=render_text(n.text, facts),
+                    applies=True,
+                    requires=[],
+                    sources=[n.source],
                 )
                 for n in applying
             ]
@@ -491,11 +531,8 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
 
 
 def fact_names_read(pack: Pack) -> set[str]:
-    names: set[str] = set()
-    conditions: list[Condition] = [c for _, c in pack.conditions()]
-    conditions += [n.condition for n in drug_notes()]
-    for condition in conditions:
-        names.update(fact_names(condition))
+    """The facts the pack's conditions and the dose notes read (shown in the output)."""
+    names = set(pack.fact_names | drug_note_fact_names())
     if any(c.refractory_to_all_active_drugs for c in pack.constraints):
         names |= refractory_facts_read(pack)
     return names

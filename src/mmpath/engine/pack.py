@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mmpath.engine.conditions import Condition, ConditionError, parse
+from mmpath.engine.conditions import Condition, ConditionError, fact_names, parse
 
 Tier = Literal["preferred", "alternative", "consider"]
 Kind = Literal["regimen", "procedure", "referral", "observation", "supportive"]
@@ -104,11 +104,11 @@ class OptionSpec(When):
                 raise ValueError(str(error)) from None
         return self
 
-    @property
+    @cached_property
     def kind(self) -> Kind:
         return next(k for k in KINDS if getattr(self, k) is not None)
 
-    @property
+    @cached_property
     def code(self) -> str:
         value = getattr(self, self.kind)
         assert isinstance(value, str)
@@ -214,6 +214,11 @@ class Pack(_Model):
             for item in getattr(self, group):
                 refs.append((f"{group} {item.id}", item.sources))
         return refs
+
+    @cached_property
+    def fact_names(self) -> frozenset[str]:
+        """Every fact name the pack's conditions read (computed once; packs are frozen)."""
+        return frozenset(name for _, c in self.conditions() for name in fact_names(c))
 
     def conditions(self) -> list[tuple[str, Condition]]:
         """Every condition in the pack, with where it stands."""

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from mmpath.engine.pack import Pack
 from mmpath.record.errors import path_of
+from mmpath.yamlload import load_yaml
 
 
 class PackError(ValueError):
@@ -35,7 +36,7 @@ def source_text(pack: Pack) -> str:
 
 def parse_pack(text: str, name: str) -> Pack:
     try:
-        return Pack.model_validate(yaml.safe_load(text))
+        return Pack.model_validate(load_yaml(text))
     except ValidationError as error:
         lines = [f"{name}: {path_of(tuple(e['loc']))}: {e['msg']}" for e in error.errors()]
         raise PackError("\n".join(lines)) from None

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
-from rich.markup import escape
 
 from mmpath.record.errors import RecordError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from mmpath.record.model import PatientRecord
 
 app = typer.Typer(
@@ -22,8 +22,26 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich is a noticeable part of a cold
+    start, and ``recommend --json`` with a valid record never prints through it."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+        return getattr(self._console, name)
+
+
+out = cast("Console", _LazyConsole(stderr=False))
+err = cast("Console", _LazyConsole(stderr=True))
 
 EXIT_INVALID = 2
 
@@ -137,6 +155,8 @@ def lint(
     seeds: Annotated[Path | None, typer.Option(help="seed documents to compare with")] = None,
 ) -> None:
     """Check packs, catalogue and vignettes; exit 1 on any error."""
+    from rich.markup import escape
+
     from mmpath.engine.lint import lint as run
 
     if seeds is None:
