@@ -1,0 +1,63 @@
+"""Recommend and audit: the one path the HTTP API and the web pages use.
+
+A recommendation is only returned after its audit row is committed; if the write
+fails, :class:`~mmpath.store.StoreError` is raised and nothing is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mmpath.recommendation import RecommendationOut
+from mmpath.record.load import parse_record
+from mmpath.service import recommend
+from mmpath.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Audited:
+    output: RecommendationOut
+    output_json: str  # exactly what is returned and what the audit row holds
+    audit_id: int | None  # None only when auditing is off (benchmark)
+
+
+def recommend_and_audit(
+    store: Store | None,
+    data: Any,
+    guideline: str = "all",
+    *,
+    source: str = "api",
+    saved_patient_id: str | None = None,
+) -> Audited:
+    """Validate ``data`` (a decoded JSON record), evaluate ``guideline``, store the audit row.
+
+    Raises ``RecordError`` (invalid record: nothing evaluated or stored),
+    ``UnknownGuideline`` and ``StoreError`` (the audit write failed: no result).
+    ``store=None`` skips the audit write (used only by the benchmark comparison).
+    """
+    record = parse_record(data)
+    output = recommend(record, guideline)
+    output_json = output.model_dump_json()
+    audit_id = None
+    if store is not None:
+        audit_id = store.record_recommendation(
+            data,
+            guideline,
+            output,
+            output_json=output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+    return Audited(output, output_json, audit_id)
+
+
+def check_record(data: Any) -> None:
+    """Raise ``RecordError`` with every problem, as ``recommend`` would, without evaluating.
+
+    Includes the assertion check (clinician assertions of unknown facts), which the
+    assessment makes when it is built.
+    """
+    from mmpath.assess import Assessment
+
+    Assessment(parse_record(data))
