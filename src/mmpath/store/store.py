@@ -97,6 +97,12 @@ def _label(record: dict[str, Any]) -> str | None:
     return str(value)[:200] if value is not None else None
 
 
+def _cause(error: Exception) -> str:
+    """The driver's first line (no SQL, no parameters: those may hold patient data)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -135,14 +141,15 @@ class Store:
 
                 upgrade(self.engine)
         except (SQLAlchemyError, OSError) as error:
-            raise StoreError(f"cannot open the database {redact(self.url)}: {error}") from None
+            raise StoreError(
+                f"cannot open the database {redact(self.url)}: {_cause(error)}"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()
 
     def _fail(self, what: str, error: Exception) -> StoreError:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return StoreError(f"database error while {what} ({redact(self.url)}): {detail}")
+        return StoreError(f"database error while {what} ({redact(self.url)}): {_cause(error)}")
 
     def ping(self) -> None:
         """Raise :class:`StoreError` unless the database answers."""
