@@ -245,7 +245,11 @@ async def evaluate(request: Request) -> HTMLResponse:
     record, out = evaluated
     result = _pick(out, str(form.get("guideline") or "") or None)
     grouped = {tier: [o for o in result.options if o.tier == tier] for tier in TIERS}
-    conditional = sorted({f for o in result.options for f in o.requires})
+    conditional = sorted(
+        {f for o in result.options for f in o.requires}
+        | {f for o in result.options for c in (*o.cautions, *o.dosing) for f in c.requires}
+        | {f for n in result.annotations for f in n.requires}
+    )
     return templates.TemplateResponse(
         request,
         "result.html",

@@ -9,6 +9,7 @@ replaces characters that font lacks, and says so on the page.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,10 +43,11 @@ class Summary:
 def _patient_lines(record: PatientRecord, out: RecommendationOut) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = [("Patient", record.id or "(no identifier)")]
     lines.append(("Decision date", out.as_of))
-    facts = out.results[0].facts if out.results else {}
-    age = facts.get("age")
-    if age is not None and age.value is not None:
-        lines.append(("Age", f"{age.value}"))
+    as_of = dt.date.fromisoformat(out.as_of)
+    if record.birth_date is not None:
+        born = record.birth_date
+        years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        lines.append(("Age", str(years)))
     elif record.age is not None:
         lines.append(("Age", str(record.age)))
     for label, value in (
@@ -60,9 +62,17 @@ def _patient_lines(record: PatientRecord, out: RecommendationOut) -> list[tuple[
         for result in out.results:
             if name in result.facts:
                 fact = result.facts[name].value
-                lines.append((name.replace("_", " "), "unknown" if fact is None else str(fact)))
+                lines.append((name.replace("_", " "), _shown(fact)))
                 break
     return lines
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _history(record: PatientRecord) -> list[str]:
@@ -205,9 +215,9 @@ def render_pdf(summary: Summary) -> bytes:
                     else ""
                 )
                 line(f"• {option.id} ({option.name}){status}: {option.rationale}", 8.5, height=4)
-                if option.sources:
-                    source = option.sources[0]
-                    line(f'   "{source.english}" ({source.section})', 7.5, height=3.6)
+                sections = list(dict.fromkeys(s.section for s in option.sources))
+                if sections:
+                    line("   source: " + "; ".join(sections), 7.5, height=3.6)
         if result.excluded:
             line(
                 "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),

@@ -79,11 +79,12 @@ def _lanes(record: PatientRecord, as_of: dt.date) -> list[int]:
     return lanes
 
 
-def _label(record_course_regimen: str | None, drugs: tuple[str, ...]) -> str:
-    if record_course_regimen:
-        regimen = load_catalogue().regimen(record_course_regimen)
-        return regimen.id if regimen else record_course_regimen
-    return " + ".join(drugs)
+def _label(regimen: str | None, drugs: tuple[str, ...]) -> str:
+    """The regimen as the record writes it; a drug list as its catalogue regimen id."""
+    if regimen:
+        return regimen
+    known = load_catalogue().regimen_for_drugs(drugs)
+    return known.id if known else " + ".join(drugs)
 
 
 def _text(x: float, y: float, text: str, cls: str = "", anchor: str = "start") -> str:
@@ -96,9 +97,11 @@ def render_timeline(record: PatientRecord, as_of: dt.date) -> str:
     days = _dates(record, as_of)
     first = min(days)
     span = max((as_of - first).days, 60)
-    scale = _Scale(
-        first - dt.timedelta(days=span // 20 + 15), as_of + dt.timedelta(days=span // 12 + 30)
-    )
+    # room right of the evaluation date for its label (~140 px of the plot width)
+    plot = WIDTH - LEFT - RIGHT
+    before = span // 20 + 15
+    after = int((span + before) * 140 / (plot - 140))
+    scale = _Scale(first - dt.timedelta(days=before), as_of + dt.timedelta(days=after))
     parts: list[str] = []
     top = 28
     # year ticks
