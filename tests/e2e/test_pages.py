@@ -374,3 +374,49 @@ def test_rendered_pages_load_nothing_external(client: TestClient, example: dict[
         for attribute in re.findall(r'(?:src|href|action|formaction)="([^"]*)"', page):
             assert not URL.match(attribute), attribute
             assert not attribute.startswith("//"), attribute
+
+
+def test_pathway_phases_and_current_step_are_shown(
+    client: TestClient, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pathway packs (dk-ndmm-te) add ``pathway`` and ``phase``/``current_step``: shown as steps."""
+    from mmpath.recommendation import PathwayStepOut
+    from mmpath.web import routes
+
+    def with_pathway(record: Any, guideline: str = "all", **kwargs: Any) -> Any:
+        out = recommend(record, guideline, **kwargs)
+        first = out.results[0]
+        options = [first.options[0].model_copy(update={"phase": "induction", "current_step": True})]
+        steps = [
+            PathwayStepOut(phase="induction", status="done", why="VTd given"),
+            PathwayStepOut(phase="asct", status="current", why="after induction"),
+            PathwayStepOut(phase="maintenance", status="upcoming"),
+        ]
+        result = first.model_copy(update={"pathway": steps, "options": options})
+        return out.model_copy(update={"results": [result, *out.results[1:]]})
+
+    monkeypatch.setattr(routes, "recommend", with_pathway)
+    page = client.post("/evaluate", data={"record": json.dumps(example)}).text
+    assert re.search(r'class="step step-current"\s+aria-current="step"', page)
+    match = re.search(r'<ol class="pathway">(.*?)</ol>', page, re.DOTALL)
+    assert match is not None
+    steps_html = match.group(1)
+    assert (
+        steps_html.index("induction") < steps_html.index("asct") < steps_html.index("maintenance")
+    )
+    assert "current-step" in page and "current step</span>" in page
+
+
+def test_a_failed_audit_write_is_shown_not_lost(
+    client: TestClient, store: Store, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmpath.store import StoreError
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise StoreError("database error while writing the audit trail (test): disk full")
+
+    monkeypatch.setattr(store, "record_recommendation", broken)
+    response = client.post("/evaluate", data={"record": json.dumps(example)})
+    assert response.status_code == 503
+    assert "disk full" in response.text
+    assert "tier-preferred" not in response.text  # no recommendation shown unrecorded

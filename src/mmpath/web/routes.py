@@ -30,6 +30,7 @@ from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import decode, parse_record
 from mmpath.record.model import PatientRecord
 from mmpath.service import recommend
+from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.compare import compare
 from mmpath.web.summary import render_pdf, summarise
@@ -92,6 +93,22 @@ def _store(request: Request) -> Any:
     return store
 
 
+def _error_page(request: Request, title: str, message: str, status_code: int) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "error.html", {"title": title, "message": message}, status_code=status_code
+    )
+
+
+def _store_failed(request: Request, error: StoreError) -> HTMLResponse:
+    """A database failure is shown, never swallowed: nothing was shown unrecorded."""
+    return _error_page(
+        request,
+        "The database could not be used",
+        f"{error} — nothing was shown or saved; try again, or ask the administrator.",
+        503,
+    )
+
+
 def _form_page(
     request: Request,
     data: dict[str, Any],
@@ -145,13 +162,16 @@ def _evaluate(
         )
     settings = getattr(request.app.state, "settings", None)
     if getattr(settings, "audit", True):
-        _store(request).record_recommendation(
-            submitted.data,
-            "all",
-            out,
-            source="web",
-            saved_patient_id=submitted.patient_id,
-        )
+        try:
+            _store(request).record_recommendation(
+                submitted.data,
+                "all",
+                out,
+                source="web",
+                saved_patient_id=submitted.patient_id,
+            )
+        except StoreError as error:
+            return _store_failed(request, error)
     return record, out
 
 
@@ -343,16 +363,21 @@ async def about(request: Request) -> HTMLResponse:
 
 @router.get("/patients", response_class=HTMLResponse)
 async def patients(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "patients.html", {"patients": _store(request).list_patients()}
-    )
+    try:
+        saved = _store(request).list_patients()
+    except StoreError as error:
+        return _store_failed(request, error)
+    return templates.TemplateResponse(request, "patients.html", {"patients": saved})
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 async def open_patient(request: Request, patient_id: str) -> HTMLResponse:
-    saved = _store(request).get_patient(patient_id)
+    try:
+        saved = _store(request).get_patient(patient_id)
+    except StoreError as error:
+        return _store_failed(request, error)
     if saved is None:
-        raise HTTPException(404, "no saved patient with this id")
+        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
     return _form_page(request, saved.record, patient_id=saved.id)
 
 
@@ -371,17 +396,24 @@ async def save_patient(request: Request) -> Response:
         )
     data = record.model_dump(mode="json", exclude_none=True)
     store = _store(request)
-    if submitted.patient_id and store.update_patient(submitted.patient_id, data):
-        patient_id = submitted.patient_id
-    else:
-        patient_id = store.create_patient(data)
+    try:
+        if submitted.patient_id and store.update_patient(submitted.patient_id, data):
+            patient_id = submitted.patient_id
+        else:
+            patient_id = store.create_patient(data)
+    except StoreError as error:
+        return _store_failed(request, error)
     return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)
 
 
 @router.post("/patients/{patient_id}/delete")
 async def delete_patient(request: Request, patient_id: str) -> Response:
-    if not _store(request).delete_patient(patient_id):
-        raise HTTPException(404, "no saved patient with this id")
+    try:
+        deleted = _store(request).delete_patient(patient_id)
+    except StoreError as error:
+        return _store_failed(request, error)
+    if not deleted:
+        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
     return RedirectResponse("/patients?deleted=1", status_code=303)
 
 
