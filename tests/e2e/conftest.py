@@ -87,7 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(url + "/about", timeout=2) as response:
+            with urllib.request.urlopen(url + "/static/app.css", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:

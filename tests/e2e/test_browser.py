@@ -192,6 +192,29 @@ def test_save_open_and_delete_a_patient(server: Server, page: Any, example: dict
     assert page.get_by_role("link", name="e2e-saved-patient").count() == 0
 
 
+def test_lab_units_follow_the_test_and_regimens_autocomplete(server: Server, page: Any) -> None:
+    from mmpath.catalogue import load_catalogue
+    from mmpath.record.units import accepted_units
+
+    page.goto(server.url + "/")
+    page.locator(f"#{field_id('labs[0].test')}").select_option("calcium")
+    unit = page.locator(f"#{field_id('labs[0].unit')}")
+    offered = unit.evaluate(
+        "s => Array.from(s.options).filter(o => !o.disabled && o.value).map(o => o.value)"
+    )
+    assert offered == accepted_units("calcium")
+    regimen = page.locator(f"#{field_id('treatments[0].regimen')}")
+    listed = page.locator("#" + str(regimen.get_attribute("list")) + " option")
+    values = set(listed.evaluate_all("os => os.map(o => o.value)"))
+    dvd = load_catalogue().regimens["DVd"]
+    assert {dvd.id, dvd.name, *dvd.aliases} <= values
+    # keyboard only: Tab from the regimen box reaches the start date of the same row
+    regimen.focus()
+    page.keyboard.type("Dara-Vd")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == field_id("treatments[0].start")
+
+
 def test_about_page(server: Server, page: Any) -> None:
     page.goto(server.url + "/about")
     assert page.get_by_role("heading", name="Validation status").is_visible()

@@ -176,7 +176,7 @@ SECTIONS: tuple[Section, ...] = (
                         "select",
                         tuple(sorted({u for t in FACTORS.values() for u in t})),
                     ),
-                    Field("upper_limit", "Upper limit of normal", "number", hint="LDH"),
+                    Field("upper_limit", "Upper limit of normal (LDH)", "number"),
                 ),
             ),
         ),

@@ -182,7 +182,7 @@ def render_pdf(summary: Summary) -> bytes:
 
     def line(text: str, size: float = 9, style: str = "", height: float = 4.4) -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(0, height, clean(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, height, clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     line("Tumour board summary", 15, "B", 7)
     line(
