@@ -14,7 +14,7 @@ import copy
 import re
 from typing import Any
 
-from e2e.conftest import Server, shot
+from e2e.conftest import ARTIFACTS, Server, shot
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
@@ -128,6 +128,9 @@ def test_first_relapse_in_the_browser(server: Server, page: Any, example: dict[s
     assert not page.locator(".site-header").is_visible()
     assert "DVd" in page.locator("article.summary").inner_text()
     shot(page, "05-print-summary")
+    printed = page.pdf(format="A4", print_background=True)
+    (ARTIFACTS / "05-print-summary.pdf").write_bytes(printed)
+    assert len(re.findall(rb"/Type\s*/Page\b", printed)) == 1  # one page for the tumour board
     page.emulate_media(media="screen")
 
     with page.expect_download() as download_info:
@@ -138,15 +141,36 @@ def test_first_relapse_in_the_browser(server: Server, page: Any, example: dict[s
     with open(path, "rb") as handle:
         assert handle.read(5) == b"%PDF-"
 
+    # an unknown fact links back to the form section that settles it, record kept
+    page.get_by_role("button", name="Options").click()
+    page.wait_for_selector("#missing-heading")
+    missing = nl.missing[0]
+    settle = page.locator("section.missing-all li", has_text=missing.fact).locator("button").first
+    settle.click()
+    page.wait_for_selector("#patient-form")
+    anchor = page.evaluate("location.hash")
+    assert anchor.startswith("#s-")
+    assert page.locator(anchor).is_visible()
+    assert page.locator("#f-id").input_value() == record["id"]
+    assert (
+        page.evaluate(
+            "document.activeElement.closest('section') && document.activeElement.closest('section').id"
+        )
+        == anchor[1:]
+    )
+    page.set_viewport_size({"width": 820, "height": 1100})
+    shot(page, "09-form-tablet", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
     # every recommendation shown was written to the audit trail
     store = Store(server.database_url)
     try:
         entries = store.list_audit(limit=None)
     finally:
         store.close()
-    assert len(entries) >= 3
-    assert all(e.source == "web" for e in entries[:3])
-    assert {e.input_digest for e in entries[:3]} == {entries[0].input_digest}
+    assert len(entries) >= 5  # options, comparison, summary, PDF, options again
+    assert all(e.source == "web" for e in entries[:5])
+    assert {e.input_digest for e in entries[:5]} == {entries[0].input_digest}
 
 
 def test_errors_are_shown_next_to_their_field(

@@ -229,6 +229,7 @@ def test_each_evaluation_is_audited(
     assert store.count_audit() == before + 2
     assert {e.source for e in entries} == {"web"}
     assert json.loads(entries[0].record_json) == example
+    assert entries[0].input_digest == entries[1].input_digest
     assert json.loads(entries[0].output_json) == json.loads(
         recommend(parse_record(example), "all").model_dump_json()
     )
@@ -420,3 +421,37 @@ def test_a_failed_audit_write_is_shown_not_lost(
     assert response.status_code == 503
     assert "disk full" in response.text
     assert "tier-preferred" not in response.text  # no recommendation shown unrecorded
+
+
+def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
+    client: TestClient, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmpath.web import routes
+
+    def two_guidelines(record: Any, guideline: str = "all", **kwargs: Any) -> Any:
+        out = recommend(record, guideline, **kwargs)
+        first = out.results[0]
+        twin = first.model_copy(
+            update={
+                "guideline": first.guideline.model_copy(
+                    update={"id": "zz-twin", "title": "Twin guideline"}
+                )
+            }
+        )
+        return out.model_copy(update={"results": [first, twin]})
+
+    monkeypatch.setattr(routes, "recommend", two_guidelines)
+    first = recommend(parse_record(example), "all").results[0]
+    page = client.post(
+        "/summary", data={"record": json.dumps(example), "guideline": "zz-twin"}
+    ).text
+    assert "<h2>Twin guideline" in page
+    assert f"<strong>{first.guideline.id}</strong>" in page  # the other, as one line
+    assert first.guideline.title not in page
+    preferred = ", ".join(o.id for o in first.options if o.tier == "preferred")
+    assert f"preferred: {preferred}" in page
+    result_page = client.post(
+        "/evaluate", data={"record": json.dumps(example), "show": "zz-twin"}
+    ).text
+    assert '<h2 id="g-title">Twin guideline</h2>' in result_page
+    assert 'name="guideline" value="zz-twin"' in result_page  # the summary button keeps it

@@ -163,8 +163,10 @@ def _evaluate(
     settings = getattr(request.app.state, "settings", None)
     if getattr(settings, "audit", True):
         try:
+            # the validated record, so that the same patient gives the same input digest
+            # whether it came from the form fields or from a result page's hidden JSON
             _store(request).record_recommendation(
-                submitted.data,
+                record.model_dump(mode="json", exclude_none=True),
                 "all",
                 out,
                 source="web",
@@ -263,7 +265,8 @@ async def evaluate(request: Request) -> HTMLResponse:
     if isinstance(evaluated, HTMLResponse):
         return evaluated
     record, out = evaluated
-    result = _pick(out, str(form.get("guideline") or "") or None)
+    # "show" is a guideline button; "guideline" the one a view was on (hidden field)
+    result = _pick(out, str(form.get("show") or form.get("guideline") or "") or None)
     grouped = {tier: [o for o in result.options if o.tier == tier] for tier in TIERS}
     conditional = sorted(
         {f for o in result.options for f in o.requires}
@@ -298,28 +301,30 @@ async def comparison(request: Request) -> HTMLResponse:
 
 @router.post("/summary", response_class=HTMLResponse)
 async def summary(request: Request) -> HTMLResponse:
-    submitted, _ = await _submitted(request)
+    submitted, form = await _submitted(request)
     evaluated = _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
     record, out = evaluated
+    content = summarise(record, out, str(form.get("guideline") or "") or None)
+    focus_id = content.focus.result.guideline.id if content.focus else None
     return templates.TemplateResponse(
         request,
         "summary.html",
-        {**_context(record, out, submitted), "summary": summarise(record, out)},
+        {**_context(record, out, submitted), "summary": content, "focus_id": focus_id},
     )
 
 
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request) -> Response:
-    submitted, _ = await _submitted(request)
+    submitted, form = await _submitted(request)
     evaluated = _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
     record, out = evaluated
     name = f"mmpath-summary-{out.as_of}.pdf"
     return Response(
-        render_pdf(summarise(record, out)),
+        render_pdf(summarise(record, out, str(form.get("guideline") or "") or None)),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -29,12 +29,22 @@ class GuidelineSummary:
     result: ResultOut
     tiers: dict[str, list[OptionOut]] = field(default_factory=dict)
 
+    def brief(self) -> str:
+        """One line: the option ids per tier (conditional ones marked with '?')."""
+        parts = []
+        for tier, options in self.tiers.items():
+            if options:
+                ids = ", ".join(o.id + ("?" if o.status == "conditional" else "") for o in options)
+                parts.append(f"{tier}: {ids}")
+        return "; ".join(parts) or "no options"
+
 
 @dataclass(slots=True)
 class Summary:
     patient: list[tuple[str, str]]
     history: list[str]
-    guidelines: list[GuidelineSummary]
+    focus: GuidelineSummary | None  # shown in full
+    others: list[GuidelineSummary]  # other applicable guidelines, one line each
     not_applicable: list[ResultOut]
     as_of: str
     version: str
@@ -111,7 +121,14 @@ def _history(record: PatientRecord) -> list[str]:
     return [text for _, text in sorted(events)]
 
 
-def summarise(record: PatientRecord, out: RecommendationOut) -> Summary:
+def summarise(
+    record: PatientRecord, out: RecommendationOut, guideline: str | None = None
+) -> Summary:
+    """The summary, in full for ``guideline`` (default: the first applicable one).
+
+    The other applicable guidelines get one line each (their option ids per tier), so
+    that the summary stays one page however many guidelines apply.
+    """
     guidelines = []
     for result in out.results:
         if result.applicable is False:
@@ -120,10 +137,16 @@ def summarise(record: PatientRecord, out: RecommendationOut) -> Summary:
         for tier in TIERS:
             entry.tiers[tier] = [o for o in result.options if o.tier == tier]
         guidelines.append(entry)
+    focus = next((g for g in guidelines if g.result.guideline.id == guideline), None)
+    if focus is None:
+        focus = next((g for g in guidelines if g.result.applicable), None)
+    if focus is None and guidelines:
+        focus = guidelines[0]
     return Summary(
         patient=_patient_lines(record, out),
         history=_history(record),
-        guidelines=guidelines,
+        focus=focus,
+        others=[g for g in guidelines if g is not focus],
         not_applicable=[r for r in out.results if r.applicable is False],
         as_of=out.as_of,
         version=out.mmpath_version,
@@ -198,7 +221,7 @@ def render_pdf(summary: Summary) -> bytes:
     line("History", 11, "B", 6)
     for event in summary.history or ["no treatment history recorded"]:
         line("• " + event, 8.5, height=4)
-    for entry in summary.guidelines:
+    for entry in [summary.focus] if summary.focus else []:
         result = entry.result
         pdf.ln(2)
         line(f"{result.guideline.title} (v{result.guideline.version})", 11, "B", 5.5)
@@ -226,6 +249,17 @@ def render_pdf(summary: Summary) -> bytes:
             )
         if result.missing:
             line("Unknown: " + ", ".join(m.fact for m in result.missing), 8, height=4)
+    if summary.others:
+        pdf.ln(2)
+        line("Other guidelines that apply or may apply", 11, "B", 5.5)
+        for other in summary.others:
+            result = other.result
+            may = " (may apply)" if result.applicable is None else ""
+            line(
+                f"• {result.guideline.id} v{result.guideline.version}{may}: {other.brief()}",
+                8.5,
+                height=4,
+            )
     if summary.not_applicable:
         pdf.ln(1)
         line(
