@@ -207,6 +207,12 @@ def test_save_open_and_delete_a_patient(server: Server, page: Any, example: dict
     link = page.get_by_role("link", name="e2e-saved-patient")
     assert link.is_visible()
     shot(page, "07-saved-patients")
+    row = page.locator("table.patients tr", has=link)
+    row.get_by_role("button", name="Options").click()
+    page.wait_for_selector("#g-title")
+    assert page.locator("#patient-heading").inner_text().startswith("e2e-saved-patient")
+    page.goto(server.url + "/patients")
+    link = page.get_by_role("link", name="e2e-saved-patient")
     link.click()
     assert page.locator(f"#{field_id('treatments[1].regimen')}").input_value() == "lenalidomide"
     page.goto(server.url + "/patients")

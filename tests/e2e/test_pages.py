@@ -455,3 +455,12 @@ def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
     ).text
     assert '<h2 id="g-title">Twin guideline</h2>' in result_page
     assert 'name="guideline" value="zz-twin"' in result_page  # the summary button keeps it
+
+
+def test_add_row_works_without_javascript(client: TestClient, example: dict[str, Any]) -> None:
+    fields = [*form_fields(example), ("_add", "labs")]
+    page = client.post("/edit", data=posted(fields)).text
+    assert f'id="{F.field_id("labs[0].date")}"' in page
+    assert f'id="{F.field_id("labs[1].date")}"' in page  # the blank row plus the added one
+    assert f'id="{F.field_id("labs[2].date")}"' not in page
+    assert f'value="{example["treatments"][0]["regimen"]}"' in page  # nothing typed is lost
