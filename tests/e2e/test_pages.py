@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mmpath.api.app import create_app
 from mmpath.api.settings import Settings
@@ -160,7 +162,11 @@ def test_problem_paths_map_to_inputs() -> None:
     assert F.field_for("treatments[0].drugs[2]", names) == "treatments[0].drugs"
     assert F.field_for("frailty.katz_adl", names) == "frailty.katz_adl"
     assert F.field_for("comorbidities[3]", names) == "comorbidities"
-    assert F.field_for("asserted.no_such_fact", names) == "asserted"
+    assert F.field_for("asserted.no_such_fact", names) is None
+    assert (
+        F.field_for("asserted.nope", names, {"asserted": {"frail": True, "nope": True}})
+        == "asserted[1].fact"
+    )
     assert F.field_for("nonsense", names) is None
 
 
@@ -260,6 +266,7 @@ def test_unknown_asserted_fact_is_a_problem_not_a_crash(
     response = client.post("/evaluate", data={"record": json.dumps(bad)})
     assert response.status_code == 422
     assert "asserted.not_a_fact" in response.text
+    assert f'id="{F.field_id("asserted[0].fact")}-err"' in response.text
 
 
 def test_import_yaml_and_download_json(client: TestClient, example: dict[str, Any]) -> None:
@@ -464,3 +471,41 @@ def test_add_row_works_without_javascript(client: TestClient, example: dict[str,
     assert f'id="{F.field_id("labs[1].date")}"' in page  # the blank row plus the added one
     assert f'id="{F.field_id("labs[2].date")}"' not in page
     assert f'value="{example["treatments"][0]["regimen"]}"' in page  # nothing typed is lost
+
+
+def test_timeline_of_an_empty_record_and_of_events_after_the_decision_date() -> None:
+    import datetime as dt
+
+    empty = render_timeline(parse_record({"schema_version": "1"}), dt.date(2026, 11, 1))
+    assert "no treatment recorded" in empty and "evaluation 2026-11-01" in empty
+    later = parse_record(
+        {
+            "schema_version": "1",
+            "progressions": [{"date": "2027-01-01", "type": "clinical"}],
+            "procedures": [{"type": "autologous_sct", "date": "2027-02-01"}],
+        }
+    )
+    svg = render_timeline(later, dt.date(2026, 11, 1))
+    assert 'class="progression"' not in svg and 'class="procedure"' not in svg
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [*sorted(F.input_names({})), "record", "_add", "labs[x].y", "asserted[0].fact"]
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=8,
+    )
+)
+def test_no_form_input_gives_a_server_error(
+    client: TestClient, fields: list[tuple[str, str]]
+) -> None:
+    for path in ("/evaluate", "/edit", "/record.json"):
+        response = client.post(path, data=posted(fields))
+        assert response.status_code in (200, 422), (path, fields, response.text[-500:])

@@ -465,11 +465,21 @@ def input_names(record: Mapping[str, Any]) -> set[str]:
 _LAST = re.compile(r"(\.[^.\[\]]+|\[\d+\])$")
 
 
-def field_for(path: str, names: Iterable[str]) -> str | None:
-    """The input a problem path is about: the path itself or its nearest ancestor."""
+def field_for(
+    path: str, names: Iterable[str], record: Mapping[str, Any] | None = None
+) -> str | None:
+    """The input a problem path is about: the path itself or its nearest ancestor.
+
+    ``asserted.<fact>`` (an assertion is a mapping in the record, a row in the form) is
+    the fact select of the row that names that fact.
+    """
     known = set(names)
     if path.startswith("asserted."):
-        return "asserted"
+        fact = path.removeprefix("asserted.")
+        for index, row in enumerate(rows_of(record or {}, "asserted")):
+            if row.get("fact") == fact:
+                return f"asserted[{index}].fact"
+        return None
     candidate = path
     while candidate:
         if candidate in known:

@@ -123,8 +123,8 @@ def _form_page(
     errors: dict[str, list[str]] = {}
     listed = []
     for problem in problems or []:
-        target = F.field_for(problem.path, names)
-        anchor = F.field_id(target) if target else "s-patient"
+        target = F.field_for(problem.path, names, data)
+        anchor = F.field_id(target) if target else F.section_of(problem.path or "id")
         if target:
             errors.setdefault(target, []).append(problem.message)
         listed.append((problem.path or "(record)", problem.message, anchor))

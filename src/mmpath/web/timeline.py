@@ -143,6 +143,8 @@ def render_timeline(record: PatientRecord, as_of: dt.date) -> str:
     y_events = y_treat + treat_height + 8
     parts.append(_text(8, y_events + 16, "Procedures", "lane-label"))
     for procedure in record.procedures or []:
+        if procedure.date > as_of:  # after the decision date: not part of this picture
+            continue
         x = scale.x(procedure.date)
         label = PROCEDURE_LABEL.get(procedure.type, procedure.type)
         shape = (
@@ -156,6 +158,8 @@ def render_timeline(record: PatientRecord, as_of: dt.date) -> str:
             + "</g>"
         )
     for mrd in record.mrd or []:
+        if mrd.date > as_of:
+            continue
         x = scale.x(mrd.date)
         sign = "−" if mrd.result == "negative" else "+"
         parts.append(
@@ -207,7 +211,7 @@ def render_timeline(record: PatientRecord, as_of: dt.date) -> str:
     height = y_panels + 10
 
     # progressions and the evaluation date across the whole picture
-    for index, progression in enumerate(record.progressions or []):
+    for index, progression in enumerate(p for p in record.progressions or [] if p.date <= as_of):
         x = scale.x(progression.date)
         features = ", ".join(progression.features or [])
         title = f"{progression.type} progression on {progression.date}" + (
