@@ -15,6 +15,7 @@ from fastapi import Request
 
 from mmpath.api.errors import ApiError
 from mmpath.record.errors import Problem
+from mmpath.store.canonical import unstorable_text
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -87,30 +88,6 @@ def _finite(text: str) -> float:
     return value
 
 
-def _text_problems(value: Any) -> list[Problem]:
-    """Strings a database cannot hold: NUL characters and unpaired surrogates."""
-    problems: list[Problem] = []
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack and len(problems) < 20:
-        path, item = stack.pop()
-        if isinstance(item, dict):
-            for key, sub in item.items():
-                where = f"{path}.{key}" if path else str(key)
-                stack.append((where, sub))
-                stack.append((where + " (field name)", key))
-        elif isinstance(item, list):
-            stack.extend((f"{path}[{i}]", sub) for i, sub in enumerate(item))
-        elif isinstance(item, str):
-            if "\x00" in item:
-                problems.append(Problem(path, "text must not contain NUL (U+0000)"))
-            else:
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    problems.append(Problem(path, "text contains an unpaired UTF-16 surrogate"))
-    return problems
-
-
 def decode_json(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
@@ -129,7 +106,7 @@ def decode_json(raw: bytes) -> Any:
         raise ApiError(
             422, "request body is not valid JSON", [Problem("", "nested too deeply")]
         ) from None
-    problems = _text_problems(value)
+    problems = unstorable_text(value)
     if problems:
         raise ApiError(422, "request body has text that cannot be stored", problems)
     return value

@@ -13,6 +13,7 @@ from mmpath.recommendation import RecommendationOut
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
+from mmpath.store.canonical import check_storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ def recommend_and_audit(
     ``store=None`` skips the audit write (used only by the benchmark comparison).
     """
     record = parse_record(data)
+    if store is not None:
+        check_storable(data)  # before evaluating: a record that cannot be audited is refused
     output = recommend(record, guideline)
     output_json = output.model_dump_json()
     audit_id = None

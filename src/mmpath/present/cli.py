@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -206,20 +206,33 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="server processes (one per core is the most useful)")
+    ] = 1,
 ) -> None:
     """Start the web app and HTTP API (database migrated automatically)."""
+    import os
+
     import uvicorn
 
     from mmpath.api.app import create_app
     from mmpath.api.settings import Settings
-    from mmpath.store.url import redact
+    from mmpath.store.url import ENV_VAR, redact
 
-    store = _store(database_url)
-    application = create_app(Settings(database_url=store.url), store=store)
+    store = _store(database_url)  # opens and migrates once, before any worker starts
     shown = f"[{host}]" if ":" in host else host
     out.print(f"mmpath serving on http://{shown}:{port}/  (API docs: /docs)", highlight=False)
     out.print(f"database: {redact(store.url)}", highlight=False)
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
+    if workers == 1:
+        application = create_app(Settings(database_url=store.url), store=store)
+        uvicorn.run(application, access_log=False, **options)
+        return
+    store.close()
+    os.environ[ENV_VAR] = store.url  # each worker process builds its app from the environment
+    uvicorn.run(
+        "mmpath.api.app:create_app", factory=True, workers=workers, access_log=False, **options
+    )
 
 
 audit_app = typer.Typer(help="The audit trail of recommendations made through the API or web.")

@@ -1,7 +1,7 @@
 """Saved patients and the audit trail, on SQLite (default) or PostgreSQL.
 
 Every write commits before the method returns: a method that returns has stored its
-row durably (SQLite in WAL mode with ``synchronous=FULL``; PostgreSQL's commit), and a
+row durably (audit rows written concurrently share a commit, see ``group_commit``) (SQLite in WAL mode with ``synchronous=FULL``; PostgreSQL's commit), and a
 write that fails raises :class:`StoreError` instead of being lost silently.
 """
 
@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from mmpath import __version__
 from mmpath.recommendation import RecommendationOut
 from mmpath.store import tables
-from mmpath.store.canonical import canonical_json, digest
+from mmpath.store.canonical import canonical_json, check_storable, digest
+from mmpath.store.group_commit import GroupCommit
 from mmpath.store.url import database_url, redact
 
 
@@ -134,6 +135,7 @@ class Store:
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = database_url(url)
+        self._audit_writer = GroupCommit(self._insert_audit_rows)
         try:
             self.engine = make_engine(self.url)
             if migrate:
@@ -146,6 +148,7 @@ class Store:
             ) from None
 
     def close(self) -> None:
+        self._audit_writer.close()
         self.engine.dispose()
 
     def _fail(self, what: str, error: Exception) -> StoreError:
@@ -162,7 +165,11 @@ class Store:
     # -- saved patients -------------------------------------------------------------
 
     def create_patient(self, record: dict[str, Any]) -> str:
-        """Store a (validated) record; return its new id."""
+        """Store a (validated) record; return its new id.
+
+        Raises ``RecordError`` for text no database can hold (see ``unstorable_text``).
+        """
+        check_storable(record)
         patient_id = uuid.uuid4().hex
         now = _now()
         row = {
@@ -201,7 +208,8 @@ class Store:
         return None if row is None else self._patient(row)
 
     def update_patient(self, patient_id: str, record: dict[str, Any]) -> bool:
-        """Replace the record; False when there is no such patient."""
+        """Replace the record; False when there is no such patient (``RecordError`` as create)."""
+        check_storable(record)
         query = (
             update(tables.patients)
             .where(tables.patients.c.id == patient_id)
@@ -248,10 +256,12 @@ class Store:
 
         ``record`` is the record as submitted (a decoded JSON object); ``output_json``
         the exact text returned to the user (default: ``output.model_dump_json()``).
+        Raises ``RecordError`` for text no database can hold, ``StoreError`` when the
+        write fails.
         """
+        check_storable(record)
         packs = [{"id": r.guideline.id, "version": r.guideline.version} for r in output.results]
         row = {
-            "created_at": _now(),
             "source": source,
             "saved_patient_id": saved_patient_id,
             "input_digest": digest(record),
@@ -262,14 +272,23 @@ class Store:
             "output_json": output_json if output_json is not None else output.model_dump_json(),
         }
         try:
-            with self.engine.begin() as conn:
-                result = conn.execute(insert(tables.audit).values(**row))
-                key = result.inserted_primary_key
+            return self._audit_writer.submit(row)
         except SQLAlchemyError as error:
             raise self._fail("writing the audit trail", error) from None
-        if key is None or key[0] is None:
-            raise StoreError("database did not return the new audit id")
-        return int(key[0])
+
+    def _insert_audit_rows(self, rows: list[dict[str, Any]]) -> list[int]:
+        """One transaction for ``rows`` (the group commit's batch); their ids in order."""
+        ids = []
+        now = _now()  # the commit's time: ids and times grow together
+        with self.engine.begin() as conn:
+            for row in rows:
+                key = conn.execute(
+                    insert(tables.audit).values(created_at=now, **row)
+                ).inserted_primary_key
+                if key is None or key[0] is None:
+                    raise StoreError("database did not return the new audit id")
+                ids.append(int(key[0]))
+        return ids
 
     def count_audit(self) -> int:
         try:
