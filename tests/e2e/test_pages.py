@@ -509,3 +509,10 @@ def test_no_form_input_gives_a_server_error(
     for path in ("/evaluate", "/edit", "/record.json"):
         response = client.post(path, data=posted(fields))
         assert response.status_code in (200, 422), (path, fields, response.text[-500:])
+
+
+def test_download_name_is_ascii_whatever_the_identifier(client: TestClient) -> None:
+    response = client.post(
+        "/record.json", data={"record": json.dumps({"schema_version": "1", "id": "Ø²-patiënt"})}
+    )
+    assert response.headers["content-disposition"] == 'attachment; filename="-patint.json"'

@@ -344,7 +344,10 @@ async def download_record(request: Request) -> Response:
             status_code=422,
         )
     name = (
-        "".join(c for c in (record.id or "patient") if c.isalnum() or c in "-_")[:60] or "patient"
+        "".join(c for c in (record.id or "patient") if c.isascii() and (c.isalnum() or c in "-_"))[
+            :60
+        ]
+        or "patient"
     )
     return Response(
         json.dumps(record.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False)
