@@ -252,3 +252,24 @@ def test_about_page(server: Server, page: Any) -> None:
     assert "nl-rrmm" in text
     assert re.search(r"\d+ of \d+ pass|not bundled", text)
     shot(page, "08-about")
+
+
+def test_the_form_works_without_javascript(server: Server, browser: Any) -> None:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/")
+        assert page.locator("[data-remove-row]").first.is_hidden()
+        page.locator("#f-id").fill("no-js")
+        page.get_by_role("button", name="Add lab results row").click()
+        page.wait_for_selector(f"#{field_id('labs[1].date')}")
+        assert page.locator("#f-id").input_value() == "no-js"
+        page.locator(f"#{field_id('treatments[0].regimen')}").fill("VRd")
+        page.locator(f"#{field_id('treatments[0].start')}").fill("2025-01-01")
+        page.get_by_role("button", name="Show options").click()
+        page.wait_for_selector("#g-title")
+        assert page.locator("#patient-heading").inner_text().startswith("no-js")
+    finally:
+        context.close()
