@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -10,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from mmpath import __version__
 from mmpath.api.body import json_body
-from mmpath.api.deps import get_store, recommend_for
+from mmpath.api.deps import get_settings, get_store, recommend_for
 from mmpath.api.errors import ApiError, problem_json
-from mmpath.api.service import check_record
+from mmpath.api.service import check_record, evaluate
 from mmpath.engine.packs import load_packs
 from mmpath.recommendation import RecommendationOut
 from mmpath.record.errors import RecordError
@@ -121,7 +122,7 @@ async def validate(request: Request) -> dict[str, Any]:
     """
     data = await json_body(request)
     try:
-        await run_in_threadpool(check_record, data)
+        check_record(data)
     except RecordError as error:
         return {"valid": False, "problems": problem_json(error.problems)}
     return {"valid": True, "problems": []}
@@ -143,8 +144,24 @@ async def validate(request: Request) -> dict[str, Any]:
 async def recommend(request: Request, guideline: Guideline = "all") -> Response:
     """Treatment options per guideline for a patient record (stored in the audit trail)."""
     data = await json_body(request)
-    audited = await run_in_threadpool(recommend_for, request, data, guideline)
-    return _recommendation(audited.output_json, audited.audit_id)
+    # Evaluation is CPU-bound and short (milliseconds): it runs on the event loop, so
+    # requests are evaluated in arrival order rather than contending for the GIL in
+    # threads; only the audit write (waiting for its commit) goes to a worker thread.
+    audit = get_settings(request).audit
+    output, output_json = evaluate(data, guideline, storable=audit)
+    audit_id = None
+    if audit:
+        audit_id = await run_in_threadpool(
+            partial(
+                get_store(request).record_recommendation,
+                data,
+                guideline,
+                output,
+                output_json=output_json,
+                source="api",
+            )
+        )
+    return _recommendation(output_json, audit_id)
 
 
 # -- saved patients -----------------------------------------------------------------

@@ -37,11 +37,7 @@ def recommend_and_audit(
     ``UnknownGuideline`` and ``StoreError`` (the audit write failed: no result).
     ``store=None`` skips the audit write (used only by the benchmark comparison).
     """
-    record = parse_record(data)
-    if store is not None:
-        check_storable(data)  # before evaluating: a record that cannot be audited is refused
-    output = recommend(record, guideline)
-    output_json = output.model_dump_json()
+    output, output_json = evaluate(data, guideline, storable=store is not None)
     audit_id = None
     if store is not None:
         audit_id = store.record_recommendation(
@@ -53,6 +49,22 @@ def recommend_and_audit(
             saved_patient_id=saved_patient_id,
         )
     return Audited(output, output_json, audit_id)
+
+
+def evaluate(data: Any, guideline: str, *, storable: bool = True) -> tuple[RecommendationOut, str]:
+    """Validate and evaluate (CPU only, no I/O): the output and its exact JSON text.
+
+    ``storable``: also refuse text the audit trail cannot hold, before evaluating.
+    """
+    record = parse_record(data)
+    if storable:
+        check_storable(data)
+    output = recommend(record, guideline)
+    return output, output_json_of(output)
+
+
+def output_json_of(output: RecommendationOut) -> str:
+    return output.model_dump_json()
 
 
 def check_record(data: Any) -> None:

@@ -278,16 +278,15 @@ class Store:
 
     def _insert_audit_rows(self, rows: list[dict[str, Any]]) -> list[int]:
         """One transaction for ``rows`` (the group commit's batch); their ids in order."""
-        ids = []
         now = _now()  # the commit's time: ids and times grow together
+        statement = insert(tables.audit).returning(tables.audit.c.id, sort_by_parameter_order=True)
         with self.engine.begin() as conn:
-            for row in rows:
-                key = conn.execute(
-                    insert(tables.audit).values(created_at=now, **row)
-                ).inserted_primary_key
-                if key is None or key[0] is None:
-                    raise StoreError("database did not return the new audit id")
-                ids.append(int(key[0]))
+            ids = [
+                int(i)
+                for i in conn.execute(statement, [{**r, "created_at": now} for r in rows]).scalars()
+            ]
+        if len(ids) != len(rows):
+            raise StoreError("database did not return the new audit ids")
         return ids
 
     def count_audit(self) -> int:
