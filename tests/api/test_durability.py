@@ -66,6 +66,8 @@ def test_acknowledged_writes_survive_sigkill(database_url: str, example: dict[st
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
         assert server.returncode == -signal.SIGKILL
+        assert server.stdout is not None
+        assert f"http://127.0.0.1:{port}/" in server.stdout.read().decode()  # the URL is printed
     finally:
         if server.poll() is None:
             server.kill()
