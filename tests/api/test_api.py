@@ -293,3 +293,5 @@ def test_docs_page_needs_no_network(client: TestClient) -> None:
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert f"/api/docs/assets/{asset}" in page.text
         assert client.get(f"/api/docs/assets/{asset}").status_code == 200
+    # Swagger UI 4 cannot render an OpenAPI 3.1 document; 5 has the OAS 3.1 plugin
+    assert "isOAS31" in client.get("/api/docs/assets/swagger-ui-bundle.js").text
