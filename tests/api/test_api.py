@@ -158,6 +158,18 @@ def test_nested_junk_in_fields_is_422(client: TestClient, example: dict[str, Any
     assert client.post("/api/v1/recommend", json=huge).status_code == 422
 
 
+def test_far_future_dates_are_422_not_500(
+    client: TestClient, store: Store, example: dict[str, Any]
+) -> None:
+    for field in ("as_of",):
+        response = client.post("/api/v1/recommend", json={**example, field: "9999-12-31"})
+        assert response.status_code == 422, response.text
+        assert response.json()["problems"]
+        validated = client.post("/api/v1/validate", json={**example, field: "9999-12-31"})
+        assert validated.json()["valid"] is False
+    assert store.count_audit() == 0
+
+
 def test_body_over_the_limit_is_413(store: Store) -> None:
     from mmpath.api.app import create_app
     from mmpath.api.settings import Settings

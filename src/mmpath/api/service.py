@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmpath.recommendation import RecommendationOut
+from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
@@ -59,7 +60,14 @@ def evaluate(data: Any, guideline: str, *, storable: bool = True) -> tuple[Recom
     record = parse_record(data)
     if storable:
         check_storable(data)
-    output = recommend(record, guideline)
+    try:
+        output = recommend(record, guideline)
+    except OverflowError as error:
+        # Dates the record layer accepts (up to 9999-12-31) can overflow date arithmetic
+        # in the assessment (e.g. a window added to as_of). It is bad input, not a server
+        # fault; nothing was evaluated or stored.
+        message = f"a date or number is outside the range mmpath can compute with ({error})"
+        raise RecordError([Problem("", message)]) from None
     return output, output_json_of(output)
 
 
@@ -68,11 +76,9 @@ def output_json_of(output: RecommendationOut) -> str:
 
 
 def check_record(data: Any) -> None:
-    """Raise ``RecordError`` with every problem, as ``recommend`` would, without evaluating.
+    """Raise ``RecordError`` with every problem ``recommend`` would report, or return.
 
-    Includes the assertion check (clinician assertions of unknown facts), which the
-    assessment makes when it is built.
+    Evaluates the record (milliseconds) so that a record ``/validate`` accepts is one
+    ``/recommend`` accepts: assertion checks and out-of-range dates included.
     """
-    from mmpath.assess import Assessment
-
-    Assessment(parse_record(data))
+    evaluate(data, "all", storable=True)
