@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -146,20 +145,13 @@ async def recommend(request: Request, guideline: Guideline = "all") -> Response:
     data = await json_body(request)
     # Evaluation is CPU-bound and short (milliseconds): it runs on the event loop, so
     # requests are evaluated in arrival order rather than contending for the GIL in
-    # threads; only the audit write (waiting for its commit) goes to a worker thread.
+    # threads; the audit write is awaited (the store's writer thread commits it).
     audit = get_settings(request).audit
     output, output_json = evaluate(data, guideline, storable=audit)
     audit_id = None
     if audit:
-        audit_id = await run_in_threadpool(
-            partial(
-                get_store(request).record_recommendation,
-                data,
-                guideline,
-                output,
-                output_json=output_json,
-                source="api",
-            )
+        audit_id = await get_store(request).record_recommendation_async(
+            data, guideline, output, output_json=output_json, source="api"
         )
     return _recommendation(output_json, audit_id)
 

@@ -36,10 +36,14 @@ class GroupCommit:
 
     def submit(self, row: Row) -> int:
         """Write ``row``; return its id once committed (or raise the write's error)."""
+        return self.submit_future(row).result()
+
+    def submit_future(self, row: Row) -> Future[int]:
+        """Queue ``row``; the future resolves to its id once committed (or to the error)."""
         future: Future[int] = Future()
         self._ensure_started()
         self._queue.put((row, future))
-        return future.result()
+        return future
 
     def close(self) -> None:
         with self._lock:

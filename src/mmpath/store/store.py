@@ -7,6 +7,7 @@ write that fails raises :class:`StoreError` instead of being lost silently.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -96,6 +97,28 @@ def _now() -> dt.datetime:
 def _label(record: dict[str, Any]) -> str | None:
     value = record.get("id")
     return str(value)[:200] if value is not None else None
+
+
+def _audit_row(
+    record: dict[str, Any],
+    guideline: str,
+    output: RecommendationOut,
+    output_json: str | None,
+    source: str,
+    saved_patient_id: str | None,
+) -> dict[str, Any]:
+    check_storable(record)
+    packs = [{"id": r.guideline.id, "version": r.guideline.version} for r in output.results]
+    return {
+        "source": source,
+        "saved_patient_id": saved_patient_id,
+        "input_digest": digest(record),
+        "record_json": canonical_json(record),
+        "guideline": guideline,
+        "packs_json": canonical_json(packs),
+        "mmpath_version": output.mmpath_version or __version__,
+        "output_json": output_json if output_json is not None else output.model_dump_json(),
+    }
 
 
 def _cause(error: Exception) -> str:
@@ -259,20 +282,27 @@ class Store:
         Raises ``RecordError`` for text no database can hold, ``StoreError`` when the
         write fails.
         """
-        check_storable(record)
-        packs = [{"id": r.guideline.id, "version": r.guideline.version} for r in output.results]
-        row = {
-            "source": source,
-            "saved_patient_id": saved_patient_id,
-            "input_digest": digest(record),
-            "record_json": canonical_json(record),
-            "guideline": guideline,
-            "packs_json": canonical_json(packs),
-            "mmpath_version": output.mmpath_version or __version__,
-            "output_json": output_json if output_json is not None else output.model_dump_json(),
-        }
+        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
         try:
             return self._audit_writer.submit(row)
+        except SQLAlchemyError as error:
+            raise self._fail("writing the audit trail", error) from None
+
+    async def record_recommendation_async(
+        self,
+        record: dict[str, Any],
+        guideline: str,
+        output: RecommendationOut,
+        *,
+        output_json: str | None = None,
+        source: str = "api",
+        saved_patient_id: str | None = None,
+    ) -> int:
+        """:meth:`record_recommendation` for an event loop: awaits the commit without
+        occupying a worker thread (the writer thread wakes the loop directly)."""
+        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
+        try:
+            return await asyncio.wrap_future(self._audit_writer.submit_future(row))
         except SQLAlchemyError as error:
             raise self._fail("writing the audit trail", error) from None
 
