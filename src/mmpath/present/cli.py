@@ -210,6 +210,142 @@ def regimens(query: Annotated[str | None, typer.Argument(help="resolve this name
         out.print(f"[bold]{regimen.id}[/]: {regimen.name}" + (f"  ({aliases})" if aliases else ""))
 
 
+# -- HTTP server and audit trail (issue 5; see docs/http-api.md) ------------------------
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: $MMPATH_DATABASE_URL, else SQLite in the user data dir)",
+    ),
+]
+
+
+def _store(url: str | None):  # type: ignore[no-untyped-def]
+    from mmpath.store import Store, StoreError
+
+    try:
+        return Store(url)
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="server processes (one per core is the most useful)")
+    ] = 1,
+) -> None:
+    """Start the web app and HTTP API (database migrated automatically)."""
+    import os
+
+    import uvicorn
+
+    from mmpath.api.app import create_app
+    from mmpath.api.settings import Settings
+    from mmpath.store.url import ENV_VAR, redact
+
+    store = _store(database_url)  # opens and migrates once, before any worker starts
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"mmpath serving on http://{shown}:{port}/  (API docs: /docs)", highlight=False)
+    out.print(f"database: {redact(store.url)}", highlight=False)
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
+    if workers == 1:
+        application = create_app(Settings(database_url=store.url), store=store)
+        uvicorn.run(application, access_log=False, **options)
+        return
+    store.close()
+    os.environ[ENV_VAR] = store.url  # each worker process builds its app from the environment
+    uvicorn.run(
+        "mmpath.api.app:create_app", factory=True, workers=workers, access_log=False, **options
+    )
+
+
+audit_app = typer.Typer(help="The audit trail of recommendations made through the API or web.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("list")
+def audit_list(
+    limit: Annotated[int, typer.Option(help="newest N entries")] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The newest audit entries."""
+    from mmpath.store import StoreError
+
+    store = _store(database_url)
+    try:
+        entries = store.list_audit(limit=limit)
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps([e.summary() for e in entries], ensure_ascii=False) + "\n")
+        return
+    for e in entries:
+        packs = ", ".join(f"{p['id']} {p['version']}" for p in e.packs)
+        sys.stdout.write(
+            f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}Z  {e.source:<4} {e.guideline:<10} "
+            f"[{packs}]  {e.input_digest[:19]}\n"
+        )
+
+
+@audit_app.command("show")
+def audit_show(
+    entry: Annotated[int, typer.Argument(help="audit id")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """One audit entry as JSON: record, pack versions, output."""
+    from mmpath.store import StoreError
+
+    store = _store(database_url)
+    try:
+        found = store.get_audit(entry)
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if found is None:
+        _fail([f"no audit entry {entry}"])
+    assert found is not None
+    sys.stdout.write(json.dumps(found.as_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+@audit_app.command("export")
+def audit_export(
+    format_: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    output: Annotated[Path | None, typer.Option(help="file to write (default: stdout)")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Every audit entry, oldest first, as JSON lines or CSV."""
+    from mmpath.store import StoreError
+    from mmpath.store.export import write_csv, write_jsonl
+
+    writers = {"jsonl": write_jsonl, "csv": write_csv}
+    if format_ not in writers:
+        _fail([f"unknown format {format_!r}; expected jsonl or csv"])
+    store = _store(database_url)
+    try:
+        if output is None:
+            writers[format_](store.iter_audit(), sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as stream:
+                writers[format_](store.iter_audit(), stream)
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except OSError as error:
+        err.print(f"error: cannot write {output}: {error.strerror}", markup=False)
+        raise typer.Exit(1) from None
+
+
+# -- end of issue 5 block ---------------------------------------------------------------
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): ``create_app()`` in :mod:`mmpath.api.app`; see docs/http-api.md."""

@@ -1,0 +1,55 @@
+"""``create_app()``: the FastAPI application (HTTP API, docs page and the web pages)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from fastapi import FastAPI
+
+from mmpath import __version__
+from mmpath.api import docs, errors, openapi
+from mmpath.api.body import BodyLimit
+from mmpath.api.routes import router
+from mmpath.api.settings import Settings
+from mmpath.store import Store
+
+DESCRIPTION = (
+    "Multiple-myeloma treatment options from published guidelines, with their sources. "
+    "Every recommendation is stored in the audit trail. See docs/http-api.md."
+)
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent package is missing
+        return False
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app; opens (and migrates) the database unless ``store`` is given.
+
+    Raises :class:`~mmpath.store.StoreError` when the database cannot be opened.
+    """
+    settings = settings or Settings()
+    app = FastAPI(
+        title="mmpath",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # served from vendored assets by mmpath.api.docs
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store if store is not None else Store(settings.database_url)
+    errors.install(app)
+    openapi.install(app)
+    docs.install(app)
+    app.include_router(router)
+    if _has_module("mmpath.web.routes"):
+        # the web pages (src/mmpath/web) are optional for the API; imported by name so
+        # the API works, and type-checks, before that package exists
+        web = importlib.import_module("mmpath.web.routes")
+        app.include_router(web.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

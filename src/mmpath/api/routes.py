@@ -1,0 +1,264 @@
+"""The ``/api/v1`` endpoints (documented in docs/http-api.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from mmpath import __version__
+from mmpath.api.body import json_body
+from mmpath.api.deps import get_settings, get_store, recommend_for
+from mmpath.api.errors import ApiError, problem_json
+from mmpath.api.service import check_record, evaluate
+from mmpath.engine.packs import load_packs
+from mmpath.recommendation import RecommendationOut
+from mmpath.record.errors import RecordError
+from mmpath.record.load import parse_record
+from mmpath.record.model import PatientRecord
+from mmpath.store import Store
+
+router = APIRouter(prefix="/api/v1")
+
+#: The request body of every endpoint that takes a patient record. The body is read as
+#: plain JSON and validated by mmpath.record (so the messages are the record layer's);
+#: this only publishes the schema in OpenAPI.
+RECORD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}}},
+    }
+}
+
+_PROBLEMS = {
+    "description": "invalid input; `problems` lists every problem by field path",
+    "content": {
+        "application/json": {
+            "example": {
+                "detail": "the patient record is not valid (1 problem)",
+                "problems": [{"path": "labs[0].unit", "message": "unknown unit 'mg/dx'"}],
+            }
+        }
+    },
+}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "request body over the size limit"},
+    415: {"description": "request body is not JSON"},
+    422: _PROBLEMS,
+    503: {"description": "the database is not available; nothing was stored or returned"},
+}
+
+Guideline = Annotated[
+    str, Query(max_length=100, description="a guideline pack id, or `all` (as the CLI)")
+]
+PatientId = Annotated[str, Path(pattern="^[0-9a-f]{32}$", description="saved patient id")]
+AuditId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _recommendation(audited_json: str, audit_id: int | None) -> Response:
+    headers = {"X-MMPath-Audit-Id": str(audit_id)} if audit_id is not None else {}
+    return Response(audited_json, media_type="application/json", headers=headers)
+
+
+@router.get("/health", tags=["service"])
+def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
+    """`ok` when the app and its database answer (503 otherwise)."""
+    store.ping()
+    return {"status": "ok", "database": "ok"}
+
+
+@router.get("/version", tags=["service"])
+def version() -> dict[str, Any]:
+    """mmpath's version, the contract versions and the shipped pack versions."""
+    return {
+        "mmpath": __version__,
+        "record_schema": "1",
+        "recommendation_schema": "1",
+        "packs": [{"id": p.id, "version": p.version} for p in load_packs().values()],
+    }
+
+
+@router.get("/guidelines", tags=["guidelines"])
+def guidelines() -> list[dict[str, Any]]:
+    """The guideline packs: id, version, title, source document, languages."""
+    return [
+        {
+            "id": p.id,
+            "version": p.version,
+            "title": p.title,
+            "organisation": p.organisation,
+            "language": p.language,
+            # quotes are shown in the source language and in English
+            "languages": sorted({p.language, "en"}),
+            "source_document": p.source_document,
+            "published": p.published,
+            "source_limitations": p.source_limitations,
+            "rules": len(p.rules),
+            "quotes": len(p.quotes),
+        }
+        for p in load_packs().values()
+    ]
+
+
+@router.get("/schema/record", tags=["records"])
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema of the patient record (patient-record-v1)."""
+    return PatientRecord.model_json_schema()
+
+
+@router.post(
+    "/validate",
+    tags=["records"],
+    openapi_extra=RECORD_BODY,
+    responses={413: _ERRORS[413], 415: _ERRORS[415], 422: _ERRORS[422]},
+)
+async def validate(request: Request) -> dict[str, Any]:
+    """Check a record: `valid` and every problem by field path (200 either way).
+
+    A body that is not JSON at all is a 422, as on every endpoint.
+    """
+    data = await json_body(request)
+    try:
+        check_record(data)
+    except RecordError as error:
+        return {"valid": False, "problems": problem_json(error.problems)}
+    return {"valid": True, "problems": []}
+
+
+@router.post(
+    "/recommend",
+    tags=["recommend"],
+    openapi_extra=RECORD_BODY,
+    responses={
+        200: {
+            "model": RecommendationOut,
+            "description": "recommendation-v1; header X-MMPath-Audit-Id names the audit entry",
+        },
+        404: {"description": "unknown guideline"},
+        **_ERRORS,
+    },
+)
+async def recommend(request: Request, guideline: Guideline = "all") -> Response:
+    """Treatment options per guideline for a patient record (stored in the audit trail)."""
+    data = await json_body(request)
+    # Evaluation is CPU-bound and short (milliseconds): it runs on the event loop, so
+    # requests are evaluated in arrival order rather than contending for the GIL in
+    # threads; the audit write is awaited (the store's writer thread commits it).
+    audit = get_settings(request).audit
+    output, output_json = evaluate(data, guideline, storable=audit)
+    audit_id = None
+    if audit:
+        audit_id = await get_store(request).record_recommendation_async(
+            data, guideline, output, output_json=output_json, source="api"
+        )
+    return _recommendation(output_json, audit_id)
+
+
+# -- saved patients -----------------------------------------------------------------
+
+
+def _saved(store: Store, patient_id: str) -> Any:
+    patient = store.get_patient(patient_id)
+    if patient is None:
+        raise ApiError(404, f"no saved patient {patient_id}")
+    return patient
+
+
+@router.get("/patients", tags=["patients"])
+def list_patients(store: Annotated[Store, Depends(get_store)]) -> list[dict[str, Any]]:
+    """Saved patients (without their records), most recently updated first."""
+    return [p.summary() for p in store.list_patients()]
+
+
+@router.post(
+    "/patients",
+    tags=["patients"],
+    status_code=201,
+    openapi_extra=RECORD_BODY,
+    responses=_ERRORS,
+)
+async def create_patient(request: Request) -> JSONResponse:
+    """Save a (valid) patient record; returns it with its new id."""
+    data = await json_body(request)
+    parse_record(data)
+    store: Store = get_store(request)
+    patient_id = await run_in_threadpool(store.create_patient, data)
+    patient = await run_in_threadpool(_saved, store, patient_id)
+    return JSONResponse(
+        patient.as_json(), status_code=201, headers={"Location": f"/api/v1/patients/{patient_id}"}
+    )
+
+
+@router.get("/patients/{patient_id}", tags=["patients"], responses={404: {}})
+def get_patient(
+    patient_id: PatientId, store: Annotated[Store, Depends(get_store)]
+) -> dict[str, Any]:
+    """One saved patient with its record."""
+    result: dict[str, Any] = _saved(store, patient_id).as_json()
+    return result
+
+
+@router.put(
+    "/patients/{patient_id}",
+    tags=["patients"],
+    openapi_extra=RECORD_BODY,
+    responses={404: {}, **_ERRORS},
+)
+async def update_patient(request: Request, patient_id: PatientId) -> dict[str, Any]:
+    """Replace a saved patient's record (it must be valid)."""
+    data = await json_body(request)
+    parse_record(data)
+    store: Store = get_store(request)
+    if not await run_in_threadpool(store.update_patient, patient_id, data):
+        raise ApiError(404, f"no saved patient {patient_id}")
+    result: dict[str, Any] = (await run_in_threadpool(_saved, store, patient_id)).as_json()
+    return result
+
+
+@router.delete("/patients/{patient_id}", tags=["patients"], status_code=204, responses={404: {}})
+def delete_patient(patient_id: PatientId, store: Annotated[Store, Depends(get_store)]) -> Response:
+    """Delete a saved patient (the audit entries made for it stay)."""
+    if not store.delete_patient(patient_id):
+        raise ApiError(404, f"no saved patient {patient_id}")
+    return Response(status_code=204)
+
+
+@router.post(
+    "/patients/{patient_id}/recommend",
+    tags=["patients", "recommend"],
+    responses={200: {"model": RecommendationOut}, 404: {}, 422: _PROBLEMS, 503: _ERRORS[503]},
+)
+def recommend_saved(
+    request: Request, patient_id: PatientId, guideline: Guideline = "all"
+) -> Response:
+    """Recommend for a saved patient (audited, with the saved patient's id)."""
+    patient = _saved(get_store(request), patient_id)
+    audited = recommend_for(request, patient.record, guideline, saved_patient_id=patient_id)
+    return _recommendation(audited.output_json, audited.audit_id)
+
+
+# -- audit trail --------------------------------------------------------------------
+
+
+@router.get("/audit", tags=["audit"])
+def list_audit(
+    store: Annotated[Store, Depends(get_store)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> dict[str, Any]:
+    """Audit entries, newest first (without record and output; see `/audit/{id}`)."""
+    return {
+        "total": store.count_audit(),
+        "entries": [e.summary() for e in store.list_audit(limit=limit, offset=offset)],
+    }
+
+
+@router.get("/audit/{audit_id}", tags=["audit"], responses={404: {}})
+def get_audit(audit_id: AuditId, store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
+    """One audit entry: time, input digest, record, pack versions, mmpath version, output."""
+    entry = store.get_audit(audit_id)
+    if entry is None:
+        raise ApiError(404, f"no audit entry {audit_id}")
+    return entry.as_json()

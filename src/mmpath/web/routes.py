@@ -1,0 +1,443 @@
+"""The clinician web pages: patient form, results, comparison, summary, about, saved patients.
+
+Server-rendered with Jinja2; the pages work without JavaScript (the small vendored
+script only adds rows in place and narrows the unit list to the chosen lab test).
+Pages that show a recommendation receive the patient as form fields (from the patient
+form) or as the record JSON in a hidden field (from a result page), so no patient data
+ever travels in a URL (and so never into an access log). Every recommendation made here
+is written to the audit trail through ``request.app.state.store`` before it is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.datastructures import UploadFile
+
+from mmpath.assess import FACTS
+from mmpath.engine.packs import load_packs
+from mmpath.recommendation import RecommendationOut, ResultOut
+from mmpath.record.errors import Problem, RecordError
+from mmpath.record.load import decode, parse_record
+from mmpath.record.model import PatientRecord
+from mmpath.service import recommend
+from mmpath.store import StoreError
+from mmpath.web import form as F
+from mmpath.web.compare import compare
+from mmpath.web.summary import render_pdf, summarise
+from mmpath.web.timeline import render_timeline
+from mmpath.web.validation import validation_status
+
+router = APIRouter(include_in_schema=False)
+
+_env = Environment(
+    loader=PackageLoader("mmpath.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.globals.update(
+    F=F,
+    field_id=F.field_id,
+    value_at=F.value_at,
+    display=F.display,
+    rows_of=F.rows_of,
+    section_of=F.section_of,
+)
+templates = Jinja2Templates(env=_env)
+
+STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
+TIERS = ("preferred", "alternative", "consider")
+MAX_UPLOAD = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """What a page received: the record dict as sent, and the saved-patient id if any."""
+
+    data: dict[str, Any]
+    patient_id: str | None
+
+
+# ------------------------------------------------------------------ helpers
+
+
+async def _submitted(request: Request) -> tuple[Submitted, Any]:
+    form = await request.form()
+    patient_id = str(form.get("_patient_id") or "") or None
+    text = form.get("record")
+    if isinstance(text, str):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return Submitted(data, patient_id), form
+    return Submitted(F.record_from_form(form), patient_id), form
+
+
+def _store(request: Request) -> Any:
+    store = getattr(request.app.state, "store", None)
+    if store is None:
+        raise HTTPException(503, "no patient store is configured for this server")
+    return store
+
+
+def _error_page(request: Request, title: str, message: str, status_code: int) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "error.html", {"title": title, "message": message}, status_code=status_code
+    )
+
+
+def _store_failed(request: Request, error: StoreError) -> HTMLResponse:
+    """A database failure is shown, never swallowed: nothing was shown unrecorded."""
+    return _error_page(
+        request,
+        "The database could not be used",
+        f"{error} — nothing was shown or saved; try again, or ask the administrator.",
+        503,
+    )
+
+
+def _form_page(
+    request: Request,
+    data: dict[str, Any],
+    *,
+    problems: list[Problem] | None = None,
+    patient_id: str | None = None,
+    extra_rows: dict[str, int] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    names = F.input_names(data)
+    errors: dict[str, list[str]] = {}
+    listed = []
+    for problem in problems or []:
+        target = F.field_for(problem.path, names, data)
+        anchor = F.field_id(target) if target else F.section_of(problem.path or "id")
+        if target:
+            errors.setdefault(target, []).append(problem.message)
+        listed.append((problem.path or "(record)", problem.message, anchor))
+    return templates.TemplateResponse(
+        request,
+        "form.html",
+        {
+            "record": data,
+            "errors": errors,
+            "problems": listed,
+            "patient_id": patient_id,
+            "extra_rows": extra_rows or {},
+            "datalists": F.datalists(),
+            "units_json": json.dumps(F.units_by_test()),
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+def _evaluate(
+    request: Request, submitted: Submitted
+) -> tuple[PatientRecord, RecommendationOut] | HTMLResponse:
+    """Validate and evaluate; a problem re-renders the form (nothing half-evaluated)."""
+    try:
+        record = parse_record(submitted.data)
+        out = recommend(record, "all")
+    except RecordError as error:
+        return _form_page(
+            request,
+            submitted.data,
+            problems=error.problems,
+            patient_id=submitted.patient_id,
+            status_code=422,
+        )
+    settings = getattr(request.app.state, "settings", None)
+    if getattr(settings, "audit", True):
+        try:
+            # the validated record, so that the same patient gives the same input digest
+            # whether it came from the form fields or from a result page's hidden JSON
+            _store(request).record_recommendation(
+                record.model_dump(mode="json", exclude_none=True),
+                "all",
+                out,
+                source="web",
+                saved_patient_id=submitted.patient_id,
+            )
+        except StoreError as error:
+            return _store_failed(request, error)
+    return record, out
+
+
+def _record_json(record: PatientRecord) -> str:
+    return json.dumps(record.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+
+
+def _pick(out: RecommendationOut, guideline: str | None, region: str | None) -> ResultOut:
+    """The guideline to show: the one asked for; else an applicable one of the patient's
+    region (guideline ids start with the country: ``nl-``, ``dk-``, ...); else the first
+    applicable one; else the first."""
+    for result in out.results:
+        if result.guideline.id == guideline:
+            return result
+    applicable = [r for r in out.results if r.applicable]
+    for result in applicable:
+        if region and result.guideline.id.split("-")[0].upper() == region:
+            return result
+    return applicable[0] if applicable else out.results[0]
+
+
+def _field_links(fact_names: list[str], result: ResultOut) -> dict[str, list[tuple[str, str]]]:
+    """fact -> [(record field, form anchor)] for the record fields that would settle it."""
+    needs = {m.fact: m.needs for m in result.missing}
+    links = {}
+    for name in fact_names:
+        fields = needs.get(name) or list(FACTS[name].needs if name in FACTS else ())
+        links[name] = [(f, F.section_of(f)) for f in fields]
+    return links
+
+
+def _context(record: PatientRecord, out: RecommendationOut, submitted: Submitted) -> dict[str, Any]:
+    return {
+        "out": out,
+        "record_obj": record,
+        "record_json": _record_json(record),
+        "patient_id": submitted.patient_id,
+        "timeline": Markup(render_timeline(record, dt.date.fromisoformat(out.as_of))),
+    }
+
+
+# ------------------------------------------------------------------ pages
+
+
+@router.get("/", response_class=HTMLResponse)
+async def new_patient(request: Request) -> HTMLResponse:
+    return _form_page(request, {"schema_version": "1"})
+
+
+@router.post("/edit", response_class=HTMLResponse)
+async def edit(request: Request) -> HTMLResponse:
+    """The form filled with the posted record (back from a result page, or 'add a row')."""
+    submitted, form = await _submitted(request)
+    add = str(form.get("_add") or "")
+    extra = {add: 1} if add in F.ROWS else {}
+    return _form_page(request, submitted.data, patient_id=submitted.patient_id, extra_rows=extra)
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_record(request: Request) -> HTMLResponse:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _form_page(
+            request,
+            {"schema_version": "1"},
+            problems=[Problem("", "choose a record file (.json, .yaml) to import")],
+            status_code=422,
+        )
+    content = await upload.read(MAX_UPLOAD + 1)
+    name = upload.filename
+    try:
+        if len(content) > MAX_UPLOAD:
+            raise RecordError([Problem("", f"{name}: larger than {MAX_UPLOAD} bytes")])
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RecordError([Problem("", f"{name}: not UTF-8 text")]) from None
+        data = decode(text, yaml_syntax=name.lower().endswith((".yaml", ".yml")))
+        parse_record(data)
+    except RecordError as error:
+        shown = data if "data" in locals() and isinstance(data, dict) else {"schema_version": "1"}
+        return _form_page(request, shown, problems=error.problems, status_code=422)
+    return _form_page(
+        request, data, notice=f"Imported {name}. Check the values, then show the options."
+    )
+
+
+@router.post("/evaluate", response_class=HTMLResponse)
+async def evaluate(request: Request) -> HTMLResponse:
+    submitted, form = await _submitted(request)
+    evaluated = _evaluate(request, submitted)
+    if isinstance(evaluated, HTMLResponse):
+        return evaluated
+    record, out = evaluated
+    # "show" is a guideline button; "guideline" the one a view was on (hidden field)
+    result = _pick(out, str(form.get("show") or form.get("guideline") or "") or None, record.region)
+    grouped = {tier: [o for o in result.options if o.tier == tier] for tier in TIERS}
+    conditional = sorted(
+        {f for o in result.options for f in o.requires}
+        | {f for o in result.options for c in (*o.cautions, *o.dosing) for f in c.requires}
+        | {f for n in result.annotations for f in n.requires}
+    )
+    return templates.TemplateResponse(
+        request,
+        "result.html",
+        {
+            **_context(record, out, submitted),
+            "result": result,
+            "grouped": grouped,
+            "links": _field_links(conditional + [m.fact for m in result.missing], result),
+        },
+    )
+
+
+@router.post("/compare", response_class=HTMLResponse)
+async def comparison(request: Request) -> HTMLResponse:
+    submitted, _ = await _submitted(request)
+    evaluated = _evaluate(request, submitted)
+    if isinstance(evaluated, HTMLResponse):
+        return evaluated
+    record, out = evaluated
+    return templates.TemplateResponse(
+        request,
+        "compare.html",
+        {**_context(record, out, submitted), "table": compare(out)},
+    )
+
+
+@router.post("/summary", response_class=HTMLResponse)
+async def summary(request: Request) -> HTMLResponse:
+    submitted, form = await _submitted(request)
+    evaluated = _evaluate(request, submitted)
+    if isinstance(evaluated, HTMLResponse):
+        return evaluated
+    record, out = evaluated
+    content = summarise(record, out, str(form.get("guideline") or "") or None)
+    focus_id = content.focus.result.guideline.id if content.focus else None
+    return templates.TemplateResponse(
+        request,
+        "summary.html",
+        {**_context(record, out, submitted), "summary": content, "focus_id": focus_id},
+    )
+
+
+@router.post("/summary.pdf")
+async def summary_pdf(request: Request) -> Response:
+    submitted, form = await _submitted(request)
+    evaluated = _evaluate(request, submitted)
+    if isinstance(evaluated, HTMLResponse):
+        return evaluated
+    record, out = evaluated
+    name = f"mmpath-summary-{out.as_of}.pdf"
+    return Response(
+        render_pdf(summarise(record, out, str(form.get("guideline") or "") or None)),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/record.json")
+async def download_record(request: Request) -> Response:
+    submitted, _ = await _submitted(request)
+    try:
+        record = parse_record(submitted.data)
+    except RecordError as error:
+        return _form_page(
+            request,
+            submitted.data,
+            problems=error.problems,
+            patient_id=submitted.patient_id,
+            status_code=422,
+        )
+    name = (
+        "".join(c for c in (record.id or "patient") if c.isascii() and (c.isalnum() or c in "-_"))[
+            :60
+        ]
+        or "patient"
+    )
+    return Response(
+        json.dumps(record.model_dump(mode="json", exclude_none=True), indent=2, ensure_ascii=False)
+        + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+    )
+
+
+@router.get("/about", response_class=HTMLResponse)
+async def about(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "about.html",
+        {"packs": list(load_packs().values()), "validation": validation_status(), "facts": FACTS},
+    )
+
+
+# ------------------------------------------------------------------ saved patients
+
+
+@router.get("/patients", response_class=HTMLResponse)
+async def patients(request: Request) -> HTMLResponse:
+    try:
+        saved = _store(request).list_patients()
+    except StoreError as error:
+        return _store_failed(request, error)
+    return templates.TemplateResponse(request, "patients.html", {"patients": saved})
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+async def open_patient(request: Request, patient_id: str) -> HTMLResponse:
+    try:
+        saved = _store(request).get_patient(patient_id)
+    except StoreError as error:
+        return _store_failed(request, error)
+    if saved is None:
+        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
+    return _form_page(request, saved.record, patient_id=saved.id)
+
+
+@router.post("/patients/save")
+async def save_patient(request: Request) -> Response:
+    submitted, _ = await _submitted(request)
+    try:
+        record = parse_record(submitted.data)
+    except RecordError as error:
+        return _form_page(
+            request,
+            submitted.data,
+            problems=error.problems,
+            patient_id=submitted.patient_id,
+            status_code=422,
+        )
+    data = record.model_dump(mode="json", exclude_none=True)
+    store = _store(request)
+    try:
+        if submitted.patient_id and store.update_patient(submitted.patient_id, data):
+            patient_id = submitted.patient_id
+        else:
+            patient_id = store.create_patient(data)
+    except StoreError as error:
+        return _store_failed(request, error)
+    return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)
+
+
+@router.post("/patients/{patient_id}/delete")
+async def delete_patient(request: Request, patient_id: str) -> Response:
+    try:
+        deleted = _store(request).delete_patient(patient_id)
+    except StoreError as error:
+        return _store_failed(request, error)
+    if not deleted:
+        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
+    return RedirectResponse("/patients?deleted=1", status_code=303)
+
+
+# ------------------------------------------------------------------ static files
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    if name not in STATIC:
+        raise HTTPException(404, "not found")
+    body = resources.files("mmpath.web").joinpath("static", name).read_bytes()
+    return Response(body, media_type=STATIC[name], headers={"Cache-Control": "max-age=3600"})
+
+
+__all__ = ["router"]

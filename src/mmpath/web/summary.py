@@ -1,0 +1,280 @@
+"""The tumour-board summary: what one page says, for the print view and the PDF.
+
+Both the print page (HTML with print CSS) and the PDF are built from :func:`summarise`,
+so they say the same. The PDF is drawn with fpdf2 (pure Python) in DejaVu Sans, which
+covers the record's and the sources' characters (≥, β, µ, –); the font comes from the
+Debian package ``fonts-dejavu-core``. Without it the PDF falls back to a core font and
+replaces characters that font lacks, and says so on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
+from mmpath.record.model import PatientRecord
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts/dejavu"),
+)
+TIERS = ("preferred", "alternative", "consider")
+
+
+@dataclass(slots=True)
+class GuidelineSummary:
+    result: ResultOut
+    tiers: dict[str, list[OptionOut]] = field(default_factory=dict)
+
+    def brief(self) -> str:
+        """One line: the option ids per tier (conditional ones marked with '?')."""
+        parts = []
+        for tier, options in self.tiers.items():
+            if options:
+                ids = ", ".join(o.id + ("?" if o.status == "conditional" else "") for o in options)
+                parts.append(f"{tier}: {ids}")
+        return "; ".join(parts) or "no options"
+
+
+@dataclass(slots=True)
+class Summary:
+    patient: list[tuple[str, str]]
+    history: list[str]
+    focus: GuidelineSummary | None  # shown in full
+    others: list[GuidelineSummary]  # other applicable guidelines, one line each
+    not_applicable: list[ResultOut]
+    as_of: str
+    version: str
+
+
+def _patient_lines(record: PatientRecord, out: RecommendationOut) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = [("Patient", record.id or "(no identifier)")]
+    lines.append(("Decision date", out.as_of))
+    as_of = dt.date.fromisoformat(out.as_of)
+    if record.birth_date is not None:
+        born = record.birth_date
+        years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        lines.append(("Age", str(years)))
+    elif record.age is not None:
+        lines.append(("Age", str(record.age)))
+    for label, value in (
+        ("Sex", record.sex),
+        ("ECOG", record.ecog),
+        ("Region", record.region),
+        ("Isotype", record.diagnosis.isotype if record.diagnosis else None),
+        ("Diagnosis", record.diagnosis.date if record.diagnosis else None),
+    ):
+        lines.append((label, "unknown" if value is None else str(value)))
+    for name in ("prior_lines", "lenalidomide_refractory", "double_refractory", "frail"):
+        for result in out.results:
+            if name in result.facts:
+                fact = result.facts[name].value
+                lines.append((name.replace("_", " "), _shown(fact)))
+                break
+    return lines
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _history(record: PatientRecord) -> list[str]:
+    events: list[tuple[str, str]] = []
+    for course in record.treatments or []:
+        name = course.regimen or " + ".join(course.drugs or [])
+        end = str(course.end) if course.end else "ongoing"
+        extra = ", ".join(
+            x
+            for x in (
+                course.setting,
+                course.best_response and f"best {course.best_response}",
+                course.stop_reason and f"stopped: {course.stop_reason}",
+            )
+            if x
+        )
+        events.append(
+            (
+                str(course.start),
+                f"{course.start} – {end}: {name}" + (f" ({extra})" if extra else ""),
+            )
+        )
+    for procedure in record.procedures or []:
+        events.append(
+            (str(procedure.date), f"{procedure.date}: {procedure.type.replace('_', ' ')}")
+        )
+    for progression in record.progressions or []:
+        features = ", ".join(progression.features or [])
+        events.append(
+            (
+                str(progression.date),
+                f"{progression.date}: {progression.type} progression"
+                + (f" ({features})" if features else ""),
+            )
+        )
+    return [text for _, text in sorted(events)]
+
+
+def summarise(
+    record: PatientRecord, out: RecommendationOut, guideline: str | None = None
+) -> Summary:
+    """The summary, in full for ``guideline`` (default: an applicable one of the patient's region, else the first applicable one).
+
+    The other applicable guidelines get one line each (their option ids per tier), so
+    that the summary stays one page however many guidelines apply.
+    """
+    guidelines = []
+    for result in out.results:
+        if result.applicable is False:
+            continue
+        entry = GuidelineSummary(result)
+        for tier in TIERS:
+            entry.tiers[tier] = [o for o in result.options if o.tier == tier]
+        guidelines.append(entry)
+    focus = next((g for g in guidelines if g.result.guideline.id == guideline), None)
+    if focus is None and record.region:
+        focus = next(
+            (
+                g
+                for g in guidelines
+                if g.result.applicable
+                and g.result.guideline.id.split("-")[0].upper() == record.region
+            ),
+            None,
+        )
+    if focus is None:
+        focus = next((g for g in guidelines if g.result.applicable), None)
+    if focus is None and guidelines:
+        focus = guidelines[0]
+    return Summary(
+        patient=_patient_lines(record, out),
+        history=_history(record),
+        focus=focus,
+        others=[g for g in guidelines if g is not focus],
+        not_applicable=[r for r in out.results if r.applicable is False],
+        as_of=out.as_of,
+        version=out.mmpath_version,
+    )
+
+
+def font_files() -> tuple[Path, Path] | None:
+    for folder in FONT_DIRS:
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    return None
+
+
+_FALLBACK = str.maketrans(
+    {
+        "–": "-",
+        "—": "-",
+        "≥": ">=",
+        "≤": "<=",
+        "β": "beta",
+        "µ": "u",
+        "→": "->",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "−": "-",
+    }
+)
+
+
+def render_pdf(summary: Summary) -> bytes:
+    """The summary as an A4 PDF."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_margins(14, 12, 14)
+    pdf.set_auto_page_break(True, margin=14)
+    fonts = font_files()
+    if fonts:
+        pdf.add_font("DejaVu", "", str(fonts[0]))
+        pdf.add_font("DejaVu", "B", str(fonts[1]))
+        family = "DejaVu"
+
+        def clean(text: str) -> str:
+            return text
+    else:
+        family = "Helvetica"
+
+        def clean(text: str) -> str:
+            return text.translate(_FALLBACK).encode("latin-1", "replace").decode("latin-1")
+
+    pdf.set_title("mmpath tumour board summary")
+    pdf.set_creator(f"mmpath {summary.version}")
+    pdf.add_page()
+
+    def line(text: str, size: float = 9, style: str = "", height: float = 4.4) -> None:
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(0, height, clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
+
+    line("Tumour board summary", 15, "B", 7)
+    line(
+        f"mmpath {summary.version} · decision date {summary.as_of} · options as the guidelines "
+        "give them; the treating physician decides.",
+        8,
+    )
+    if not fonts:
+        line("(DejaVu font not installed: some characters are simplified.)", 7)
+    pdf.ln(2)
+    line("  ·  ".join(f"{k}: {v}" for k, v in summary.patient), 9)
+    pdf.ln(1)
+    line("History", 11, "B", 6)
+    for event in summary.history or ["no treatment history recorded"]:
+        line("• " + event, 8.5, height=4)
+    for entry in [summary.focus] if summary.focus else []:
+        result = entry.result
+        pdf.ln(2)
+        line(f"{result.guideline.title} (v{result.guideline.version})", 11, "B", 5.5)
+        if result.applicable is None:
+            line(f"May apply: {result.applicability} (unknown for this patient)", 8.5)
+        for tier, options in entry.tiers.items():
+            if not options:
+                continue
+            line(tier.capitalize(), 9.5, "B", 5)
+            for option in options:
+                status = (
+                    " — conditional: needs " + ", ".join(option.requires)
+                    if option.status == "conditional"
+                    else ""
+                )
+                line(f"• {option.id} ({option.name}){status}: {option.rationale}", 8.5, height=4)
+                sections = list(dict.fromkeys(s.section for s in option.sources))
+                if sections:
+                    line("   source: " + "; ".join(sections), 7.5, height=3.6)
+        if result.excluded:
+            line(
+                "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),
+                8,
+                height=4,
+            )
+        if result.missing:
+            line("Unknown: " + ", ".join(m.fact for m in result.missing), 8, height=4)
+    if summary.others:
+        pdf.ln(2)
+        line("Other guidelines that apply or may apply", 11, "B", 5.5)
+        for other in summary.others:
+            result = other.result
+            may = " (may apply)" if result.applicable is None else ""
+            line(
+                f"• {result.guideline.id} v{result.guideline.version}{may}: {other.brief()}",
+                8.5,
+                height=4,
+            )
+    if summary.not_applicable:
+        pdf.ln(1)
+        line(
+            "Not applicable: "
+            + "; ".join(f"{r.guideline.id} ({r.applicability})" for r in summary.not_applicable),
+            8,
+        )
+    return bytes(pdf.output())
