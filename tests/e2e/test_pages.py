@@ -506,3 +506,13 @@ def test_download_name_is_ascii_whatever_the_identifier(client: TestClient) -> N
         "/record.json", data={"record": json.dumps({"schema_version": "1", "id": "Ø²-patiënt"})}
     )
     assert response.headers["content-disposition"] == 'attachment; filename="-patint.json"'
+
+
+def test_shipped_examples_open_in_the_form(client: TestClient) -> None:
+    home = client.get("/").text
+    assert 'href="/examples/first-relapse-on-lenalidomide.json"' in home
+    page = client.get("/examples/first-relapse-on-lenalidomide.json")
+    assert page.status_code == 200
+    assert "example-first-relapse" in page.text and "Opened the example" in page.text
+    assert client.get("/examples/..%2Fpyproject.toml").status_code == 404
+    assert client.get("/examples/nope.json").status_code == 404

@@ -33,6 +33,7 @@ from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.compare import compare
+from mmpath.web.examples import example_names, load_example
 from mmpath.web.summary import render_pdf, summarise
 from mmpath.web.timeline import render_timeline
 from mmpath.web.validation import validation_status
@@ -140,6 +141,7 @@ def _form_page(
             "datalists": F.datalists(),
             "units_json": json.dumps(F.units_by_test()),
             "notice": notice,
+            "examples": example_names(),
         },
         status_code=status_code,
     )
@@ -230,6 +232,15 @@ async def edit(request: Request) -> HTMLResponse:
     add = str(form.get("_add") or "")
     extra = {add: 1} if add in F.ROWS else {}
     return _form_page(request, submitted.data, patient_id=submitted.patient_id, extra_rows=extra)
+
+
+@router.get("/examples/{name}", response_class=HTMLResponse)
+async def open_example(request: Request, name: str) -> HTMLResponse:
+    """The form filled with a shipped example record."""
+    data = load_example(name)
+    if data is None:
+        raise HTTPException(status_code=404, detail=f"no example named {name!r}")
+    return _form_page(request, data, notice=f"Opened the example {name}. Show the options below.")
 
 
 @router.post("/import", response_class=HTMLResponse)
