@@ -153,3 +153,33 @@ def test_invalid_json_names_the_position(tmp_path: Path) -> None:
     with pytest.raises(RecordError) as caught:
         load_record(broken)
     assert "line 1" in str(caught.value)
+
+
+def test_dates_outside_a_plausible_range_are_rejected_with_their_path() -> None:
+    import pytest
+
+    from mmpath.record.errors import RecordError
+    from mmpath.record.load import parse_record
+
+    with pytest.raises(RecordError) as caught:
+        parse_record({"schema_version": "1", "as_of": "9999-12-31", "birth_date": "1850-01-01"})
+    paths = {p.path for p in caught.value.problems}
+    assert paths == {"as_of", "birth_date"}
+
+
+def test_a_biochemical_progression_with_crab_features_is_rejected() -> None:
+    import pytest
+
+    from mmpath.record.errors import RecordError
+    from mmpath.record.load import parse_record
+
+    record = {
+        "schema_version": "1",
+        "progressions": [
+            {"date": "2026-01-01", "type": "biochemical", "features": ["rapid_rise"]},
+            {"date": "2026-02-01", "type": "biochemical", "features": ["anemia"]},
+        ],
+    }
+    with pytest.raises(RecordError) as caught:
+        parse_record(record)
+    assert [p.path for p in caught.value.problems] == ["progressions[1].features"]

@@ -15,15 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mmpath.record.model import PatientRecord
+from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
 
 REGIMEN_WINDOW_DAYS = 28
 """Drugs started within this many days of a line's first course form one regimen."""
 
-CLINICAL_FEATURES = frozenset(
-    {"hypercalcemia", "renal_failure", "anemia", "bone_lesions", "extramedullary"}
-)
-"""Progression features that make a relapse clinical (IMWG: CRAB, plasmacytoma)."""
 
 RESPONSE_RANK = {"sCR": 6, "CR": 5, "VGPR": 4, "PR": 3, "MR": 2, "SD": 1, "PD": 0}
 

@@ -72,6 +72,12 @@ LabTest = Literal[
 ]
 
 
+CLINICAL_FEATURES = frozenset(
+    {"hypercalcemia", "renal_failure", "anemia", "bone_lesions", "extramedullary"}
+)
+"""Progression features that make a progression clinical (IMWG: CRAB, plasmacytoma)."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -191,6 +197,17 @@ class Progression(_Model):
     date: IsoDate
     type: Literal["biochemical", "clinical"]
     features: list[ProgressionFeature] | None = None
+
+    @model_validator(mode="after")
+    def _biochemical_has_no_clinical_features(self) -> Progression:
+        clinical = sorted(set(self.features or ()) & CLINICAL_FEATURES)
+        if self.type == "biochemical" and clinical:
+            raise FieldProblem(
+                "features",
+                f"a biochemical progression has no end-organ damage or soft-tissue disease "
+                f"({', '.join(clinical)}); expected type 'clinical' or other features",
+            )
+        return self
 
 
 class MrdResult(_Model):

@@ -15,21 +15,32 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2199, 12, 31)
+"""Dates outside this range are typing errors in a myeloma record (and would overflow the
+date arithmetic of the timeline)."""
 
 
 def _parse_iso_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date YYYY-MM-DD, got a date-time")
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value)
     if not isinstance(value, str):
         raise ValueError("expected a date as a string YYYY-MM-DD")
     if not _ISO_DATE.match(value):
         raise ValueError("expected a date YYYY-MM-DD")
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError("expected a valid calendar date YYYY-MM-DD") from None
+    return _in_range(parsed)
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"expected a date between {EARLIEST} and {LATEST}")
+    return day
 
 
 IsoDate = Annotated[
