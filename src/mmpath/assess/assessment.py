@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
+from typing import Any
 
 from mmpath.assess.fact import FACTS, Fact, Value
 from mmpath.assess.lab_progression import (
@@ -43,6 +44,8 @@ class Assessment:
         self.as_of: dt.date = record.as_of or today or dt.date.today()
         self.catalogue: Catalogue = load_catalogue()
         self._facts: dict[str, Fact] = {}
+        self.memo: dict[tuple[str, str], Any] = {}
+        """Per-assessment cache for drug-level derivations (key: (what, drug))."""
 
     # -- facts -------------------------------------------------------------------------
     def get(self, name: str) -> Fact:

@@ -89,7 +89,17 @@ def course_response(a: Assessment, c: Course) -> str | None:
 
 
 def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
-    """Whether the patient is refractory to ``inn`` (Kleene OR over its courses)."""
+    """Whether the patient is refractory to ``inn`` (Kleene OR over its courses).
+
+    Memoised per assessment: drug facts, class facts and the engine all ask."""
+    key = ("drug_refractory", inn)
+    if key not in a.memo:
+        a.memo[key] = _drug_refractory(a, inn)
+    found: tuple[Value, str] = a.memo[key]
+    return found
+
+
+def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     courses = a.exposed_to(inn)
     if not courses:
         if a.record.treatments is None:
