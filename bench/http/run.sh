@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test of POST /api/v1/recommend with wrk from a second process (bench only: not a test).
-# Usage: bash bench/http/run.sh [seconds per run, default 15] [backend: sqlite|postgresql] [workers, default 1]
+# Usage: bash bench/http/run.sh [seconds per run, default 15] [backend: sqlite|postgresql] [workers, default 1] [guideline, default all]
 # Needs: apt-get install -y wrk; PostgreSQL on 127.0.0.1:5432 for the postgresql backend.
 # Prints one line per (audit, connections): requests/s, p50, p99, non-2xx.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-15}
 backend=${2:-sqlite}
 workers=${3:-1}
+guideline=${4:-all}
+endpoint="/api/v1/recommend?guideline=$guideline"
 python=${PYTHON:-.venv/bin/python}
 [ -x "$python" ] || python=python3
 export PYTHONPATH=src
@@ -35,7 +37,7 @@ wait_up() {
     exit 1
 }
 
-printf '%-8s %-7s %-6s %5s %10s %9s %9s %8s\n' backend workers audit conns 'req/s' p50 p99 non-2xx
+printf '%-8s %-18s %-7s %-6s %5s %10s %9s %9s %8s\n' backend guideline workers audit conns 'req/s' p50 p99 non-2xx
 for audit in on off; do
     url=$(database "audit_$audit")
     if [ "$audit" = on ]; then
@@ -46,18 +48,18 @@ for audit in on off; do
     server=$!
     wait_up
     # warm-up (imports, caches, connection pool)
-    wrk -t1 -c1 -d2s -s bench/http/post.lua "http://127.0.0.1:$port/api/v1/recommend" \
+    wrk -t1 -c1 -d2s -s bench/http/post.lua "http://127.0.0.1:$port$endpoint" \
         -- examples/first-relapse-on-lenalidomide.json >/dev/null
     for conns in 1 8 32; do
         threads=$((conns < 2 ? conns : 2))
         out=$(wrk -t"$threads" -c"$conns" -d"${seconds}s" --latency -s bench/http/post.lua \
-            "http://127.0.0.1:$port/api/v1/recommend" -- examples/first-relapse-on-lenalidomide.json)
+            "http://127.0.0.1:$port$endpoint" -- examples/first-relapse-on-lenalidomide.json)
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
         p50=$(awk '$1=="50%" {print $2}' <<<"$out")
         p99=$(awk '$1=="99%" {print $2}' <<<"$out")
         bad=$(awk '/^non-2xx/ {print $2}' <<<"$out")
         socket=$(grep -c 'Socket errors' <<<"$out" || true)
-        printf '%-8s %-7s %-6s %5s %10s %9s %9s %8s%s\n' "$backend" "$workers" "$audit" "$conns" "$rps" "$p50" "$p99" "$bad" \
+        printf '%-8s %-18s %-7s %-6s %5s %10s %9s %9s %8s%s\n' "$backend" "$guideline" "$workers" "$audit" "$conns" "$rps" "$p50" "$p99" "$bad" \
             "$([ "$socket" != 0 ] && echo "  ($(grep 'Socket errors' <<<"$out"))")"
     done
     if [ "$audit" = on ]; then
