@@ -24,7 +24,6 @@ from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.web import form as F
-from mmpath.web.compare import compare
 from mmpath.web.timeline import render_timeline
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "first-relapse-on-lenalidomide.json"
@@ -315,21 +314,21 @@ def test_saved_patients(client: TestClient, store: Store, example: dict[str, Any
 # ------------------------------------------------------------------ pieces
 
 
-def test_comparison_table(example: dict[str, Any]) -> None:
+def test_comparison_page_shows_the_core_comparison(
+    client: TestClient, example: dict[str, Any]
+) -> None:
+    """The page renders ``RecommendationOut.comparison``: every row, cell and statement."""
     out = recommend(parse_record(example), "all")
-    table = compare(out)
-    applicable = [r for r in out.results if r.applicable is not False]
-    assert [r.guideline.id for r in table.guidelines] == [r.guideline.id for r in applicable]
-    for oid, _name, cells in table.rows:
-        for result, cell in zip(table.guidelines, cells, strict=True):
-            option = next((o for o in result.options if o.id == oid), None)
-            excluded = next((e for e in result.excluded if e.id == oid), None)
-            if option:
-                assert cell.kind == option.tier
-            elif excluded:
-                assert cell.text == f"excluded: {excluded.reason}"
-            else:
-                assert cell.kind == "blank"
+    assert out.comparison is not None
+    page = client.post("/compare", data=posted(form_fields(example))).text
+    for column in out.comparison.columns:
+        assert f'<th scope="col">{column.guideline}<br>' in page
+    for row in out.comparison.rows:
+        assert f'<th scope="row">{_escaped(row.id)}<br>' in page
+        for cell in row.cells:
+            assert _escaped(cell.text) in page
+    for statement in out.comparison.statements:
+        assert _escaped(statement.text) in page
 
 
 def test_timeline_draws_courses_markers_series_and_date(example: dict[str, Any]) -> None:

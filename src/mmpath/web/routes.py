@@ -32,7 +32,6 @@ from mmpath.record.model import PatientRecord
 from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web import form as F
-from mmpath.web.compare import compare
 from mmpath.web.examples import example_names, load_example
 from mmpath.web.summary import render_pdf, summarise
 from mmpath.web.timeline import render_timeline
@@ -310,7 +309,12 @@ async def comparison(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "compare.html",
-        {**_context(record, out, submitted), "table": compare(out)},
+        {
+            **_context(record, out, submitted),
+            "table": out.comparison,
+            "versions": {r.guideline.id: f"v{r.guideline.version}" for r in out.results},
+            "not_applicable": [r for r in out.results if r.applicable is False],
+        },
     )
 
 
@@ -345,11 +349,10 @@ async def summary_pdf(request: Request) -> Response:
     )
 
 
-@router.post("/record.json")
-async def download_record(request: Request) -> Response:
-    submitted, _ = await _submitted(request)
+def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLResponse:
+    """The validated record, or the form again with every problem (nothing half-done)."""
     try:
-        record = parse_record(submitted.data)
+        return parse_record(submitted.data)
     except RecordError as error:
         return _form_page(
             request,
@@ -358,6 +361,14 @@ async def download_record(request: Request) -> Response:
             patient_id=submitted.patient_id,
             status_code=422,
         )
+
+
+@router.post("/record.json")
+async def download_record(request: Request) -> Response:
+    submitted, _ = await _submitted(request)
+    record = _parsed(request, submitted)
+    if isinstance(record, HTMLResponse):
+        return record
     name = (
         "".join(c for c in (record.id or "patient") if c.isascii() and (c.isalnum() or c in "-_"))[
             :60
@@ -407,16 +418,9 @@ async def open_patient(request: Request, patient_id: str) -> HTMLResponse:
 @router.post("/patients/save")
 async def save_patient(request: Request) -> Response:
     submitted, _ = await _submitted(request)
-    try:
-        record = parse_record(submitted.data)
-    except RecordError as error:
-        return _form_page(
-            request,
-            submitted.data,
-            problems=error.problems,
-            patient_id=submitted.patient_id,
-            status_code=422,
-        )
+    record = _parsed(request, submitted)
+    if isinstance(record, HTMLResponse):
+        return record
     data = record.model_dump(mode="json", exclude_none=True)
     store = _store(request)
     try:
