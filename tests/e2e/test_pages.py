@@ -515,3 +515,13 @@ def test_shipped_examples_open_in_the_form(client: TestClient) -> None:
     assert "example-first-relapse" in page.text and "Opened the example" in page.text
     assert client.get("/examples/..%2Fpyproject.toml").status_code == 404
     assert client.get("/examples/nope.json").status_code == 404
+
+
+def test_text_the_database_cannot_store_comes_back_to_the_form(
+    client: TestClient, example: dict[str, Any]
+) -> None:
+    """A NUL character passes record validation but not the store: the form shows why."""
+    fields = form_fields({**example, "id": "bad\x00id"})
+    response = client.post("/evaluate", data=posted(fields))
+    assert response.status_code == 422
+    assert "<!doctype html>" in response.text and "nothing was evaluated" in response.text

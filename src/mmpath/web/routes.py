@@ -149,21 +149,14 @@ def _form_page(
 def _evaluate(
     request: Request, submitted: Submitted
 ) -> tuple[PatientRecord, RecommendationOut] | HTMLResponse:
-    """Validate and evaluate; a problem re-renders the form (nothing half-evaluated)."""
+    """Validate, evaluate and audit; a record problem re-renders the form with it (also
+    text the database cannot store), a store failure shows an error page: nothing is shown
+    without its audit row."""
     try:
         record = parse_record(submitted.data)
         out = recommend(record, "all")
-    except RecordError as error:
-        return _form_page(
-            request,
-            submitted.data,
-            problems=error.problems,
-            patient_id=submitted.patient_id,
-            status_code=422,
-        )
-    settings = getattr(request.app.state, "settings", None)
-    if getattr(settings, "audit", True):
-        try:
+        settings = getattr(request.app.state, "settings", None)
+        if getattr(settings, "audit", True):
             # the validated record, so that the same patient gives the same input digest
             # whether it came from the form fields or from a result page's hidden JSON
             _store(request).record_recommendation(
@@ -173,8 +166,16 @@ def _evaluate(
                 source="web",
                 saved_patient_id=submitted.patient_id,
             )
-        except StoreError as error:
-            return _store_failed(request, error)
+    except RecordError as error:
+        return _form_page(
+            request,
+            submitted.data,
+            problems=error.problems,
+            patient_id=submitted.patient_id,
+            status_code=422,
+        )
+    except StoreError as error:
+        return _store_failed(request, error)
     return record, out
 
 
