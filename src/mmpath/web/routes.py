@@ -146,6 +146,17 @@ def _form_page(
     )
 
 
+def _form_again(request: Request, submitted: Submitted, error: RecordError) -> HTMLResponse:
+    """The submitted form again, every problem next to its field (HTTP 422)."""
+    return _form_page(
+        request,
+        submitted.data,
+        problems=error.problems,
+        patient_id=submitted.patient_id,
+        status_code=422,
+    )
+
+
 def _evaluate(
     request: Request, submitted: Submitted
 ) -> tuple[PatientRecord, RecommendationOut] | HTMLResponse:
@@ -167,13 +178,7 @@ def _evaluate(
                 saved_patient_id=submitted.patient_id,
             )
     except RecordError as error:
-        return _form_page(
-            request,
-            submitted.data,
-            problems=error.problems,
-            patient_id=submitted.patient_id,
-            status_code=422,
-        )
+        return _form_again(request, submitted, error)
     except StoreError as error:
         return _store_failed(request, error)
     return record, out
@@ -355,13 +360,7 @@ def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLRespo
     try:
         return parse_record(submitted.data)
     except RecordError as error:
-        return _form_page(
-            request,
-            submitted.data,
-            problems=error.problems,
-            patient_id=submitted.patient_id,
-            status_code=422,
-        )
+        return _form_again(request, submitted, error)
 
 
 @router.post("/record.json")
