@@ -73,6 +73,7 @@ class ExcludedOut(_Out):
     name: str | None = None
     drugs: list[str] | None = None
     reason: str
+    by: str | None = None  # what excluded it: "rule:<id>", "constraint:<id>", "contraindication"
     sources: list[SourceOut] = []
 
 

@@ -264,6 +264,7 @@ class PackEvaluator:
                                 name=name,
                                 drugs=list(drugs) if drugs else None,
                                 reason=spec.exclude_reason or "",
+                                by=f"rule:{rule.id}",
                                 sources=self.sources(spec.sources or rule.sources),
                             ),
                         )
@@ -285,6 +286,7 @@ class PackEvaluator:
                         name=regimen.name if regimen else code,
                         drugs=list(regimen.drugs) if regimen else None,
                         reason=ex.reason,
+                        by=f"rule:{rule.id}",
                         sources=self.sources(ex.sources),
                     ),
                 )
@@ -298,7 +300,7 @@ class PackEvaluator:
     ) -> None:
         for key, option in list(options.items()):
             oid = option.id
-            reason, sources = self._exclusion(facts, option, missing)
+            reason, sources, by = self._exclusion(facts, option, missing)
             if reason is not None:
                 del options[key]
                 excluded.setdefault(
@@ -309,6 +311,7 @@ class PackEvaluator:
                         name=option.name,
                         drugs=list(option.drugs) if option.drugs else None,
                         reason=reason,
+                        by=by,
                         sources=sources,
                     ),
                 )
@@ -317,11 +320,11 @@ class PackEvaluator:
 
     def _exclusion(
         self, facts: Assessment, option: _Option, missing: _Missing
-    ) -> tuple[str | None, list[SourceOut]]:
+    ) -> tuple[str | None, list[SourceOut], str | None]:
         for drug in option.drugs:
             why = facts.contraindicated(drug)
             if why is not None:
-                return why, []
+                return why, [], "contraindication"
         for constraint in self.pack.constraints:
             if not self.matches(constraint.applies_to, option):
                 continue
@@ -331,7 +334,11 @@ class PackEvaluator:
                 if active and all(v is True for v in verdicts):
                     self._fire(f"constraint:{constraint.id}")
                     drugs = ", ".join(sorted(active))
-                    return f"{constraint.reason} ({drugs})", self.sources(constraint.sources)
+                    return (
+                        f"{constraint.reason} ({drugs})",
+                        self.sources(constraint.sources),
+                        f"constraint:{constraint.id}",
+                    )
                 if active and all(v is not False for v in verdicts):
                     # refractory to some drugs, unknown for the rest: the exclusion is unknown
                     self._fire(f"constraint:{constraint.id}")
@@ -352,15 +359,17 @@ class PackEvaluator:
                 # say why it holds for this patient, not only the general rule
                 names = dict.fromkeys(fact_names(constraint.condition))
                 here = "; ".join(facts.get(name).why for name in names)
-                return f"{constraint.reason} (this patient: {here})", self.sources(
-                    constraint.sources
+                return (
+                    f"{constraint.reason} (this patient: {here})",
+                    self.sources(constraint.sources),
+                    f"constraint:{constraint.id}",
                 )
             if value is None:
                 option.contributions = [
                     (rule, spec, None if v else v, req | unknown)
                     for rule, spec, v, req in option.contributions
                 ]
-        return None, []
+        return None, [], None
 
     def _render(self, option: _Option, facts: Assessment, missing: _Missing) -> OptionOut:
         spec = option.spec

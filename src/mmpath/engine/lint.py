@@ -4,8 +4,10 @@ Checks: every pack validates; every regimen it names is in the catalogue; every 
 reads exists and is used as its kind allows (booleans bare, numbers/strings compared);
 every quote appears verbatim in the shipped source document (``verbatim``), and the
 shipped copy equals the seed when the seeds folder is at hand; every quote is cited; no
-condition is constant false; every vignette passes; and the vignettes together fire every
-rule, constraint, caution and note of their pack (nothing unreachable).
+condition is constant false; every vignette passes; and the vignettes together *assert*
+every rule, constraint, caution and note of their pack: a vignette checks an option the
+rule gives, an exclusion the constraint makes, or names the caution or note (a rule that
+merely fired is untested).
 """
 
 from __future__ import annotations
@@ -120,14 +122,14 @@ def lint(vignettes: Path | None, seeds: Path | None) -> LintReport:
         if not mine:
             report.errors.append(f"{pack.id}: no vignettes")
             continue
-        fired = {f for o in mine for f in o.fired}
+        asserted = {f for o in mine for f in o.asserted}
         expected = [f"rule:{r.id}" for r in pack.rules]
         expected += [f"constraint:{c.id}" for c in pack.constraints]
         expected += [f"caution:{c.id}" for c in [*pack.cautions, *pack.dosing]]
         expected += [f"note:{n.id}" for n in pack.notes]
         report.errors += [
-            f"{pack.id}: {item} is fired by no vignette (unreachable or untested)"
+            f"{pack.id}: {item} is asserted by no vignette (unreachable or untested)"
             for item in expected
-            if item not in fired
+            if item not in asserted
         ]
     return report

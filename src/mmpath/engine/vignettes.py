@@ -24,6 +24,13 @@ that carry a phase (pathway packs) are named ``id@phase``, e.g. ``D-VRd@inductio
 ``availability`` lists availability statuses an option must carry;
 ``cautions`` / ``dosing`` list notes that apply, ``cautions_unknown`` cautions shown as
 unknown (their condition cannot be decided for this patient).
+
+Independent reviewers write a second format that names options by drug set and facts by
+the decision summary (``review_case``); a file with ``cites`` is one of those. Both are
+validated before they run: an unknown key or an empty ``expect`` is a failure. Each
+outcome records what the vignette *asserted* (the rules behind the options it checked,
+the constraints behind the exclusions it checked, the cautions and notes it named), which
+is what lint's coverage counts: a rule that merely fired is not tested.
 """
 
 from __future__ import annotations
@@ -33,7 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmpath.engine.packs import load_packs
+from mmpath.engine import review_case
+from mmpath.engine.packs import load_packs, source_text
+from mmpath.engine.verbatim import appears
 from mmpath.recommendation import ResultOut
 from mmpath.record.errors import RecordError
 from mmpath.record.load import parse_record
@@ -46,13 +55,53 @@ class VignetteOutcome:
     guideline: str
     failures: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
+    asserted: set[str] = field(default_factory=set)
+    """rule:, constraint:, caution:, note: ids whose outcome a passing check depends on"""
+    review: bool = False
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
 
-def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> None:
+VIGNETTE_KEYS = frozenset({"title", "guideline", "exercises", "record", "expect", "comment"})
+EXPECT_KEYS = frozenset(
+    {
+        "applicable",
+        "options",
+        "options_complete",
+        "absent",
+        "excluded",
+        "facts",
+        "asserted",
+        "cautions",
+        "cautions_unknown",
+        "dosing",
+        "availability",
+        "notes",
+        "pathway",
+        "missing",
+    }
+)
+OPTION_KEYS = frozenset({"id", "tier", "status", "phase", "current_step", "requires"})
+
+
+def _shape_problems(data: dict[str, Any]) -> list[str]:
+    problems = [f"unknown key {k!r}" for k in sorted(set(data) - VIGNETTE_KEYS)]
+    expect = data.get("expect")
+    if not isinstance(expect, dict) or not (set(expect) - {"options_complete"}):
+        return [*problems, "has no expectation (expect: {...})"]
+    problems += [f"expect: unknown key {k!r}" for k in sorted(set(expect) - EXPECT_KEYS)]
+    for i, want in enumerate(expect.get("options", [])):
+        problems += [
+            f"expect.options[{i}]: unknown key {k!r}" for k in sorted(set(want) - OPTION_KEYS)
+        ]
+    return problems
+
+
+def _check(
+    result: ResultOut, expect: dict[str, Any], failures: list[str], asserted: set[str]
+) -> None:
     if "applicable" in expect and result.applicable != expect["applicable"]:
         failures.append(f"applicable: expected {expect['applicable']}, got {result.applicable}")
     # Options of pathway packs are keyed "id@phase" (the same regimen may recur by phase).
@@ -62,6 +111,7 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
         if option is None:
             failures.append(f"option {want['id']}: missing (got {sorted(got)})")
             continue
+        asserted.update(f"rule:{r}" for r in option.rules)
         for key in ("tier", "status", "phase", "current_step"):
             if key in want and getattr(option, key) != want[key]:
                 failures.append(
@@ -83,7 +133,11 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
     for oid, fragment in expect.get("excluded", {}).items():
         if oid not in excluded:
             failures.append(f"excluded {oid}: missing (got {sorted(excluded)})")
-        elif fragment.lower() not in excluded[oid].reason.lower():
+            continue
+        by = excluded[oid].by
+        if by and by != "contraindication":
+            asserted.add(by)
+        if fragment.lower() not in excluded[oid].reason.lower():
             failures.append(f"excluded {oid}: reason {excluded[oid].reason!r} lacks {fragment!r}")
     for name, value in expect.get("facts", {}).items():
         if name not in result.facts:
@@ -108,6 +162,8 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
             for cid in ids:
                 if cid not in have:
                     failures.append(f"{group} on {oid}: {cid} missing (got {sorted(have)})")
+                else:
+                    asserted.add(f"caution:{cid}")
     for oid, statuses in expect.get("availability", {}).items():
         if oid not in got:
             failures.append(f"availability on {oid}: option missing")
@@ -122,6 +178,8 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
     for nid in expect.get("notes", []):
         if nid not in applied:
             failures.append(f"note {nid}: missing (got {sorted(applied)})")
+        else:
+            asserted.add(f"note:{nid}")
     steps = {s.phase: s.status for s in result.pathway or []}
     for phase, status in expect.get("pathway", {}).items():
         if steps.get(phase) != status:
@@ -135,28 +193,68 @@ def _check(result: ResultOut, expect: dict[str, Any], failures: list[str]) -> No
 def run_vignette(path: Path) -> VignetteOutcome:
     data = json.loads(path.read_text("utf-8"))
     guideline = data.get("guideline", path.parent.name)
-    outcome = VignetteOutcome(path, guideline)
+    outcome = VignetteOutcome(path, guideline, review=review_case.is_review_case(data))
     pack = load_packs().get(guideline)
     if pack is None:
         outcome.failures.append(f"unknown guideline {guideline!r}")
         return outcome
-    exercises = data.get("exercises") or []
-    if not exercises:
-        outcome.failures.append("names no sentence it exercises (exercises: [quote keys])")
-    outcome.failures += [
-        f"exercises unknown quote key {k!r}" for k in exercises if k not in pack.quotes
-    ]
-    if not data.get("title"):
-        outcome.failures.append("has no title")
+    if outcome.review:
+        outcome.failures += review_case.shape_problems(data)
+        source = source_text(pack)
+        outcome.failures += [
+            f"cites a quote that is not verbatim in {pack.source_document}: {q[:80]!r}"
+            for q in review_case.quotes(data)
+            if not appears(q, source)
+        ]
+    else:
+        outcome.failures += _shape_problems(data)
+        exercises = data.get("exercises") or []
+        if not exercises:
+            outcome.failures.append("names no sentence it exercises (exercises: [quote keys])")
+        outcome.failures += [
+            f"exercises unknown quote key {k!r}" for k in exercises if k not in pack.quotes
+        ]
+        if not data.get("title"):
+            outcome.failures.append("has no title")
+    if outcome.failures:
+        return outcome
+    expect = data["expect"]
     try:
         record = parse_record(data["record"])
-        result = recommend(record, guideline).results[0]
+        out = recommend(record, guideline)
     except RecordError as error:
-        outcome.failures += [f"record: {p}" for p in error.problems]
+        wanted = expect.get("error") if outcome.review else None
+        if wanted is None:
+            outcome.failures += [f"record: {p}" for p in error.problems]
+        elif not any(_error_matches(p.path, p.message, wanted) for p in error.problems):
+            outcome.failures.append(
+                f"error: no problem at {wanted.get('path')!r} mentioning "
+                f"{wanted.get('mentions', '')!r} (got: {'; '.join(map(str, error.problems))})"
+            )
         return outcome
+    if outcome.review and "error" in expect:
+        outcome.failures.append(
+            f"error: the record was accepted; expected a problem at {expect['error'].get('path')!r}"
+        )
+        return outcome
+    result = out.results[0]
     outcome.fired = result.fired
-    _check(result, data.get("expect", {}), outcome.failures)
+    if outcome.review:
+        outcome.asserted, _ = review_case.check(out, expect, outcome.failures)
+    else:
+        _check(result, expect, outcome.failures, outcome.asserted)
     return outcome
+
+
+def _error_matches(path: str, message: str, wanted: dict[str, Any]) -> bool:
+    """A refused record matches when the paths agree (one may be the other's parent)."""
+    want_path = wanted.get("path", "")
+    same = path == want_path or any(
+        longer.startswith(shorter + sep)
+        for longer, shorter in ((path, want_path), (want_path, path))
+        for sep in (".", "[")
+    )
+    return same and wanted.get("mentions", "").lower() in message.lower()
 
 
 def run_folder(root: Path) -> list[VignetteOutcome]:
