@@ -29,7 +29,7 @@ from mmpath.fhir.medications import read_treatments
 from mmpath.fhir.observations import Observations
 from mmpath.fhir.patient import read_patient
 from mmpath.fhir.procedures import read_procedure
-from mmpath.fhir.read import FhirInputError, PatientResources, Resource, read_input
+from mmpath.fhir.read import FhirInputError, PatientResources, Resource, read_input, read_items
 from mmpath.fhir.report import ImportReport, Source
 from mmpath.fhir.values import codings
 from mmpath.record.errors import Problem, RecordError
@@ -226,6 +226,22 @@ def import_fhir(
     return [
         import_patient(group, as_of=as_of, region=region, complete=wanted)
         for group in read_input(raw, ndjson=ndjson)
+    ]
+
+
+def import_items(
+    items: list[tuple[str, Any]],
+    *,
+    as_of: dt.date | None = None,
+    region: str | None = None,
+    complete: Iterable[str] = (),
+) -> list[ImportResult]:
+    """:func:`import_fhir` for decoded values (``(where, resource or Bundle)`` pairs),
+    as the CDS Hooks service has them from a request's prefetch."""
+    wanted = _check_complete(complete)
+    return [
+        import_patient(group, as_of=as_of, region=region, complete=wanted)
+        for group in read_items(items)
     ]
 
 

@@ -229,10 +229,15 @@ def read_input(raw: bytes | str, *, ndjson: bool | None = None) -> list[PatientR
     report of the single patient when there is one, else in the first patient's.
     Raises :class:`FhirInputError` when the input is not FHIR at all or has no Patient.
     """
+    return read_items(decode(raw, ndjson=ndjson))
+
+
+def read_items(items: list[tuple[str, Any]]) -> list[PatientResources]:
+    """:func:`read_input` for decoded values: ``(where, resource or Bundle)`` pairs."""
     orphan_report = ImportReport()
     resources: list[Resource] = []
     count = 0
-    for where, value in decode(raw, ndjson=ndjson):
+    for where, value in items:
         for here, data, full_url in _entries(where, value, orphan_report):
             count += 1
             if count > MAX_RESOURCES:
