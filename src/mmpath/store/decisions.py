@@ -7,7 +7,9 @@ Hooks card ``uuid`` to the audit row of the recommendation it showed, and its
 suggestions' ``uuid`` to the options they proposed, so feedback lands on that row.
 
 Both tables are created by the Alembic revision ``decisions`` (``0002_decisions.py``);
-they sit on the same metadata as the store's other tables. Functions take the
+they sit on the same metadata as the store's other tables. ``audit_id`` holds the id of
+an audit row; no foreign key is declared (the audit trail is append-only and owned by
+the store; the writers here only take ids the store returned). Functions take the
 :class:`~mmpath.store.Store` and use its engine; every write commits before returning
 and a failure raises :class:`~mmpath.store.StoreError`.
 """
@@ -22,7 +24,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     Column,
     DateTime,
-    ForeignKey,
     Integer,
     String,
     Table,
@@ -50,7 +51,7 @@ decisions = Table(
     "decisions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("audit_id", Integer, ForeignKey("audit.id"), nullable=False, index=True),
+    Column("audit_id", Integer, nullable=False, index=True),  # audit.id it answers
     Column("option_id", String(100), nullable=True),
     Column("regimen", String(200), nullable=True),
     Column("pathway", String(3), nullable=False),  # on | off
@@ -67,7 +68,7 @@ cds_cards = Table(
     "cds_cards",
     metadata,
     Column("uuid", String(36), primary_key=True),
-    Column("audit_id", Integer, ForeignKey("audit.id"), nullable=False),
+    Column("audit_id", Integer, nullable=False),  # audit.id of the answer
     Column("service", String(100), nullable=False),
     Column("hook_instance", String(100), nullable=False),
     Column("card_json", Text, nullable=False),  # suggestions, order verdict, user

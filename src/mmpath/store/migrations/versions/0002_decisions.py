@@ -20,7 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "decisions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("audit_id", sa.Integer, sa.ForeignKey("audit.id"), nullable=False),
+        sa.Column("audit_id", sa.Integer, nullable=False),
         sa.Column("option_id", sa.String(100), nullable=True),
         sa.Column("regimen", sa.String(200), nullable=True),
         sa.Column("pathway", sa.String(3), nullable=False),
@@ -36,7 +36,7 @@ def upgrade() -> None:
     op.create_table(
         "cds_cards",
         sa.Column("uuid", sa.String(36), primary_key=True),
-        sa.Column("audit_id", sa.Integer, sa.ForeignKey("audit.id"), nullable=False),
+        sa.Column("audit_id", sa.Integer, nullable=False),
         sa.Column("service", sa.String(100), nullable=False),
         sa.Column("hook_instance", sa.String(100), nullable=False),
         sa.Column("card_json", sa.Text, nullable=False),
