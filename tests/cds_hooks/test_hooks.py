@@ -345,14 +345,15 @@ def test_order_select_without_a_myeloma_drug_has_no_card(
     assert store.count_audit() == before
 
 
-def test_not_configured_is_503(store: Store) -> None:
+def test_not_configured_offers_no_service(store: Store) -> None:
     from mmpath.api.app import create_app
     from mmpath.api.settings import Settings
 
     app = create_app(Settings(database_url=store.url), store=store)
     with TestClient(app) as test_client:
-        response = test_client.get("/cds-services")
-    assert response.status_code == 503
+        assert test_client.get("/cds-services").json() == {"services": []}
+        response = test_client.post(f"/cds-services/{PV}", json={})
+    assert response.status_code == 404
     assert response.json()["resourceType"] == "OperationOutcome"
 
 

@@ -29,7 +29,7 @@ import httpx
 import jwt
 
 from mmpath.cds.config import LEEWAY, MAX_TOKEN_LIFETIME, CdsConfig
-from mmpath.cds.errors import CdsError, unauthorized
+from mmpath.cds.errors import unauthorized
 
 JWKS_TTL = 300  # seconds a fetched JWK Set is reused
 JWKS_MAX_BYTES = 100_000
@@ -175,11 +175,3 @@ class Verifier:
             raise unauthorized("the token was issued in the future (iat)")
         if exp - iat > MAX_TOKEN_LIFETIME:
             raise unauthorized(f"the token lives longer than {MAX_TOKEN_LIFETIME} s (exp - iat)")
-
-
-def service_unavailable() -> CdsError:
-    return CdsError(
-        503,
-        "the CDS Hooks service is not configured (set MMPATH_CDS_CONFIG; docs/cds-hooks.md)",
-        code="exception",
-    )

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from mmpath.api.service import evaluate
 from mmpath.assess import Assessment
 from mmpath.cds import cards as card_builder
-from mmpath.cds.auth import Verifier, service_unavailable
+from mmpath.cds.auth import Verifier
 from mmpath.cds.config import CdsConfig, CdsConfigError, load_config
 from mmpath.cds.errors import CdsError
 from mmpath.cds.feedback import DecisionRow, decision_of
@@ -37,6 +37,10 @@ from mmpath.store.decisions import Card, find_card, record_cards, record_decisio
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
 
+ServiceId = Annotated[
+    str, Path(pattern="^[a-z0-9-]{1,100}$", description="a service id of discovery")
+]
+
 
 @dataclass
 class CdsRuntime:
@@ -49,7 +53,9 @@ class CdsRuntime:
         self.verifier = Verifier(self.config)
 
 
-def runtime(request: Request) -> CdsRuntime:
+def configured(request: Request) -> CdsRuntime | None:
+    """The app's CDS Hooks runtime, loaded once from ``$MMPATH_CDS_CONFIG``; None when
+    the service is not configured (a wrong configuration file is a 503 saying why)."""
     found: CdsRuntime | None = getattr(request.app.state, "cds", None)
     if found is None:
         try:
@@ -59,9 +65,21 @@ def runtime(request: Request) -> CdsRuntime:
                 503, f"the CDS Hooks configuration is wrong: {error}", code="exception"
             ) from None
         if config is None:
-            raise service_unavailable()
+            return None
         found = CdsRuntime(config)
         request.app.state.cds = found
+    return found
+
+
+def runtime(request: Request) -> CdsRuntime:
+    """The runtime, or 404: without a configuration mmpath offers no CDS service."""
+    found = configured(request)
+    if found is None:
+        raise CdsError(
+            404,
+            "no CDS services are configured on this server (MMPATH_CDS_CONFIG; docs/cds-hooks.md)",
+            code="not-found",
+        )
     return found
 
 
@@ -100,7 +118,9 @@ async def discovery(request: Request) -> JSONResponse:
     """The CDS services mmpath offers, with their prefetch templates."""
 
     async def run() -> Any:
-        cds = runtime(request)
+        cds = configured(request)
+        if cds is None:
+            return {"services": []}  # CDS Hooks: a server hosting no services lists none
         await cds.verifier.verify(
             request.headers.get("authorization"), (cds.config.url("/cds-services"),)
         )
@@ -110,7 +130,7 @@ async def discovery(request: Request) -> JSONResponse:
 
 
 @router.post("/{service_id}", summary="Call a CDS service (patient-view, order-select)")
-async def call_service(request: Request, service_id: str) -> JSONResponse:
+async def call_service(request: Request, service_id: ServiceId) -> JSONResponse:
     async def run() -> Any:
         cds = runtime(request)
         service = _service(service_id)
@@ -203,7 +223,7 @@ def _store_decision(store: Store, row: DecisionRow) -> int:
 
 
 @router.post("/{service_id}/feedback", summary="Feedback on cards: stored as decisions")
-async def feedback(request: Request, service_id: str) -> JSONResponse:
+async def feedback(request: Request, service_id: ServiceId) -> JSONResponse:
     async def run() -> Any:
         cds = runtime(request)
         service = _service(service_id)
