@@ -358,3 +358,35 @@ def test_invalid_assembled_record_names_field_and_resource() -> None:
     )
     assert result.record is None
     assert any(p.path == "birth_date" for p in result.problems)
+
+
+def test_absolute_references_and_contained_medication() -> None:
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "https://ehr.test/fhir/Patient/p1"},
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "med",
+                "code": {
+                    "coding": [
+                        {
+                            "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                            "code": "358258",
+                            "display": "bortezomib",
+                        }
+                    ]
+                },
+            }
+        ],
+        "medicationReference": {"reference": "#med"},
+        "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-02-01"}}}}],
+    }
+    record, report = imported(myeloma(), request)
+    assert record["treatments"] == [{"regimen": "bortezomib", "start": "2025-02-01"}]
+    assert any(
+        g["field"] == "treatments[0]" and "orders only" in g["detail"] for g in report["guesses"]
+    )

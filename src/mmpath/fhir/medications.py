@@ -90,14 +90,24 @@ def _concepts(ctx: Context, resource: Resource) -> list[Any]:
     if model.medicationCodeableConcept is not None:
         return [model.medicationCodeableConcept]
     ref = model.medicationReference.reference if model.medicationReference is not None else None
+    if ref and ref.startswith("#"):  # a Medication contained in the resource itself
+        found = [c for c in model.contained or [] if getattr(c, "id", None) == ref[1:]]
+        if not found or getattr(found[0], "code", None) is None:
+            raise DrugProblem("missing_reference", f"contained Medication {ref!r} is not there")
+        return _medication_concepts(found[0])
     medication = ctx.medications.get(ref) if ref else None
     if medication is None:
         raise DrugProblem("missing_reference", f"medicationReference {ref!r} is not in the input")
-    concepts = [medication.model.code] if medication.model.code is not None else []
-    for ingredient in medication.model.ingredient or []:
+    ctx.report.use(medication.source, f"drug of {resource.source.reference}")
+    return _medication_concepts(medication.model)
+
+
+def _medication_concepts(medication: Any) -> list[Any]:
+    """The code of a Medication resource and the codes of its ingredients."""
+    concepts = [medication.code] if medication.code is not None else []
+    for ingredient in medication.ingredient or []:
         if ingredient.itemCodeableConcept is not None:
             concepts.append(ingredient.itemCodeableConcept)
-    ctx.report.use(medication.source, f"drug of {resource.source.reference}")
     return concepts
 
 

@@ -209,6 +209,12 @@ def _subject(resource: Resource) -> str | None:
     return None
 
 
+def _relative(reference: str) -> str:
+    """``http://server/fhir/Patient/1`` -> ``Patient/1`` (absolute references)."""
+    parts = reference.rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
+
+
 def keys_of(resource: Resource) -> set[str]:
     keys = set()
     if resource.id:
@@ -263,7 +269,7 @@ def read_items(items: list[tuple[str, Any]]) -> list[PatientResources]:
         if resource.type in ("Patient", "Medication"):
             continue
         subject = _subject(resource)
-        target = by_key.get(subject) if subject else None
+        target = (by_key.get(subject) or by_key.get(_relative(subject))) if subject else None
         if target is not None:
             target.resources.append(resource)
         elif subject is None and len(groups) == 1:
