@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from mmpath import __version__
 from mmpath.api import docs, errors, openapi
 from mmpath.api.body import BodyLimit
+from mmpath.api.fhir_routes import router as fhir_router
 from mmpath.api.routes import router
 from mmpath.api.settings import Settings
+from mmpath.cds.router import router as cds_router
 from mmpath.store import Store
 
 DESCRIPTION = (
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     openapi.install(app)
     docs.install(app)
     app.include_router(router)
+    app.include_router(fhir_router)  # issue 13: POST /api/v1/import/fhir
+    app.include_router(cds_router)  # issue 13: CDS Hooks at /cds-services (JWT, not sessions)
     if _has_module("mmpath.web.routes"):
         # the web pages (src/mmpath/web) are optional for the API; imported by name so
         # the API works, and type-checks, before that package exists

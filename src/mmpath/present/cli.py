@@ -343,6 +343,101 @@ def audit_export(
         raise typer.Exit(1) from None
 
 
+# -- FHIR import (issue 13; see docs/fhir.md) ---------------------------------------------
+
+import_app = typer.Typer(help="Import patient records from other systems.")
+app.add_typer(import_app, name="import")
+
+
+def _summary(report: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{report['patient'] or 'patient'}: {len(report['used'])} resources used, "
+        f"{len(report['unused'])} not used, {len(report['guesses'])} guesses, "
+        f"{len(report['absent'])} fields unknown"
+    ]
+    lines += [
+        f"  not used: {u['resource']} ({u['where']}): {u['reason']}: {u['detail']}"
+        for u in report["unused"]
+    ]
+    lines += [f"  guess: {g['field']}: {g['detail']}" for g in report["guesses"]]
+    lines += [f"  unknown: {a['field']}: {a['detail']}" for a in report["absent"]]
+    return lines
+
+
+@import_app.command("fhir")
+def import_fhir_command(
+    source: Annotated[Path, typer.Argument(help="FHIR R4 Bundle (.json) or NDJSON (.ndjson)")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write the record here (default: stdout)")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write the import report (JSON) here")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="decision date YYYY-MM-DD (not in FHIR)")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="NL, DK, BE, ES or JP (not in FHIR)")] = None,
+    complete: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a list the input holds completely (treatments, procedures, "
+            "comorbidities, progressions): empty means none; repeatable"
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="do not print the report summary")] = False,
+) -> None:
+    """FHIR R4 (mCODE) -> patient record v1, with a report of what was used and why not.
+
+    One patient: the record as JSON. NDJSON or several patients: one JSON line per
+    patient, {"record": ..., "report": ...}. Exit status 2 when a record is not valid.
+    """
+    import datetime as dt
+
+    from mmpath.fhir import import_fhir
+
+    day = None
+    if as_of is not None:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            _fail([f"--as-of: expected a date YYYY-MM-DD, got {as_of[:20]!r}"])
+    try:
+        raw = source.read_bytes()
+    except OSError as error:
+        _fail([f"{source}: cannot read: {error.strerror}"])
+    try:
+        results = import_fhir(
+            raw,
+            as_of=day,
+            region=region,
+            complete=complete or (),
+            ndjson=True if source.suffix.lower() == ".ndjson" else None,
+        )
+    except RecordError as error:
+        _fail([f"{source}: {p}" for p in error.problems])
+    single = len(results) == 1 and source.suffix.lower() != ".ndjson"
+    if single:
+        text = json.dumps(results[0].record, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "".join(json.dumps(r.as_json(), ensure_ascii=False) + "\n" for r in results)
+    failed = [r for r in results if r.record is None]
+    if report is not None:
+        reports = [r.report.as_json() for r in results]
+        report.write_text(json.dumps(reports[0] if single else reports, indent=2) + "\n", "utf-8")
+    if not quiet:
+        for result in results:
+            for line in _summary(result.report.as_json()):
+                err.print(line, markup=False, highlight=False, soft_wrap=True)
+    if single and failed:
+        _fail([f"{source}: record {p}" for p in failed[0].problems])
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, "utf-8")
+    if failed:
+        _fail([f"{source}: {len(failed)} of {len(results)} patients give no valid record"])
+
+
 # -- end of issue 5 block ---------------------------------------------------------------
 
 
