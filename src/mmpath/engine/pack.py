@@ -180,6 +180,9 @@ class Pack(_Model):
     source_document: str
     published: str | None = None
     source_limitations: list[str] = []
+    regions: list[str] = Field(
+        default=[], description="where the guideline is meant for (country codes: NL, DK)"
+    )
     applicability: Applicability
     quotes: dict[str, Quote]
     rules: list[Rule]
