@@ -308,6 +308,51 @@ def pack_new(
     )
 
 
+def _vignettes_of(pack_id: str, folders: list[Path | None], root: Path | None) -> list[Path]:
+    """Vignette files for a pack: beside each folder given, and under ``root/<id>/``;
+    one per file name."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if folder is not None and (folder / "vignettes").is_dir():
+            for path in sorted((folder / "vignettes").glob("*.json")):
+                found.setdefault(path.name, path)
+    if root is not None and (root / pack_id).is_dir():
+        for path in sorted((root / pack_id).glob("*.json")):
+            found.setdefault(path.name, path)
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+@pack_app.command("diff")
+def pack_diff(
+    old: Annotated[str, typer.Argument(help="the older version: folder, pack YAML file or id")],
+    new: Annotated[str, typer.Argument(help="the newer version: folder, pack YAML file or id")],
+    vignettes: Annotated[
+        Path, typer.Option(help="folder of <pack id>/*.json vignettes, besides those of NEW/OLD")
+    ] = Path("tests/vignettes"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What changed between two versions of a pack, and which vignettes change outcome."""
+    from mmpath.engine.pack_diff import diff
+    from mmpath.engine.packs import PackError, UnknownGuideline, pack_from
+
+    try:
+        before, old_folder = pack_from(old)
+        after, new_folder = pack_from(new)
+    except UnknownGuideline as error:
+        _fail([f"{error} (or give a pack folder or file)"])
+    except PackError as error:
+        _pack_failure(error)
+    files = _vignettes_of(
+        after.id, [new_folder, old_folder], vignettes if vignettes.is_dir() else None
+    )
+    result = diff(before, after, files)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in result.lines():
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 # -- HTTP server and audit trail (issue 5; see docs/http-api.md) ------------------------
 
 DatabaseUrl = Annotated[
