@@ -353,6 +353,50 @@ def pack_diff(
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+@pack_app.command("graph")
+def pack_graph(
+    pack: Annotated[str, typer.Argument(metavar="ID", help="pack id, folder or pack YAML file")],
+    format_: Annotated[str, typer.Option("--format", help="svg or mermaid")] = "svg",
+    patient: Annotated[
+        Path | None,
+        typer.Option(help="a patient record: mark the path it takes (true / false / unknown)"),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write")] = None,
+) -> None:
+    """Draw a pack's decision structure (rules -> conditions -> options, with tiers)."""
+    from mmpath.engine.pack_graph import build, to_mermaid, to_svg
+    from mmpath.engine.packs import PackError, UnknownGuideline, pack_from
+
+    renderers = {"svg": to_svg, "mermaid": to_mermaid}
+    if format_ not in renderers:
+        _fail([f"unknown format {format_!r}; expected svg or mermaid"])
+    try:
+        found, _ = pack_from(pack)
+    except UnknownGuideline as error:
+        _fail([f"{error} (or give a pack folder or file)"])
+    except PackError as error:
+        _pack_failure(error)
+    if patient is None:
+        graph = build(found)
+    else:
+        from mmpath.assess import Assessment
+        from mmpath.catalogue import load_catalogue
+        from mmpath.engine.evaluate import PackEvaluator
+
+        record = _load(patient)
+        try:
+            facts = Assessment(record)
+            result = PackEvaluator(found, load_catalogue()).run(facts)
+        except RecordError as error:
+            _fail([f"{patient}: {p}" for p in error.problems])
+        graph = build(found, facts, result, patient=record.id or patient.name)
+    text = renderers[format_](graph)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, "utf-8")
+
+
 # -- HTTP server and audit trail (issue 5; see docs/http-api.md) ------------------------
 
 DatabaseUrl = Annotated[
