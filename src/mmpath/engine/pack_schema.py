@@ -12,6 +12,7 @@ from typing import Any
 
 from mmpath.engine.conditions import COMPARISONS
 from mmpath.engine.pack import CONDITION_MARK, Pack
+from mmpath.engine.vocabulary import NAMES
 
 SCHEMA_ID = "https://mmpath.invalid/schema/pack.json"
 REF = {"$ref": "#/$defs/Condition"}
@@ -88,6 +89,9 @@ def pack_schema() -> dict[str, Any]:
 
     schema = _link(Pack.model_json_schema())
     schema["$defs"]["Condition"] = _condition_schema({n: s.kind for n, s in FACTS.items()})
+    option = schema["$defs"]["OptionSpec"]["properties"]
+    for kind, codes in NAMES.items():
+        option[kind]["examples"] = sorted(codes)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -574,7 +574,9 @@ def import_fhir_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="decision date YYYY-MM-DD (not in FHIR)")
     ] = None,
-    region: Annotated[str | None, typer.Option(help="NL, DK, BE, ES or JP (not in FHIR)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="a region an installed pack declares, e.g. NL (not in FHIR)")
+    ] = None,
     complete: Annotated[
         list[str] | None,
         typer.Option(
