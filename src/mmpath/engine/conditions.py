@@ -21,6 +21,11 @@ from typing import Any, Protocol, TypeAlias
 
 from mmpath.assess.fact import Value
 
+Scalar: TypeAlias = bool | int | float | str
+Operand: TypeAlias = Scalar | tuple[Scalar, ...]
+"""What a comparison compares a fact with: one value, or a tuple of values for ``in``."""
+Loc: TypeAlias = tuple[str | int, ...]
+
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
     "ne": operator.ne,
@@ -51,7 +56,7 @@ class IsTrue:
 class Compare:
     fact: str
     op: str
-    operand: Any
+    operand: Operand
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,40 +80,80 @@ NOTHING: frozenset[str] = frozenset()
 
 
 class ConditionError(ValueError):
-    pass
+    """A condition is not well formed; ``loc`` is where inside the condition."""
+
+    def __init__(self, message: str, loc: Loc = ()) -> None:
+        self.loc = loc
+        super().__init__(message)
 
 
-def parse(raw: Any, where: str = "when") -> Condition:
+def _where(where: str, loc: Loc) -> str:
+    return where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+
+
+def parse(raw: object, where: str = "when") -> Condition:
     """Parse the YAML form of a condition; errors name the path inside the pack."""
+    return _parse(raw, where, ())
+
+
+def _is_scalar(value: object) -> bool:
+    return isinstance(value, bool | int | float | str)
+
+
+def _parse(raw: object, where: str, loc: Loc) -> Condition:
+    def fail(message: str, at: Loc = ()) -> ConditionError:
+        return ConditionError(f"{_where(where, (*loc, *at))}: {message}", (*loc, *at))
+
     if isinstance(raw, bool):
         return Const(raw)
     if isinstance(raw, str):
         return IsTrue(raw)
     if not isinstance(raw, dict):
-        raise ConditionError(f"{where}: expected a fact name or a mapping, got {raw!r}")
+        raise fail(f"expected a fact name or a mapping, got {raw!r}")
     keys = set(raw)
     if keys == {"all"} or keys == {"any"}:
         (key,) = keys
         items = raw[key]
         if not isinstance(items, list) or not items:
-            raise ConditionError(f"{where}.{key}: expected a non-empty list")
-        parsed = tuple(parse(item, f"{where}.{key}[{i}]") for i, item in enumerate(items))
+            raise fail("expected a non-empty list", (key,))
+        parsed = tuple(_parse(item, where, (*loc, key, i)) for i, item in enumerate(items))
         return All(parsed) if key == "all" else AnyOf(parsed)
     if keys == {"not"}:
-        return Not(parse(raw["not"], f"{where}.not"))
+        return Not(_parse(raw["not"], where, (*loc, "not")))
     ops = keys - {"fact"}
     if "fact" in keys and len(ops) == 1 and next(iter(ops)) in COMPARISONS:
         (op,) = ops
         if not isinstance(raw["fact"], str):
-            raise ConditionError(f"{where}.fact: expected a fact name")
+            raise fail("expected a fact name", ("fact",))
         operand = raw[op]
-        if op == "in" and not isinstance(operand, list):
-            raise ConditionError(f"{where}.in: expected a list")
-        return Compare(raw["fact"], op, tuple(operand) if op == "in" else operand)
-    raise ConditionError(
-        f"{where}: expected one of all/any/not or fact + one of {'/'.join(COMPARISONS)}, "
-        f"got keys {sorted(keys)}"
+        if op == "in":
+            if not isinstance(operand, list) or not all(_is_scalar(v) for v in operand):
+                raise fail("expected a list of values", (op,))
+            return Compare(raw["fact"], op, tuple(operand))
+        if not _is_scalar(operand):
+            raise fail(f"expected a number, text or true/false, got {operand!r}", (op,))
+        return Compare(raw["fact"], op, operand)
+    raise fail(
+        f"expected one of all/any/not or fact + one of {'/'.join(COMPARISONS)}, "
+        f"got keys {sorted(map(str, keys))}"
     )
+
+
+def to_yaml(condition: Condition) -> bool | str | dict[str, object]:
+    """The YAML (JSON) form of a parsed condition: ``parse(to_yaml(c)) == c``."""
+    if isinstance(condition, Const):
+        return condition.value
+    if isinstance(condition, IsTrue):
+        return condition.fact
+    if isinstance(condition, Compare):
+        operand = (
+            list(condition.operand) if isinstance(condition.operand, tuple) else condition.operand
+        )
+        return {"fact": condition.fact, condition.op: operand}
+    if isinstance(condition, Not):
+        return {"not": to_yaml(condition.item)}
+    key = "all" if isinstance(condition, All) else "any"
+    return {key: [to_yaml(item) for item in condition.items]}
 
 
 def evaluate(condition: Condition, facts: Facts) -> Outcome:
@@ -162,7 +207,9 @@ def describe(condition: Condition) -> str:
     if isinstance(condition, IsTrue):
         return condition.fact
     if isinstance(condition, Compare):
-        return f"{condition.fact} {SYMBOLS[condition.op]} {condition.operand}"
+        operand = condition.operand
+        shown = "{" + ", ".join(map(str, operand)) + "}" if isinstance(operand, tuple) else operand
+        return f"{condition.fact} {SYMBOLS[condition.op]} {shown}"
     if isinstance(condition, Not):
         return f"not {describe(condition.item)}"
     joiner = " and " if isinstance(condition, All) else " or "

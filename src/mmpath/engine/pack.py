@@ -2,25 +2,84 @@
 
 A pack encodes one source document: metadata, verbatim quotes with English renderings,
 and rules whose conditions (see ``conditions``) select options. Packs contain no code.
-The format is documented in docs/pack-format.md.
+The format is documented in docs/pack-format.md; ``mmpath schema pack`` prints this
+model as JSON Schema for editors.
+
+This model checks a pack's shape and its references to itself (quote keys, rule ids,
+phases, regions). Names defined outside the pack (facts, regimens, drugs, classes,
+option codes) are resolved by ``engine.resolve`` when ``engine.packs`` loads it.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
-from mmpath.engine.conditions import Condition, ConditionError, fact_names, parse
+from mmpath.engine.conditions import (
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    Const,
+    IsTrue,
+    Loc,
+    Not,
+    fact_names,
+    parse,
+    to_yaml,
+)
 
 Tier = Literal["preferred", "alternative", "consider"]
 Kind = Literal["regimen", "procedure", "referral", "observation", "supportive"]
-Phase = Literal[
-    "induction", "mobilisation", "transplant", "consolidation", "maintenance", "rehabilitation"
-]
 KINDS: tuple[Kind, ...] = ("regimen", "procedure", "referral", "observation", "supportive")
 TIER_RANK = {"preferred": 0, "alternative": 1, "consider": 2}
+CONDITION_MARK = "x-mmpath-condition"
+
+Region = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"),
+    Field(description="ISO 3166-1 alpha-2 country code, optionally with a subdivision: NL, DK-84"),
+]
+PhaseName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_]*$"),
+    Field(description="a phase of the pack's pathway (declared in phases)"),
+]
+
+
+def _condition(raw: object) -> Condition:
+    if isinstance(raw, Const | IsTrue | Compare | All | AnyOf | Not):
+        return raw  # already parsed (copies of a validated pack)
+    return parse(raw)
+
+
+ConditionField = Annotated[
+    Condition,
+    PlainValidator(_condition),
+    PlainSerializer(to_yaml),
+    # replaced by a reference to the condition grammar in engine.pack_schema
+    WithJsonSchema({CONDITION_MARK: True}),
+]
+"""A condition as written in YAML (``conditions``), held parsed."""
+
+
+class PackProblems(ValueError):
+    """References inside a pack that do not resolve, each with its location in the pack."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
 
 
 class _Model(BaseModel):
@@ -37,22 +96,13 @@ class Quote(_Model):
 
 
 class When(_Model):
-    """Mixin: a parsed ``when`` condition (default: always)."""
+    """Mixin: a ``when`` condition (default: always)."""
 
-    when: Any = True
+    when: ConditionField = Field(default=Const(True), json_schema_extra={"default": True})
 
-    @field_validator("when")
-    @classmethod
-    def _parses(cls, raw: Any) -> Any:
-        try:
-            parse(raw)
-        except ConditionError as error:
-            raise ValueError(str(error)) from None
-        return raw
-
-    @cached_property
+    @property
     def condition(self) -> Condition:
-        return parse(self.when)
+        return self.when
 
 
 class Target(_Model):
@@ -68,7 +118,7 @@ class Target(_Model):
 class Availability(_Model):
     text: str
     status: str | None = Field(default=None, description="e.g. recommended, not_recommended_cost")
-    regions: list[str] = []
+    regions: list[Region] = []
     sources: list[str] = []
 
 
@@ -79,14 +129,14 @@ class OptionSpec(When):
     observation: str | None = None
     supportive: str | None = None
     tier: Tier
-    phase: Phase | None = None
+    phase: PhaseName | None = None
     rationale: str | None = None
     grade: str | None = None
     details: str | None = Field(
         default=None, description="cycles, dose, duration as the source says"
     )
     sources: list[str] = []
-    exclude_when: Any = None
+    exclude_when: ConditionField | None = None
     exclude_reason: str | None = None
     availability: list[Availability] = []
 
@@ -97,11 +147,6 @@ class OptionSpec(When):
             raise ValueError(f"give exactly one of {', '.join(KINDS)} (got {given or 'none'})")
         if (self.exclude_when is None) != (self.exclude_reason is None):
             raise ValueError("exclude_when and exclude_reason go together")
-        if self.exclude_when is not None:
-            try:
-                parse(self.exclude_when)
-            except ConditionError as error:
-                raise ValueError(str(error)) from None
         return self
 
     @cached_property
@@ -114,9 +159,9 @@ class OptionSpec(When):
         assert isinstance(value, str)
         return value
 
-    @cached_property
+    @property
     def exclusion(self) -> Condition | None:
-        return None if self.exclude_when is None else parse(self.exclude_when)
+        return self.exclude_when
 
 
 class ExclusionSpec(_Model):
@@ -126,6 +171,12 @@ class ExclusionSpec(_Model):
     procedure: str | None = None
     reason: str
     sources: list[str]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ExclusionSpec:
+        if (self.regimen is None) == (self.procedure is None):
+            raise ValueError("give exactly one of regimen, procedure")
+        return self
 
 
 class Rule(When):
@@ -172,14 +223,19 @@ class Applicability(When):
 
 
 class Pack(_Model):
-    id: str
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="equals the pack's folder name")
     title: str
-    version: str
+    version: str = Field(description="the pack's own version: bump it on every change")
     organisation: str | None = None
     language: str
-    source_document: str
+    source_document: str = Field(description="the source document's file, beside pack.yaml")
     published: str | None = None
     source_limitations: list[str] = []
+    regions: list[Region] = Field(
+        default=[],
+        description="where the guideline is meant for; a patient record's region must be one "
+        "that an installed pack declares",
+    )
     applicability: Applicability
     quotes: dict[str, Quote]
     rules: list[Rule]
@@ -187,33 +243,81 @@ class Pack(_Model):
     cautions: list[Caution] = []
     dosing: list[Caution] = []
     notes: list[Note] = []
-    phases: list[Phase] = Field(default=[], description="pathway packs: the phases in order")
+    phases: list[PhaseName] = Field(
+        default=[], description="pathway packs: the phases in order, named by the pack"
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Pack:
-        problems = []
-        for where, keys in self.source_references():
-            problems += [f"{where}: unknown quote key {k!r}" for k in keys if k not in self.quotes]
-        ids = [r.id for r in self.rules]
-        problems += [f"rules: duplicate id {i!r}" for i in {i for i in ids if ids.count(i) > 1}]
+        problems = [
+            (loc, f"unknown quote key {key!r}")
+            for loc, key in self.quote_references()
+            if key not in self.quotes
+        ]
+        problems += self._duplicates()
+        rule_ids = {rule.id for rule in self.rules}
+        option_phases = set(self.phases)
+        for group in ("constraints", "cautions", "dosing"):
+            for i, item in enumerate(getattr(self, group)):
+                problems += [
+                    ((group, i, "applies_to", "rules", j), f"unknown rule id {rid!r}")
+                    for j, rid in enumerate(item.applies_to.rules)
+                    if rid not in rule_ids
+                ]
+        for i, phase in enumerate(self.phases):
+            if phase in self.phases[:i]:
+                problems.append((("phases", i), f"phase {phase!r} is listed twice"))
+        for i, rule in enumerate(self.rules):
+            for j, option in enumerate(rule.options):
+                loc: Loc = ("rules", i, "options", j)
+                if option.phase is not None and option.phase not in option_phases:
+                    declared = ", ".join(self.phases) or "none declared"
+                    problems.append(
+                        ((*loc, "phase"), f"phase {option.phase!r} is not in phases ({declared})")
+                    )
+                for k, availability in enumerate(option.availability):
+                    problems += [
+                        (
+                            (*loc, "availability", k, "regions", m),
+                            f"region {region!r} is not one of the pack's regions "
+                            f"({', '.join(self.regions) or 'none declared'})",
+                        )
+                        for m, region in enumerate(availability.regions)
+                        if region not in self.regions
+                    ]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise PackProblems(problems)
         return self
 
-    def source_references(self) -> list[tuple[str, list[str]]]:
-        refs: list[tuple[str, list[str]]] = []
+    def _duplicates(self) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        for group in ("rules", "constraints", "cautions", "dosing", "notes"):
+            seen: set[str] = set()
+            for i, item in enumerate(getattr(self, group)):
+                if item.id in seen:
+                    problems.append(((group, i, "id"), f"duplicate id {item.id!r} in {group}"))
+                seen.add(item.id)
+        return problems
+
+    def quote_references(self) -> list[tuple[Loc, str]]:
+        """Every quote key the pack cites, with where."""
+        refs: list[tuple[Loc, list[str]]] = []
         for i, rule in enumerate(self.rules):
-            refs.append((f"rules[{i}] {rule.id}", rule.sources))
-            refs += [(f"rules[{i}].options[{j}]", o.sources) for j, o in enumerate(rule.options)]
-            refs += [(f"rules[{i}].excluded[{j}]", e.sources) for j, e in enumerate(rule.excluded)]
+            refs.append((("rules", i, "sources"), rule.sources))
             for j, o in enumerate(rule.options):
+                refs.append((("rules", i, "options", j, "sources"), o.sources))
                 refs += [
-                    (f"rules[{i}].options[{j}].availability", a.sources) for a in o.availability
+                    (("rules", i, "options", j, "availability", k, "sources"), a.sources)
+                    for k, a in enumerate(o.availability)
                 ]
+            refs += [
+                (("rules", i, "excluded", j, "sources"), e.sources)
+                for j, e in enumerate(rule.excluded)
+            ]
         for group in ("constraints", "cautions", "dosing", "notes"):
-            for item in getattr(self, group):
-                refs.append((f"{group} {item.id}", item.sources))
-        return refs
+            for i, item in enumerate(getattr(self, group)):
+                refs.append(((group, i, "sources"), item.sources))
+        return [((*loc, n), key) for loc, keys in refs for n, key in enumerate(keys)]
 
     @cached_property
     def fact_names(self) -> frozenset[str]:
@@ -221,14 +325,30 @@ class Pack(_Model):
         return frozenset(name for _, c in self.conditions() for name in fact_names(c))
 
     def conditions(self) -> list[tuple[str, Condition]]:
-        """Every condition in the pack, with where it stands."""
-        found: list[tuple[str, Condition]] = [("applicability", self.applicability.condition)]
-        for rule in self.rules:
-            found.append((f"rule {rule.id}", rule.condition))
-            for o in rule.options:
-                found.append((f"rule {rule.id} option {o.code}", o.condition))
+        """Every condition in the pack, with where it stands (in words)."""
+        return [(where, condition) for _, where, condition in self.located_conditions()]
+
+    def located_conditions(self) -> list[tuple[Loc, str, Condition]]:
+        """Every condition in the pack, with its location and where it stands in words."""
+        found: list[tuple[Loc, str, Condition]] = [
+            (("applicability", "when"), "applicability", self.applicability.condition)
+        ]
+        for i, rule in enumerate(self.rules):
+            found.append((("rules", i, "when"), f"rule {rule.id}", rule.condition))
+            for j, o in enumerate(rule.options):
+                loc: Loc = ("rules", i, "options", j)
+                found.append(((*loc, "when"), f"rule {rule.id} option {o.code}", o.condition))
                 if o.exclusion is not None:
-                    found.append((f"rule {rule.id} option {o.code} exclude_when", o.exclusion))
+                    found.append(
+                        (
+                            (*loc, "exclude_when"),
+                            f"rule {rule.id} option {o.code} exclude_when",
+                            o.exclusion,
+                        )
+                    )
         for group in ("constraints", "cautions", "dosing", "notes"):
-            found += [(f"{group} {item.id}", item.condition) for item in getattr(self, group)]
+            found += [
+                ((group, i, "when"), f"{group} {item.id}", item.condition)
+                for i, item in enumerate(getattr(self, group))
+            ]
         return found

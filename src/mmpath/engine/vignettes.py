@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from mmpath.engine import review_case
-from mmpath.engine.packs import load_packs, source_text
+from mmpath.engine.packs import UnknownGuideline, get_pack, source_text
 from mmpath.engine.verbatim import appears
 from mmpath.recommendation import ResultOut
 from mmpath.record.errors import RecordError
@@ -190,12 +190,15 @@ def _check(
             failures.append(f"missing {name}: not listed (got {sorted(missing)})")
 
 
-def run_vignette(path: Path) -> VignetteOutcome:
+def run_vignette(path: Path, guideline: str | None = None) -> VignetteOutcome:
+    """Run one vignette; its guideline is the file's ``guideline``, else ``guideline``,
+    else the name of the folder it is in (``tests/vignettes/<id>/``)."""
     data = json.loads(path.read_text("utf-8"))
-    guideline = data.get("guideline", path.parent.name)
+    guideline = data.get("guideline", guideline or path.parent.name)
     outcome = VignetteOutcome(path, guideline, review=review_case.is_review_case(data))
-    pack = load_packs().get(guideline)
-    if pack is None:
+    try:
+        pack = get_pack(guideline)
+    except UnknownGuideline:
         outcome.failures.append(f"unknown guideline {guideline!r}")
         return outcome
     if outcome.review:

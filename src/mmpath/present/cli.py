@@ -44,6 +44,34 @@ out = cast("Console", _LazyConsole(stderr=False))
 err = cast("Console", _LazyConsole(stderr=True))
 
 EXIT_INVALID = 2
+EXIT_LINT = 1
+
+
+@app.callback()
+def _options(
+    packs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--packs",
+            metavar="DIR",
+            help="also look for guideline packs in DIR (a pack folder, or a folder of packs); "
+            "searched before $MMPATH_PACKS and installed packs; repeatable",
+        ),
+    ] = None,
+) -> None:
+    """Multiple-myeloma treatment options from published guidelines, with their sources."""
+    if packs:
+        from mmpath.engine.packs import use_folders
+
+        use_folders(packs)
+
+
+def _pack_failure(error: Exception) -> NoReturn:
+    """A guideline pack that cannot be used: its problems, file:line each; exit 1."""
+    problems = getattr(error, "problems", [str(error)])
+    for line in problems:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_LINT)
 
 
 def _fail(problems: list[str]) -> NoReturn:
@@ -70,16 +98,18 @@ def recommend(
     original: Annotated[bool, typer.Option(help="show quotes in the source language")] = False,
 ) -> None:
     """Treatment options for a patient, per guideline, with reasons and sources."""
-    from mmpath.engine.packs import UnknownGuideline
+    from mmpath.engine.packs import PackError, UnknownGuideline
     from mmpath.service import recommend as run
 
-    patient = _load(record)
     try:
+        patient = _load(record)
         result = run(patient, guideline)
     except UnknownGuideline as error:
         _fail([str(error)])
     except RecordError as error:
         _fail([f"{record}: {p}" for p in error.problems])
+    except PackError as error:
+        _pack_failure(error)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
@@ -123,61 +153,89 @@ def facts(
 
 @app.command()
 def packs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The guideline packs shipped with mmpath."""
-    from mmpath.engine.packs import load_packs
+    """The installed guideline packs: versions, regions and where each was found."""
+    from mmpath.engine.packs import PackError, registry
 
-    loaded = load_packs()
+    try:
+        found = registry()
+        loaded = found.packs()
+    except PackError as error:
+        _pack_failure(error)
     rows = [
         {
             "id": p.id,
             "version": p.version,
             "title": p.title,
             "language": p.language,
+            "regions": p.regions,
+            "phases": p.phases,
             "source_document": p.source_document,
             "rules": len(p.rules),
             "quotes": len(p.quotes),
+            "file": found.location(p.id).file,
+            "origin": found.location(p.id).origin,
         }
         for p in loaded.values()
     ]
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
-    for row in rows:
+    from rich.markup import escape
+
+    for p in loaded.values():
+        where = found.location(p.id)
         out.print(
-            f"[bold]{row['id']}[/] v{row['version']} ({row['language']}, {row['source_document']}, "
-            f"{row['rules']} rules, {row['quotes']} quotes)\n  {row['title']}"
+            f"[bold]{p.id}[/] v{escape(p.version)} ({p.language}, "
+            f"{', '.join(p.regions) or 'no region'}, {len(p.rules)} rules, "
+            f"{len(p.quotes)} quotes)\n  {escape(p.title)}\n"
+            f"  {escape(where.file)} [dim]({escape(where.origin)})[/]",
+            highlight=False,
+        )
+    for item in found.shadowed:
+        out.print(
+            f"[yellow]shadowed[/]: {item.id} at {escape(item.file)} ({escape(item.origin)})",
+            highlight=False,
         )
 
 
 @app.command()
 def lint(
-    vignettes: Annotated[Path, typer.Option(help="vignettes folder")] = Path("tests/vignettes"),
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="one pack folder (installed or not); default: every installed pack"),
+    ] = None,
+    vignettes: Annotated[Path, typer.Option(help="folder of <pack id>/*.json vignettes")] = Path(
+        "tests/vignettes"
+    ),
     seeds: Annotated[Path | None, typer.Option(help="seed documents to compare with")] = None,
 ) -> None:
-    """Check packs, catalogue and vignettes; exit 1 on any error."""
+    """Check packs, their sources, catalogue and vignettes; exit 1 on any error."""
     from rich.markup import escape
 
     from mmpath.engine.lint import lint as run
+    from mmpath.engine.lint import lint_folder
 
     if seeds is None:
         guess = Path("../shared/seeds")
         seeds = guess if guess.is_dir() else None
-    report = run(vignettes if vignettes.is_dir() else None, seeds)
+    folder = vignettes if vignettes.is_dir() else None
+    report = run(folder, seeds) if path is None else lint_folder(path, seeds, folder)
     for warning in report.warnings:
-        out.print(f"[yellow]warning[/]: {warning}")
+        out.print(f"[yellow]warning[/]: {escape(warning)}", highlight=False, soft_wrap=True)
     for error in report.errors:
         out.print(f"[red]error[/]: {escape(error)}", highlight=False, soft_wrap=True)
     passed = sum(o.passed for o in report.vignettes)
     out.print(f"{passed} of {len(report.vignettes)} vignettes pass; {len(report.errors)} errors")
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok else EXIT_LINT)
 
 
 @app.command()
 def schema(
-    what: Annotated[str, typer.Argument(help="record | recommendation")] = "record",
+    what: Annotated[str, typer.Argument(help="record | recommendation | pack")] = "record",
 ) -> None:
-    """Print the JSON Schema of the patient record (or of the recommendation)."""
+    """Print the JSON Schema of the patient record, the recommendation, or a pack file."""
 
+    from mmpath.engine.pack_schema import pack_schema
     from mmpath.recommendation import RecommendationOut
     from mmpath.record.model import PatientRecord
 
@@ -185,11 +243,13 @@ def schema(
         "record": PatientRecord,
         "recommendation": RecommendationOut,
     }
-    if what not in models:
-        _fail([f"unknown schema {what!r}; expected one of {', '.join(models)}"])
-    sys.stdout.write(
-        json.dumps(models[what].model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-    )
+    if what == "pack":
+        document = pack_schema()
+    elif what in models:
+        document = models[what].model_json_schema()
+    else:
+        _fail([f"unknown schema {what!r}; expected one of {', '.join([*models, 'pack'])}"])
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 @app.command()
@@ -208,6 +268,133 @@ def regimens(query: Annotated[str | None, typer.Argument(help="resolve this name
     for regimen in catalogue.regimens.values():
         aliases = ", ".join(regimen.aliases)
         out.print(f"[bold]{regimen.id}[/]: {regimen.name}" + (f"  ({aliases})" if aliases else ""))
+
+
+# -- writing guideline packs (issue 12; see docs/authoring.md) ------------------------------
+
+pack_app = typer.Typer(help="Write and review guideline packs (docs/authoring.md).")
+app.add_typer(pack_app, name="pack")
+
+
+@pack_app.command("new")
+def pack_new(
+    pack_id: Annotated[str, typer.Argument(metavar="ID", help="the new pack's id, e.g. nl-frail")],
+    directory: Annotated[
+        Path, typer.Option("--dir", help="where to create the pack folder")
+    ] = Path("."),
+    title: Annotated[str | None, typer.Option(help="the guideline's title")] = None,
+    language: Annotated[str, typer.Option(help="the source document's language")] = "en",
+    region: Annotated[
+        list[str] | None, typer.Option(help="a region the guideline is for (NL); repeatable")
+    ] = None,
+) -> None:
+    """Create a pack folder: pack.yaml, source document, a vignette, notes and the schema."""
+    from mmpath.engine.scaffold import ScaffoldError, new_pack
+
+    try:
+        folder = new_pack(directory, pack_id, title=title, language=language, regions=region)
+    except (ScaffoldError, OSError) as error:
+        _fail([str(error)])
+    out.print(
+        f"created {folder}/: pack.yaml, pack.schema.json, source.txt, vignettes/example.json, "
+        "README.md",
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(
+        f"next: replace the placeholders, then `mmpath lint {folder}` (docs/authoring.md)",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _vignettes_of(pack_id: str, folders: list[Path | None], root: Path | None) -> list[Path]:
+    """Vignette files for a pack: beside each folder given, and under ``root/<id>/``;
+    one per file name."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if folder is not None and (folder / "vignettes").is_dir():
+            for path in sorted((folder / "vignettes").glob("*.json")):
+                found.setdefault(path.name, path)
+    if root is not None and (root / pack_id).is_dir():
+        for path in sorted((root / pack_id).glob("*.json")):
+            found.setdefault(path.name, path)
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+@pack_app.command("diff")
+def pack_diff(
+    old: Annotated[str, typer.Argument(help="the older version: folder, pack YAML file or id")],
+    new: Annotated[str, typer.Argument(help="the newer version: folder, pack YAML file or id")],
+    vignettes: Annotated[
+        Path, typer.Option(help="folder of <pack id>/*.json vignettes, besides those of NEW/OLD")
+    ] = Path("tests/vignettes"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What changed between two versions of a pack, and which vignettes change outcome."""
+    from mmpath.engine.pack_diff import diff
+    from mmpath.engine.packs import PackError, UnknownGuideline, pack_from
+
+    try:
+        before, old_folder = pack_from(old)
+        after, new_folder = pack_from(new)
+    except UnknownGuideline as error:
+        _fail([f"{error} (or give a pack folder or file)"])
+    except PackError as error:
+        _pack_failure(error)
+    files = _vignettes_of(
+        after.id, [new_folder, old_folder], vignettes if vignettes.is_dir() else None
+    )
+    result = diff(before, after, files)
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    for line in result.lines():
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@pack_app.command("graph")
+def pack_graph(
+    pack: Annotated[str, typer.Argument(metavar="ID", help="pack id, folder or pack YAML file")],
+    format_: Annotated[str, typer.Option("--format", help="svg or mermaid")] = "svg",
+    patient: Annotated[
+        Path | None,
+        typer.Option(help="a patient record: mark the path it takes (true / false / unknown)"),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write")] = None,
+) -> None:
+    """Draw a pack's decision structure (rules -> conditions -> options, with tiers)."""
+    from mmpath.engine.pack_graph import build, to_mermaid, to_svg
+    from mmpath.engine.packs import PackError, UnknownGuideline, pack_from
+
+    renderers = {"svg": to_svg, "mermaid": to_mermaid}
+    if format_ not in renderers:
+        _fail([f"unknown format {format_!r}; expected svg or mermaid"])
+    try:
+        found, _ = pack_from(pack)
+    except UnknownGuideline as error:
+        _fail([f"{error} (or give a pack folder or file)"])
+    except PackError as error:
+        _pack_failure(error)
+    if patient is None:
+        graph = build(found)
+    else:
+        from mmpath.assess import Assessment
+        from mmpath.catalogue import load_catalogue
+        from mmpath.engine.evaluate import PackEvaluator
+
+        record = _load(patient)
+        try:
+            facts = Assessment(record)
+            result = PackEvaluator(found, load_catalogue()).run(facts)
+        except RecordError as error:
+            _fail([f"{patient}: {p}" for p in error.problems])
+        graph = build(found, facts, result, patient=record.id or patient.name)
+    text = renderers[format_](graph)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, "utf-8")
 
 
 # -- HTTP server and audit trail (issue 5; see docs/http-api.md) ------------------------
@@ -247,8 +434,19 @@ def serve(
 
     from mmpath.api.app import create_app
     from mmpath.api.settings import Settings
+    from mmpath.engine.packs import ENV_VAR as PACKS_VAR
+    from mmpath.engine.packs import PackError, load_packs, search_folders
     from mmpath.store.url import ENV_VAR, redact
 
+    try:
+        load_packs()  # a broken pack stops the server here, not at the bedside
+    except PackError as error:
+        _pack_failure(error)
+    if search_folders():  # --packs, for worker processes too
+        extra = [str(p.resolve()) for p in search_folders()]
+        os.environ[PACKS_VAR] = os.pathsep.join(
+            [*extra, *filter(None, [os.environ.get(PACKS_VAR)])]
+        )
     store = _store(database_url)  # opens and migrates once, before any worker starts
     shown = f"[{host}]" if ":" in host else host
     out.print(f"mmpath serving on http://{shown}:{port}/  (API docs: /docs)", highlight=False)
@@ -376,7 +574,9 @@ def import_fhir_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="decision date YYYY-MM-DD (not in FHIR)")
     ] = None,
-    region: Annotated[str | None, typer.Option(help="NL, DK, BE, ES or JP (not in FHIR)")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="a region an installed pack declares, e.g. NL (not in FHIR)")
+    ] = None,
     complete: Annotated[
         list[str] | None,
         typer.Option(

@@ -7,7 +7,7 @@ fields may be added. Unknown fields are refused rather than silently dropped.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,7 +20,14 @@ Response = Literal["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
 Setting = Literal["induction", "consolidation", "maintenance", "salvage", "other"]
 StopReason = Literal["completed", "progression", "toxicity", "patient_choice", "other"]
 Sex = Literal["female", "male", "other", "unknown"]
-Region = Literal["NL", "DK", "BE", "ES", "JP"]
+Region = Annotated[
+    str,
+    Field(
+        description="where the patient is treated: a region an installed guideline pack "
+        "declares (shipped packs: NL, DK, BE, ES, JP; `mmpath packs` lists them)",
+        examples=["NL", "DK", "BE", "ES", "JP"],
+    ),
+]
 Extramedullary = Literal["none", "paraosseous", "extraosseous"]
 ProcedureType = Literal[
     "autologous_sct", "allogeneic_sct", "stem_cell_collection", "radiotherapy", "car_t"
@@ -249,6 +256,17 @@ class PatientRecord(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientRecord:
+        if self.region is not None:
+            # an open vocabulary: the regions the installed packs declare (engine.packs)
+            from mmpath.engine.packs import known_regions
+
+            regions = known_regions()
+            if self.region not in regions:
+                raise FieldProblem(
+                    "region",
+                    f"unknown region {self.region!r}; expected one the installed guideline "
+                    f"packs declare: {', '.join(sorted(regions)) or 'none'}",
+                )
         catalogue = load_catalogue()
         for field in ("contraindications", "intolerances"):
             for i, name in enumerate(getattr(self, field) or []):

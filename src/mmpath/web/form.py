@@ -63,6 +63,13 @@ def _choices(literal: Any) -> tuple[str, ...]:
 YES_NO = ("true", "false")
 
 
+def _regions() -> tuple[str, ...]:
+    """The regions the installed guideline packs declare (an open vocabulary)."""
+    from mmpath.engine.packs import known_regions
+
+    return tuple(sorted(known_regions()))
+
+
 def boolean_facts() -> tuple[str, ...]:
     """Facts a clinician can assert true/false (number and string facts are derived only)."""
     return tuple(sorted(n for n, spec in FACTS.items() if spec.kind == "boolean"))
@@ -80,7 +87,7 @@ SECTIONS: tuple[Section, ...] = (
             Field("sex", "Sex", "select", _choices(model.Sex)),
             Field("weight_kg", "Weight (kg)", "number"),
             Field("height_cm", "Height (cm)", "number"),
-            Field("region", "Region", "select", _choices(model.Region), "where treated"),
+            Field("region", "Region", "select", _regions(), "where treated"),
             Field(
                 "status",
                 "Disease status",
