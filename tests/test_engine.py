@@ -54,15 +54,6 @@ PACK: dict[str, Any] = {
             ],
         },
     ],
-    "constraints": [
-        {
-            "id": "no-refractory",
-            "applies_to": {},
-            "reason": "refractory to all its drugs",
-            "sources": ["c"],
-            "refractory_to_all_active_drugs": True,
-        }
-    ],
     "cautions": [
         {
             "id": "dara-copd",
@@ -70,6 +61,7 @@ PACK: dict[str, Any] = {
             "when": "copd",
             "text": "COPD",
             "sources": ["c"],
+            "severity": "contraindicating",
         },
         {
             "id": "general-frail",
@@ -77,6 +69,7 @@ PACK: dict[str, Any] = {
             "when": "frail",
             "text": "frail",
             "sources": ["c"],
+            "severity": "monitoring",
         },
     ],
 }
@@ -89,7 +82,13 @@ def record(**overrides: Any) -> dict[str, Any]:
         "age": 60,
         "comorbidities": [],
         "treatments": [
-            {"regimen": "VRd", "start": "2024-01-01", "end": "2024-05-01", "setting": "induction"},
+            {
+                "regimen": "VRd",
+                "start": "2024-01-01",
+                "end": "2024-05-01",
+                "setting": "induction",
+                "best_response": "VGPR",
+            },
             {"regimen": "lenalidomide", "start": "2024-06-01", "setting": "maintenance"},
         ],
         "progressions": [{"date": "2026-10-01", "type": "biochemical"}],
@@ -149,14 +148,16 @@ def test_not_applicable_gives_no_options_and_says_why() -> None:
     assert result.notes[0].startswith("not relapsed — ") and "relapsed: false" in result.notes[0]
 
 
-def test_refractory_to_all_active_drugs_excludes_only_when_all_are_refractory() -> None:
+def test_refractory_to_every_active_drug_excludes_by_the_general_rule() -> None:
     data = record()
     data["treatments"].append(
         {"regimen": "Vd", "start": "2026-10-05", "end": "2026-10-20", "best_response": "PD"}
     )
     result = run(data)
-    excluded = {e.id: e.reason for e in result.excluded}
-    assert "Vd" in excluded and "bortezomib" in excluded["Vd"]
+    excluded = {e.id: e for e in result.excluded}
+    assert "Vd" in excluded and "bortezomib" in excluded["Vd"].reason
+    assert excluded["Vd"].provenance == "mmpath_rule"
+    assert "safety rule" in (excluded["Vd"].source or "")
     assert "DVd" in {o.id for o in result.options}  # daratumumab is not refractory
 
 

@@ -72,6 +72,13 @@ class Availability(_Model):
     sources: list[str] = []
 
 
+class DespiteRefractory(_Model):
+    """The source recommends this option for patients refractory to these drugs (cited)."""
+
+    drugs: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
 class OptionSpec(When):
     regimen: str | None = None
     procedure: str | None = None
@@ -89,6 +96,11 @@ class OptionSpec(When):
     exclude_when: Any = None
     exclude_reason: str | None = None
     availability: list[Availability] = []
+    despite_refractory: DespiteRefractory | None = Field(
+        default=None,
+        description="the source gives this option to patients refractory to these drugs: "
+        "mmpath then keeps its tier (otherwise a refractory drug moves it down)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> OptionSpec:
@@ -144,20 +156,22 @@ class Constraint(When):
     applies_to: Target
     reason: str
     sources: list[str]
-    refractory_to_all_active_drugs: bool = Field(
-        default=False,
-        description="exclude a matching regimen when the patient is refractory to every "
-        "non-steroid drug in it (``when`` is then ignored)",
-    )
+
+
+Severity = Literal["contraindicating", "dose", "monitoring", "information"]
 
 
 class Caution(When):
-    """A patient-specific warning or dose note attached to matching options."""
+    """A patient-specific warning or dose note attached to matching options.
+
+    ``severity`` orders the cautions of an option (contraindicating first); it is required
+    for ``cautions`` and is ``dose`` for ``dosing``."""
 
     id: str
     applies_to: Target
     text: str
     sources: list[str]
+    severity: Severity | None = None
 
 
 class Note(When):
@@ -196,6 +210,11 @@ class Pack(_Model):
             problems += [f"{where}: unknown quote key {k!r}" for k in keys if k not in self.quotes]
         ids = [r.id for r in self.rules]
         problems += [f"rules: duplicate id {i!r}" for i in {i for i in ids if ids.count(i) > 1}]
+        problems += [
+            f"cautions {c.id}: give a severity (contraindicating, dose, monitoring, information)"
+            for c in self.cautions
+            if c.severity is None
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -210,6 +229,13 @@ class Pack(_Model):
                 refs += [
                     (f"rules[{i}].options[{j}].availability", a.sources) for a in o.availability
                 ]
+                if o.despite_refractory is not None:
+                    refs.append(
+                        (
+                            f"rules[{i}].options[{j}].despite_refractory",
+                            o.despite_refractory.sources,
+                        )
+                    )
         for group in ("constraints", "cautions", "dosing", "notes"):
             for item in getattr(self, group):
                 refs.append((f"{group} {item.id}", item.sources))
