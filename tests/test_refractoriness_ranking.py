@@ -117,7 +117,7 @@ def test_refractory_drug_moves_a_preferred_option_down_with_the_caution_first() 
     first = dvd.cautions[0]
     assert first.id == "refractory-daratumumab"
     assert first.severity == "contraindicating" and first.provenance == "mmpath_rule"
-    assert "lists this option as preferred" in first.text
+    assert "Refractory to daratumumab: progression 2026-10-01" in first.text
     assert [c.severity for c in dvd.cautions] == ["contraindicating", "information"]
 
 

@@ -79,6 +79,8 @@ class OptionOut(_Out):
     requires: list[str] = []
     applies_if: str | None = None
     """conditional options: the part of their condition that is still unknown, in words"""
+    basis: Literal["named", "principle"] = "named"
+    """named by the source, or a catalogue regimen fitting a principle the source states"""
     rationale: str
     rules: list[str] = []
     grade: str | None = None
@@ -166,10 +168,15 @@ class ResultOut(_Out):
 
 
 class ComparisonCellOut(_Out):
-    """What one guideline says about one option (``mmpath.compare``)."""
+    """What one guideline says about one option (``mmpath.compare``), and where that position
+    comes from (``basis``): the guideline's own words, mmpath's general safety rule, a
+    principle the source states (no regimen named), or the source's silence."""
 
     guideline: str
     state: Literal["option", "excluded", "not_mentioned", "not_applicable"]
+    basis: Literal["guideline", "mmpath_rule", "principle", "silent", "not_applicable"] = (
+        "guideline"
+    )
     tier: Literal["preferred", "alternative", "consider"] | None = None
     status: Literal["recommended", "conditional"] | None = None
     reason: str | None = None

@@ -22,7 +22,7 @@ class DrugNote:
     condition: Condition
     text: str
     source: SourceOut
-    label: str
+    label: str | None
     """which product label (region, version, setting) the note comes from"""
 
 
@@ -39,7 +39,7 @@ def drug_notes() -> list[DrugNote]:
             drug=item["drug"],
             condition=parse(item["when"], f"dose_notes {item['id']}"),
             text=item["text"],
-            label=item.get("label", ref.get("label", "product label")),
+            label=item.get("label") or ref.get("label"),
             source=SourceOut(
                 document=ref["document"],
                 section=ref["section"],

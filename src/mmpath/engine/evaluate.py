@@ -509,17 +509,11 @@ class PackEvaluator:
             listed = option.listed_tier
             if listed != "consider":
                 option.moved_to = "consider"
-            moved = (
-                f" The guideline lists this option as {listed}; mmpath shows it under 'may be "
-                "considered'."
-                if listed != "consider"
-                else ""
-            )
-            for i, (drug, why) in enumerate(refractory):
+            for drug, why in refractory:
                 option.refractory_cautions.append(
                     CautionOut(
                         id=f"refractory-{drug}",
-                        text=f"Refractory to {drug}: {why}." + (moved if i == 0 else ""),
+                        text=f"Refractory to {drug}: {why}.",
                         applies=True,
                         requires=[],
                         severity="contraindicating",
@@ -608,6 +602,9 @@ class PackEvaluator:
             phase=spec.phase,
             requires=sorted(option.requires),
             applies_if=None if option.recommended else self._applies_if(option, facts),
+            basis="principle"
+            if all(rule.basis == "principle" for rule, _, _, _ in contributions)
+            else "named",
             rationale=rationale,
             rules=list(dict.fromkeys(c[0].id for c in contributions)),
             grade=_joined(s.grade for _, s, _, _ in contributions),

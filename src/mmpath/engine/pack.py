@@ -145,6 +145,11 @@ class Rule(When):
     title: str
     rationale: str
     sources: list[str]
+    basis: Literal["named", "principle"] = Field(
+        default="named",
+        description="named: the source names these options; principle: the source states a "
+        "principle and mmpath lists the catalogue regimens that fit it (not ranked by the source)",
+    )
     options: list[OptionSpec] = []
     excluded: list[ExclusionSpec] = []
 
