@@ -199,3 +199,29 @@ def test_option_must_name_exactly_one_kind() -> None:
     broken["rules"] = [dict(PACK["rules"][0], options=[{"tier": "preferred"}])]
     with pytest.raises(ValueError, match="exactly one of"):
         Pack.model_validate(broken)
+
+
+def test_no_regimen_left_is_said_with_the_branch_and_the_nearest_options() -> None:
+    result = run(record(contraindications=["proteasome_inhibitor"]))  # DVd, Kd, Vd: all PIs
+    assert [o.id for o in result.options if o.kind == "regimen"] == []
+    empty = result.empty_branch
+    assert empty is not None
+    assert empty.branch == "Lenalidomide-refractory; Everyone"
+    assert empty.why.startswith("every regimen of this branch is excluded")
+    assert {n.id for n in empty.nearest} == {"DVd", "Kd", "Vd"}
+    assert all(n.why_not.startswith("excluded: contraindicated") for n in empty.nearest)
+
+
+def test_a_branch_with_a_regimen_is_not_empty() -> None:
+    assert run(record()).empty_branch is None
+
+
+def test_conditional_option_says_what_would_have_to_hold() -> None:
+    data = record()
+    # daratumumab given without a recorded response: whether it failed is unknown
+    data["treatments"].insert(
+        0, {"regimen": "daratumumab", "start": "2023-01-01", "end": "2023-03-01"}
+    )
+    pvd = next(o for o in run(data).options if o.id == "PVd")
+    assert pvd.status == "conditional"
+    assert pvd.applies_if == "daratumumab refractory"
