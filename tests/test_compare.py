@@ -6,7 +6,7 @@ from mmpath.compare import compare, join
 from mmpath.recommendation import ExcludedOut, GuidelineOut, OptionOut, ResultOut
 
 
-def option(oid: str, tier: str, status: str = "recommended") -> OptionOut:
+def option(oid: str, tier: str, status: str = "recommended", **extra: object) -> OptionOut:
     return OptionOut.model_validate(
         {
             "id": oid,
@@ -17,6 +17,7 @@ def option(oid: str, tier: str, status: str = "recommended") -> OptionOut:
             "status": status,
             "rationale": "r",
             "sources": [],
+            **extra,
         }
     )
 
@@ -26,6 +27,7 @@ def result(
     options: list[OptionOut],
     excluded: list[tuple[str, str]] = (),  # type: ignore[assignment]
     applicable: bool | None = True,
+    by_mmpath: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> ResultOut:
     return ResultOut(
         guideline=GuidelineOut(id=gid, title=gid, version="1", source_document="x", language="en"),
@@ -33,7 +35,8 @@ def result(
         applicability="a",
         facts={},
         options=options,
-        excluded=[ExcludedOut(id=i, reason=r) for i, r in excluded],
+        excluded=[ExcludedOut(id=i, reason=r, provenance="guideline") for i, r in excluded]
+        + [ExcludedOut(id=i, reason=r, provenance="mmpath_rule") for i, r in by_mmpath],
         missing=[],
         notes=[],
     )
@@ -85,7 +88,6 @@ def test_rows_ordered_by_best_tier_then_support() -> None:
 def test_statements() -> None:
     texts = [s.text for s in compare(RESULTS).statements]
     assert "preferred by nl and be: DVd" in texts
-    assert "offered by all 3 applicable guidelines, at different tiers: Kd?" in texts
     assert "DKd: excluded by nl (not reimbursed in NL), considered by es" in texts
     assert "Kd?: preferred by be, an alternative by nl, considered by es" in texts
     assert "only nl: RAD" in texts
@@ -109,6 +111,48 @@ def test_single_applicable_guideline_and_unknown_applicability() -> None:
     assert [s.text for s in alone.statements] == [
         "only nl applies to this patient: nothing to compare"
     ]
+
+
+def test_an_option_is_never_both_agreed_and_disputed() -> None:
+    for statements in (compare(RESULTS).statements, compare(RESULTS[:3]).statements):
+        agreed = {o for s in statements if s.kind == "agree" for o in s.options}
+        disputed = {o for s in statements if s.kind == "differ" for o in s.options}
+        assert not agreed & disputed
+
+
+def test_silence_principle_and_mmpath_rules_are_not_disagreements() -> None:
+    c = compare(
+        [
+            result(
+                "nl",
+                [option("DVd", "consider", listed_tier="preferred"), option("Kd", "alternative")],
+            ),
+            result(
+                "be",
+                [option("DVd", "consider", listed_tier="preferred")],
+                by_mmpath=[("Vd", "refractory to every active (non-steroid) drug in it")],
+            ),
+            result("jp", [option("Kd", "preferred", basis="principle")]),
+            result("es", [option("Vd", "consider")]),
+        ]
+    )
+    assert cells(c, "DVd") == {
+        "nl": "consider (listed preferred; refractory)",
+        "be": "consider (listed preferred; refractory)",
+        "jp": "",
+        "es": "",
+    }
+    basis = {cell.guideline: cell.basis for r in c.rows if r.id == "Kd" for cell in r.cells}
+    assert basis == {"nl": "guideline", "be": "silent", "jp": "principle", "es": "silent"}
+    kinds = {s.kind for s in c.statements}
+    assert "differ" not in kinds and "agree" not in kinds  # no two guidelines' own positions
+    texts = [s.text for s in c.statements]
+    assert "only nl: Kd" in texts and "only es: Vd" in texts
+    assert any(
+        t.startswith("mmpath's general safety rule") and "DVd (nl and be)" in t and "Vd (be)" in t
+        for t in texts
+    )
+    assert any(t.startswith("jp states a principle and names no regimen") for t in texts)
 
 
 def test_join() -> None:

@@ -84,3 +84,17 @@ def test_knowing_more_never_flips_a_result(a: Value, b: Value, c: Value) -> None
         if all(v is None or v == full[k] for k, v in {"a": a, "b": b, "c": c}.items()):
             complete, _ = evaluate(cond, Facts(**full))
             assert partial is None or partial == complete
+
+
+def test_residual_keeps_only_what_is_unknown() -> None:
+    from mmpath.engine.conditions import Const, describe, residual
+
+    facts = Facts(a=True, b=None, c=False, n=3)
+    assert residual(parse({"all": ["a", "b"]}), facts) == parse("b")
+    assert residual(parse({"any": ["c", "b", {"not": "b"}]}), facts) == parse(
+        {"any": ["b", {"not": "b"}]}
+    )
+    assert residual(parse({"all": ["a", {"fact": "n", "ge": 2}]}), facts) == Const(True)
+    assert residual(parse({"any": ["a", "b"]}), facts) == Const(True)
+    assert residual(parse({"all": ["c", "b"]}), facts) == Const(False)
+    assert describe(residual(parse({"all": ["a", {"not": "b"}]}), facts)) == "not b"

@@ -54,15 +54,6 @@ PACK: dict[str, Any] = {
             ],
         },
     ],
-    "constraints": [
-        {
-            "id": "no-refractory",
-            "applies_to": {},
-            "reason": "refractory to all its drugs",
-            "sources": ["c"],
-            "refractory_to_all_active_drugs": True,
-        }
-    ],
     "cautions": [
         {
             "id": "dara-copd",
@@ -70,6 +61,7 @@ PACK: dict[str, Any] = {
             "when": "copd",
             "text": "COPD",
             "sources": ["c"],
+            "severity": "contraindicating",
         },
         {
             "id": "general-frail",
@@ -77,6 +69,7 @@ PACK: dict[str, Any] = {
             "when": "frail",
             "text": "frail",
             "sources": ["c"],
+            "severity": "monitoring",
         },
     ],
 }
@@ -89,7 +82,13 @@ def record(**overrides: Any) -> dict[str, Any]:
         "age": 60,
         "comorbidities": [],
         "treatments": [
-            {"regimen": "VRd", "start": "2024-01-01", "end": "2024-05-01", "setting": "induction"},
+            {
+                "regimen": "VRd",
+                "start": "2024-01-01",
+                "end": "2024-05-01",
+                "setting": "induction",
+                "best_response": "VGPR",
+            },
             {"regimen": "lenalidomide", "start": "2024-06-01", "setting": "maintenance"},
         ],
         "progressions": [{"date": "2026-10-01", "type": "biochemical"}],
@@ -149,14 +148,16 @@ def test_not_applicable_gives_no_options_and_says_why() -> None:
     assert result.notes[0].startswith("not relapsed — ") and "relapsed: false" in result.notes[0]
 
 
-def test_refractory_to_all_active_drugs_excludes_only_when_all_are_refractory() -> None:
+def test_refractory_to_every_active_drug_excludes_by_the_general_rule() -> None:
     data = record()
     data["treatments"].append(
         {"regimen": "Vd", "start": "2026-10-05", "end": "2026-10-20", "best_response": "PD"}
     )
     result = run(data)
-    excluded = {e.id: e.reason for e in result.excluded}
-    assert "Vd" in excluded and "bortezomib" in excluded["Vd"]
+    excluded = {e.id: e for e in result.excluded}
+    assert "Vd" in excluded and "bortezomib" in excluded["Vd"].reason
+    assert excluded["Vd"].provenance == "mmpath_rule"
+    assert "safety rule" in (excluded["Vd"].source or "")
     assert "DVd" in {o.id for o in result.options}  # daratumumab is not refractory
 
 
@@ -198,3 +199,29 @@ def test_option_must_name_exactly_one_kind() -> None:
     broken["rules"] = [dict(PACK["rules"][0], options=[{"tier": "preferred"}])]
     with pytest.raises(ValueError, match="exactly one of"):
         Pack.model_validate(broken)
+
+
+def test_no_regimen_left_is_said_with_the_branch_and_the_nearest_options() -> None:
+    result = run(record(contraindications=["proteasome_inhibitor"]))  # DVd, Kd, Vd: all PIs
+    assert [o.id for o in result.options if o.kind == "regimen"] == []
+    empty = result.empty_branch
+    assert empty is not None
+    assert empty.branch == "Lenalidomide-refractory; Everyone"
+    assert empty.why.startswith("every regimen of this branch is excluded")
+    assert {n.id for n in empty.nearest} == {"DVd", "Kd", "Vd"}
+    assert all(n.why_not.startswith("excluded: contraindicated") for n in empty.nearest)
+
+
+def test_a_branch_with_a_regimen_is_not_empty() -> None:
+    assert run(record()).empty_branch is None
+
+
+def test_conditional_option_says_what_would_have_to_hold() -> None:
+    data = record()
+    # daratumumab given without a recorded response: whether it failed is unknown
+    data["treatments"].insert(
+        0, {"regimen": "daratumumab", "start": "2023-01-01", "end": "2023-03-01"}
+    )
+    pvd = next(o for o in run(data).options if o.id == "PVd")
+    assert pvd.status == "conditional"
+    assert pvd.applies_if == "daratumumab refractory"

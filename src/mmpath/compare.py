@@ -9,6 +9,14 @@ across guidelines by their catalogue id, which stands for one drug set.
 Cell text: the tier (``preferred``, ``alternative``, ``consider``) with ``?`` when the
 option is conditional (unknown facts would settle it), ``excluded: <reason>``, blank when
 the guideline does not mention the option, ``n/a`` when the guideline does not apply.
+
+Each cell says where its position comes from (``basis``): the guideline's own words;
+mmpath's general safety rule (an option moved down or excluded because the patient is
+refractory to its drugs, a contraindication in the record); a principle the source states
+without naming regimens (jp-rrmm); or silence. Statements of agreement and difference are
+made only between positions guidelines actually take in their own words: silence, a
+principle, a guideline that does not apply, and mmpath's own rules are not disagreements
+(they are stated apart, as notes). An option is never under both "agree" and "differ".
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from mmpath.recommendation import (
     ComparisonOut,
     ComparisonRowOut,
     ComparisonStatementOut,
+    OptionOut,
     ResultOut,
 )
 
@@ -47,10 +56,46 @@ class _Row:
     cells: dict[str, ComparisonCellOut] = field(default_factory=dict)
 
     def offered(self, guidelines: Sequence[str]) -> dict[str, ComparisonCellOut]:
-        return {g: self.cells[g] for g in guidelines if self.cells[g].state == "option"}
+        """Offered in the guideline's own words (not a principle, not moved by mmpath)."""
+        return {
+            g: c
+            for g in guidelines
+            if (c := self.cells[g]).state == "option" and c.basis == "guideline"
+        }
 
     def excluded(self, guidelines: Sequence[str]) -> dict[str, ComparisonCellOut]:
-        return {g: self.cells[g] for g in guidelines if self.cells[g].state == "excluded"}
+        """Excluded by the guideline's own words (not by mmpath's rules)."""
+        return {
+            g: c
+            for g in guidelines
+            if (c := self.cells[g]).state == "excluded" and c.basis == "guideline"
+        }
+
+    def by_mmpath(self, guidelines: Sequence[str]) -> list[str]:
+        return [g for g in guidelines if self.cells[g].basis == "mmpath_rule"]
+
+
+def _option_cell(guideline: str, option: OptionOut) -> ComparisonCellOut:
+    mark = "?" if option.status == "conditional" else ""
+    if option.listed_tier is not None:
+        return ComparisonCellOut(
+            guideline=guideline,
+            state="option",
+            basis="mmpath_rule",
+            tier=option.tier,
+            status=option.status,
+            reason=f"listed as {option.listed_tier}; moved down (refractory)",
+            text=f"{option.tier}{mark} (listed {option.listed_tier}; refractory)",
+        )
+    principle = option.basis == "principle"
+    return ComparisonCellOut(
+        guideline=guideline,
+        state="option",
+        basis="principle" if principle else "guideline",
+        tier=option.tier,
+        status=option.status,
+        text=option.tier + mark + (" (fits principle)" if principle else ""),
+    )
 
 
 def _collect(results: Sequence[ResultOut]) -> dict[str, _Row]:
@@ -61,30 +106,30 @@ def _collect(results: Sequence[ResultOut]) -> dict[str, _Row]:
             row = rows.setdefault(
                 option.id, _Row(option.id, option.kind, option.name, option.drugs, len(rows))
             )
-            conditional = option.status == "conditional"
-            row.cells[g] = ComparisonCellOut(
-                guideline=g,
-                state="option",
-                tier=option.tier,
-                status=option.status,
-                text=option.tier + ("?" if conditional else ""),
-            )
+            row.cells[g] = _option_cell(g, option)
         for ex in result.excluded:
             row = rows.setdefault(ex.id, _Row(ex.id, ex.kind, ex.name, ex.drugs, len(rows)))
             row.cells.setdefault(
                 g,
                 ComparisonCellOut(
-                    guideline=g, state="excluded", reason=ex.reason, text=f"excluded: {ex.reason}"
+                    guideline=g,
+                    state="excluded",
+                    basis="mmpath_rule" if ex.provenance == "mmpath_rule" else "guideline",
+                    reason=ex.reason,
+                    text=f"excluded: {ex.reason}",
                 ),
             )
     for result in results:
         g = result.guideline.id
         for row in rows.values():
             if result.applicable is False:
-                row.cells[g] = ComparisonCellOut(guideline=g, state="not_applicable", text="n/a")
+                row.cells[g] = ComparisonCellOut(
+                    guideline=g, state="not_applicable", basis="not_applicable", text="n/a"
+                )
             else:
                 row.cells.setdefault(
-                    g, ComparisonCellOut(guideline=g, state="not_mentioned", text="")
+                    g,
+                    ComparisonCellOut(guideline=g, state="not_mentioned", basis="silent", text=""),
                 )
     return rows
 
@@ -104,7 +149,6 @@ def _label(row: _Row, guidelines: Sequence[str]) -> str:
 def _statements(rows: list[_Row], guidelines: list[str]) -> list[ComparisonStatementOut]:
     """Agreements first (same tier; offered by all), then conflicts, then single voices."""
     agree: dict[tuple[str, tuple[str, ...]], list[_Row]] = {}
-    everywhere: list[_Row] = []
     only: dict[str, list[_Row]] = {}
     only_excluded: dict[str, list[_Row]] = {}
     differ: list[ComparisonStatementOut] = []
@@ -112,8 +156,6 @@ def _statements(rows: list[_Row], guidelines: list[str]) -> list[ComparisonState
         offered = row.offered(guidelines)
         excluded = row.excluded(guidelines)
         tiers = {c.tier for c in offered.values()}
-        if len(offered) == len(guidelines) and len(tiers) > 1:
-            everywhere.append(row)
         if len(offered) >= 2 and len(tiers) == 1 and not excluded:
             (tier,) = tiers
             assert tier is not None
@@ -148,16 +190,6 @@ def _statements(rows: list[_Row], guidelines: list[str]) -> list[ComparisonState
         )
         for (tier, by), members in agree.items()
     ]
-    if everywhere:
-        out.append(
-            ComparisonStatementOut(
-                kind="agree",
-                text=f"offered by all {len(guidelines)} applicable guidelines, at different tiers: "
-                + ", ".join(_label(r, guidelines) for r in everywhere),
-                options=[r.id for r in everywhere],
-                guidelines=list(guidelines),
-            )
-        )
     # conflicts (an exclusion against an offer) before mere differences of tier
     out += sorted(differ, key=lambda s: "excluded by" not in s.text)
     for g in guidelines:
@@ -182,6 +214,33 @@ def _statements(rows: list[_Row], guidelines: list[str]) -> list[ComparisonState
                     guidelines=[g],
                 )
             )
+    moved = [r for r in rows if r.by_mmpath(guidelines)]
+    if moved:
+        out.append(
+            ComparisonStatementOut(
+                kind="note",
+                text="mmpath's general safety rule, not a guideline's position, moved down or "
+                "excluded (refractoriness, contraindication): "
+                + ", ".join(f"{r.id} ({join(r.by_mmpath(guidelines))})" for r in moved),
+                options=[r.id for r in moved],
+                guidelines=sorted(
+                    {g for r in moved for g in r.by_mmpath(guidelines)}, key=guidelines.index
+                ),
+            )
+        )
+    principled = [g for g in guidelines if any(r.cells[g].basis == "principle" for r in rows)]
+    if principled:
+        out.append(
+            ComparisonStatementOut(
+                kind="note",
+                text=f"{join(principled)} "
+                + ("states" if len(principled) == 1 else "state")
+                + " a principle and names no regimen: the regimens shown are catalogue "
+                "regimens that fit it, not compared as the guideline's own positions",
+                options=[],
+                guidelines=principled,
+            )
+        )
     return out
 
 

@@ -32,11 +32,30 @@ class FactOut(_Out):
     definition: str
 
 
+Severity = Literal["contraindicating", "dose", "monitoring", "information"]
+SEVERITY_RANK: dict[str, int] = {
+    "contraindicating": 0,
+    "dose": 1,
+    "monitoring": 2,
+    "information": 3,
+}
+Provenance = Literal["guideline", "label", "mmpath_rule"]
+
+
 class CautionOut(_Out):
+    """A patient-specific caution or dose note (spec 1.1: ``severity``, ``provenance``).
+
+    ``provenance``: ``guideline`` (the guideline's own words, in ``sources``), ``label`` (a
+    product label: ``source`` names which label, region, version and setting) or
+    ``mmpath_rule`` (mmpath's general safety rule: ``source`` names it)."""
+
     id: str
     text: str
     applies: bool | None  # None: the condition is unknown for this patient
     requires: list[str] = []
+    severity: Severity = "information"
+    provenance: Provenance | None = None
+    source: str | None = None
     sources: list[SourceOut] = []
 
 
@@ -54,8 +73,14 @@ class OptionOut(_Out):
     procedure: str | None = None
     tier: Literal["preferred", "alternative", "consider"]
     status: Literal["recommended", "conditional"]
+    listed_tier: Literal["preferred", "alternative", "consider"] | None = None
+    """the guideline's own tier when mmpath shows the option lower (refractoriness)"""
     phase: str | None = None
     requires: list[str] = []
+    applies_if: str | None = None
+    """conditional options: the part of their condition that is still unknown, in words"""
+    basis: Literal["named", "principle"] = "named"
+    """named by the source, or a catalogue regimen fitting a principle the source states"""
     rationale: str
     rules: list[str] = []
     grade: str | None = None
@@ -74,7 +99,26 @@ class ExcludedOut(_Out):
     drugs: list[str] | None = None
     reason: str
     by: str | None = None  # what excluded it: "rule:<id>", "constraint:<id>", "contraindication"
+    provenance: Provenance | None = None
+    source: str | None = None  # the label or the mmpath rule, when not the guideline
     sources: list[SourceOut] = []
+
+
+class NearestOut(_Out):
+    """What the source offers nearest when a branch leaves the patient no regimen."""
+
+    id: str
+    name: str | None = None
+    drugs: list[str] | None = None
+    why_not: str
+
+
+class EmptyBranchOut(_Out):
+    """The guideline applies but its branch leaves this patient no regimen (spec 1.1)."""
+
+    branch: str
+    why: str
+    nearest: list[NearestOut] = []
 
 
 class MissingOut(_Out):
@@ -119,14 +163,20 @@ class ResultOut(_Out):
     notes: list[str]
     annotations: list[NoteOut] = []
     pathway: list[PathwayStepOut] | None = None
+    empty_branch: EmptyBranchOut | None = None
     fired: list[str] = []  # rule:, constraint:, caution:, note: ids that were true or unknown
 
 
 class ComparisonCellOut(_Out):
-    """What one guideline says about one option (``mmpath.compare``)."""
+    """What one guideline says about one option (``mmpath.compare``), and where that position
+    comes from (``basis``): the guideline's own words, mmpath's general safety rule, a
+    principle the source states (no regimen named), or the source's silence."""
 
     guideline: str
     state: Literal["option", "excluded", "not_mentioned", "not_applicable"]
+    basis: Literal["guideline", "mmpath_rule", "principle", "silent", "not_applicable"] = (
+        "guideline"
+    )
     tier: Literal["preferred", "alternative", "consider"] | None = None
     status: Literal["recommended", "conditional"] | None = None
     reason: str | None = None

@@ -200,17 +200,51 @@ def fact_names(condition: Condition) -> Iterator[str]:
         yield from fact_names(condition.item)
 
 
-def describe(condition: Condition) -> str:
-    """A readable rendering, e.g. ``lenalidomide_refractory and not daratumumab_refractory``."""
+def describe(condition: Condition, label: Callable[[str], str] = str) -> str:
+    """A readable rendering, e.g. ``lenalidomide_refractory and not daratumumab_refractory``;
+    ``label`` turns a fact name into the words shown (default: the name itself)."""
     if isinstance(condition, Const):
         return "always" if condition.value else "never"
     if isinstance(condition, IsTrue):
-        return condition.fact
+        return label(condition.fact)
     if isinstance(condition, Compare):
         operand = condition.operand
         shown = "{" + ", ".join(map(str, operand)) + "}" if isinstance(operand, tuple) else operand
-        return f"{condition.fact} {SYMBOLS[condition.op]} {shown}"
+        return f"{label(condition.fact)} {SYMBOLS[condition.op]} {shown}"
     if isinstance(condition, Not):
-        return f"not {describe(condition.item)}"
+        return f"not {describe(condition.item, label)}"
     joiner = " and " if isinstance(condition, All) else " or "
-    return "(" + joiner.join(describe(i) for i in condition.items) + ")"
+    inner = joiner.join(describe(i, label) for i in condition.items)
+    return inner if len(condition.items) == 1 else f"({inner})"
+
+
+def residual(condition: Condition, facts: Facts) -> Condition:
+    """``condition`` with every known fact substituted and simplified (Kleene).
+
+    What is left mentions only unknown facts: for an unknown condition it says what would
+    have to hold (``residual`` of ``all: [relapsed, aggressive_disease]`` for a relapsed
+    patient is ``aggressive_disease``); a known condition reduces to a constant.
+    """
+    if type(condition) is IsTrue or type(condition) is Compare:
+        value, _ = evaluate(condition, facts)
+        return condition if value is None else Const(value)
+    if type(condition) is Not:
+        inner = residual(condition.item, facts)
+        return Const(not inner.value) if type(inner) is Const else Not(inner)
+    if type(condition) is All or type(condition) is AnyOf:
+        settle = type(condition) is AnyOf
+        kept: list[Condition] = []
+        for item in condition.items:
+            reduced = residual(item, facts)
+            if type(reduced) is Const:
+                if reduced.value is settle:
+                    return Const(settle)
+                continue
+            if reduced not in kept:
+                kept.append(reduced)
+        if not kept:
+            return Const(not settle)
+        if len(kept) == 1:
+            return kept[0]
+        return AnyOf(tuple(kept)) if settle else All(tuple(kept))
+    return condition

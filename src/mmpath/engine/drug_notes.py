@@ -22,6 +22,8 @@ class DrugNote:
     condition: Condition
     text: str
     source: SourceOut
+    label: str | None
+    """which product label (region, version, setting) the note comes from"""
 
 
 @cache
@@ -37,6 +39,7 @@ def drug_notes() -> list[DrugNote]:
             drug=item["drug"],
             condition=parse(item["when"], f"dose_notes {item['id']}"),
             text=item["text"],
+            label=item.get("label") or ref.get("label"),
             source=SourceOut(
                 document=ref["document"],
                 section=ref["section"],

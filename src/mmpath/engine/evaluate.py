@@ -16,23 +16,58 @@ from mmpath.assess import FACTS, Assessment
 from mmpath.assess.fact import Value
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.catalogue import Catalogue
-from mmpath.engine.conditions import NOTHING, Condition, Outcome, evaluate, fact_names
+from mmpath.engine.conditions import (
+    NOTHING,
+    All,
+    Condition,
+    Const,
+    Outcome,
+    describe,
+    evaluate,
+    fact_names,
+    residual,
+)
 from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import (
+    SEVERITY_RANK,
     AvailabilityOut,
     CautionOut,
+    EmptyBranchOut,
     ExcludedOut,
     FactOut,
     GuidelineOut,
     MissingOut,
+    NearestOut,
     NoteOut,
     OptionOut,
+    Provenance,
     ResultOut,
+    Severity,
     SourceOut,
 )
+
+SHARED_TARGET_CLASSES = {"anti_cd38": "anti_cd38_refractory"}
+"""Classes whose drugs share one target, so refractoriness to one is refractoriness to all
+(shared/reference/clinical-definitions.md, "Class-level facts": daratumumab and isatuximab
+both target CD38). Not PIs or IMiDs: carfilzomib and pomalidomide are given to patients
+refractory to bortezomib and lenalidomide."""
+
+REFRACTORY_RULE = (
+    "mmpath safety rule: an option with a drug (or a drug of the same target) the patient is "
+    "refractory to is not shown as preferred unless the guideline gives it to such patients"
+)
+REFRACTORY_ALL_RULE = (
+    "mmpath safety rule: a regimen is not offered when the patient is refractory to every "
+    "active (non-steroid) drug in it"
+)
+CONTRAINDICATION_RULE = (
+    "mmpath rule: options containing a drug or class the record lists as contraindicated "
+    "are excluded"
+)
+INTOLERANCE_RULE = "mmpath rule: a drug the record lists as not tolerated is flagged"
 
 
 @dataclass
@@ -46,13 +81,34 @@ class _Option:
         default_factory=list
     )
     drug_set: frozenset[str] = field(init=False)
+    moved_to: Tier | None = None
+    """the tier mmpath shows when refractoriness moves the option down"""
+    unless: list[str] = field(default_factory=list)
+    """constraints that would exclude the option, still unknown for this patient"""
+    if_not_refractory: list[str] = field(default_factory=list)
+    """drugs whose unknown refractoriness keeps a preferred option conditional"""
+    refractory_cautions: list[CautionOut] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.drug_set = frozenset(self.drugs)
 
     @property
-    def tier(self) -> Tier:
+    def listed_tier(self) -> Tier:
+        """The guideline's own tier (best of the rules that give the option)."""
         return min((c[1].tier for c in self.contributions), key=TIER_RANK.__getitem__)
+
+    @property
+    def tier(self) -> Tier:
+        return self.moved_to or self.listed_tier
+
+    def exempt(self) -> frozenset[str]:
+        """Drugs the source gives this option for despite refractoriness."""
+        return frozenset(
+            d
+            for _, spec, _, _ in self.contributions
+            if spec.despite_refractory is not None
+            for d in spec.despite_refractory.drugs
+        )
 
     @property
     def recommended(self) -> bool:
@@ -164,6 +220,7 @@ class PackEvaluator:
         self._refractory = {}
         self._sources = {}
         self._outcomes = {}
+        self._true_rules: list[Rule] = []
         missing = _Missing()
         applies = evaluate(pack.applicability.condition, facts)
         missing.add(applies[1], "applicability")
@@ -182,6 +239,11 @@ class PackEvaluator:
         pathway = None
         if pack.phases:
             pathway, rendered = plan(pack, facts, rendered, applies[0])
+        empty = (
+            self._empty_branch(rendered, list(excluded.values()), bool(pack.phases))
+            if applies[0] is True
+            else None
+        )
         annotations = []
         for note in pack.notes:
             if applies[0] is False:
@@ -230,6 +292,7 @@ class PackEvaluator:
             notes=notes,
             annotations=annotations,
             pathway=pathway,
+            empty_branch=empty,
             fired=self.fired,
         )
 
@@ -247,6 +310,8 @@ class PackEvaluator:
             if rule_value[0] is False:
                 continue
             self._fire(f"rule:{rule.id}")
+            if rule_value[0] is True:
+                self._true_rules.append(rule)
             for spec in rule.options:
                 order += 1
                 value = _and(rule_value, evaluate(spec.condition, facts))
@@ -300,57 +365,65 @@ class PackEvaluator:
     ) -> None:
         for key, option in list(options.items()):
             oid = option.id
-            reason, sources, by = self._exclusion(facts, option, missing)
-            if reason is not None:
+            found = self._exclusion(facts, option)
+            if found is not None:
                 del options[key]
+                excluded.setdefault(oid, found)
+                continue
+            self._rank_by_refractoriness(facts, option)
+            if option.moved_to is None and self._all_active_refractory(facts, option):
+                del options[key]
+                drugs = ", ".join(sorted(self.catalogue.active_drugs(option.drugs)))
                 excluded.setdefault(
                     oid,
-                    ExcludedOut(
-                        id=oid,
-                        kind=option.spec.kind,
-                        name=option.name,
-                        drugs=list(option.drugs) if option.drugs else None,
-                        reason=reason,
-                        by=by,
-                        sources=sources,
+                    self._excluded(
+                        option,
+                        f"refractory to every active (non-steroid) drug in it ({drugs})",
+                        by="refractoriness",
+                        provenance="mmpath_rule",
+                        source=REFRACTORY_ALL_RULE,
                     ),
                 )
-            elif not option.recommended:
+                continue
+            if not option.recommended:
                 missing.add(option.requires, oid)
 
-    def _exclusion(
-        self, facts: Assessment, option: _Option, missing: _Missing
-    ) -> tuple[str | None, list[SourceOut], str | None]:
+    def _excluded(
+        self,
+        option: _Option,
+        reason: str,
+        *,
+        by: str,
+        provenance: Provenance,
+        source: str | None = None,
+        sources: list[SourceOut] | None = None,
+    ) -> ExcludedOut:
+        return ExcludedOut(
+            id=option.id,
+            kind=option.spec.kind,
+            name=option.name,
+            drugs=list(option.drugs) if option.drugs else None,
+            reason=reason,
+            by=by,
+            provenance=provenance,
+            source=source,
+            sources=sources or [],
+        )
+
+    def _exclusion(self, facts: Assessment, option: _Option) -> ExcludedOut | None:
+        """The record's contraindications, then the pack's constraints."""
         for drug in option.drugs:
             why = facts.contraindicated(drug)
             if why is not None:
-                return why, [], "contraindication"
+                return self._excluded(
+                    option,
+                    why,
+                    by="contraindication",
+                    provenance="mmpath_rule",
+                    source=CONTRAINDICATION_RULE,
+                )
         for constraint in self.pack.constraints:
             if not self.matches(constraint.applies_to, option):
-                continue
-            if constraint.refractory_to_all_active_drugs:
-                active = self.catalogue.active_drugs(option.drugs)
-                verdicts = [self.refractory(facts, d)[0] for d in sorted(active)]
-                if active and all(v is True for v in verdicts):
-                    self._fire(f"constraint:{constraint.id}")
-                    drugs = ", ".join(sorted(active))
-                    return (
-                        f"{constraint.reason} ({drugs})",
-                        self.sources(constraint.sources),
-                        f"constraint:{constraint.id}",
-                    )
-                if active and all(v is not False for v in verdicts):
-                    # refractory to some drugs, unknown for the rest: the exclusion is unknown
-                    self._fire(f"constraint:{constraint.id}")
-                    unknown = frozenset(
-                        f"{d}_refractory"
-                        for d, v in zip(sorted(active), verdicts, strict=True)
-                        if v is None and f"{d}_refractory" in FACTS
-                    )
-                    option.contributions = [
-                        (rule, spec, None if v else v, req | unknown)
-                        for rule, spec, v, req in option.contributions
-                    ]
                 continue
             value, unknown = self.check(constraint.condition, facts)
             if value is not False:
@@ -359,17 +432,123 @@ class PackEvaluator:
                 # say why it holds for this patient, not only the general rule
                 names = dict.fromkeys(fact_names(constraint.condition))
                 here = "; ".join(facts.get(name).why for name in names)
-                return (
+                return self._excluded(
+                    option,
                     f"{constraint.reason} (this patient: {here})",
-                    self.sources(constraint.sources),
-                    f"constraint:{constraint.id}",
+                    by=f"constraint:{constraint.id}",
+                    provenance="guideline",
+                    sources=self.sources(constraint.sources),
                 )
             if value is None:
+                option.unless.append(constraint.reason)
                 option.contributions = [
                     (rule, spec, None if v else v, req | unknown)
                     for rule, spec, v, req in option.contributions
                 ]
-        return None, [], None
+        return None
+
+    def target_refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
+        """Refractory to ``drug`` itself, or to a drug sharing its target (anti-CD38)."""
+        value, why = self.refractory(facts, drug)
+        if value is True:
+            return value, why
+        for klass, fact_name in SHARED_TARGET_CLASSES.items():
+            if klass in self.catalogue.classes_of(drug):
+                shared = facts.get(fact_name)
+                if shared.value is True:
+                    return True, f"same target ({klass.replace('_', '-')}): {shared.why}"
+                if shared.value is None and value is False:
+                    return None, f"{why}; {klass.replace('_', '-')} class: {shared.why}"
+        return value, why
+
+    def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
+        active = self.catalogue.active_drugs(option.drugs)
+        if not active or active <= option.exempt():
+            return False
+        return all(self.target_refractory(facts, d)[0] is True for d in active)
+
+    def _rank_by_refractoriness(self, facts: Assessment, option: _Option) -> None:
+        """Issue 9, rule 1: a drug the patient is refractory to moves the option out of the
+        preferred tier (to "consider", the first caution saying why), unless the guideline
+        gives the option to such patients; an unknown refractoriness keeps a preferred
+        option conditional on it. Every active drug refractory: excluded (``_constrain``)."""
+        active = sorted(self.catalogue.active_drugs(option.drugs))
+        exempt = option.exempt()
+        refractory: list[tuple[str, str]] = []
+        unknown: list[str] = []
+        for drug in active:
+            value, why = self.target_refractory(facts, drug)
+            if drug in exempt:
+                if value is True:
+                    option.refractory_cautions.append(
+                        CautionOut(
+                            id=f"refractory-{drug}",
+                            text=f"Refractory to {drug} ({why}); the guideline gives this "
+                            "option to patients refractory to it.",
+                            applies=True,
+                            requires=[],
+                            severity="information",
+                            provenance="guideline",
+                            sources=self.sources(
+                                [
+                                    k
+                                    for _, s, _, _ in option.contributions
+                                    if s.despite_refractory is not None
+                                    for k in s.despite_refractory.sources
+                                ]
+                            ),
+                        )
+                    )
+                continue
+            if value is True:
+                refractory.append((drug, why))
+            elif value is None:
+                unknown.append(drug)
+        all_refractory = bool(active) and len(refractory) == len(active)
+        if refractory and not all_refractory:
+            listed = option.listed_tier
+            if listed != "consider":
+                option.moved_to = "consider"
+            for drug, why in refractory:
+                option.refractory_cautions.append(
+                    CautionOut(
+                        id=f"refractory-{drug}",
+                        text=f"Refractory to {drug}: {why}.",
+                        applies=True,
+                        requires=[],
+                        severity="contraindicating",
+                        provenance="mmpath_rule",
+                        source=REFRACTORY_RULE,
+                    )
+                )
+        pathway = bool(self.pack.phases)  # first line: refractoriness is not yet known
+        if unknown and len(refractory) + len(unknown) == len(active) and not pathway:
+            # no active drug known to work: excluded if the unknown ones are refractory too
+            self._if_not_refractory(option, unknown)
+        elif unknown and not refractory and option.tier == "preferred" and not pathway:
+            self._if_not_refractory(option, unknown)
+            option.refractory_cautions.append(
+                CautionOut(
+                    id="refractoriness-unknown-" + "-".join(unknown),
+                    text=f"Whether the patient is refractory to {', '.join(unknown)} is not "
+                    "known: preferred only if not refractory.",
+                    applies=None,
+                    requires=sorted(option.requires),
+                    severity="contraindicating",
+                    provenance="mmpath_rule",
+                    source=REFRACTORY_RULE,
+                )
+            )
+
+    def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
+        """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
+        requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
+        requires = requires or frozenset(SHARED_TARGET_CLASSES.values())
+        option.if_not_refractory = drugs
+        option.contributions = [
+            (rule, spec, None if v else v, req | requires)
+            for rule, spec, v, req in option.contributions
+        ]
 
     def _render(self, option: _Option, facts: Assessment, missing: _Missing) -> OptionOut:
         spec = option.spec
@@ -385,21 +564,10 @@ class PackEvaluator:
         keys: list[str] = []
         for rule, s, _, _ in contributions:
             keys += s.sources or rule.sources
-        cautions = self._cautions(self.pack.cautions, option, facts, missing)
-        dosing = self._cautions(self.pack.dosing, option, facts, missing)
+        cautions = list(option.refractory_cautions)
+        cautions += self._cautions(self.pack.cautions, option, facts, missing)
+        dosing = self._cautions(self.pack.dosing, option, facts, missing, severity="dose")
         dosing += self._drug_notes(option, facts, missing)
-        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
-            refractory, why = self.refractory(facts, drug)
-            if refractory is True:
-                cautions.append(
-                    CautionOut(
-                        id=f"refractory-{drug}",
-                        text=f"Refractory to {drug}: {why}.",
-                        applies=True,
-                        requires=[],  # given, not defaulted: pydantic deep-copies defaults
-                        sources=[],
-                    )
-                )
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
@@ -408,9 +576,13 @@ class PackEvaluator:
                         text=f"The record says the patient did not tolerate {drug}.",
                         applies=True,
                         requires=[],
+                        severity="contraindicating",
+                        provenance="mmpath_rule",
+                        source=INTOLERANCE_RULE,
                         sources=[],
                     )
                 )
+        cautions.sort(key=lambda c: SEVERITY_RANK[c.severity])
         region = facts.value("region")
         availability = [
             AvailabilityOut(text=a.text, status=a.status, sources=self.sources(a.sources))
@@ -426,8 +598,13 @@ class PackEvaluator:
             procedure=spec.code if spec.kind == "procedure" else None,
             tier=option.tier,
             status="recommended" if option.recommended else "conditional",
+            listed_tier=option.listed_tier if option.moved_to else None,
             phase=spec.phase,
             requires=sorted(option.requires),
+            applies_if=None if option.recommended else self._applies_if(option, facts),
+            basis="principle"
+            if all(rule.basis == "principle" for rule, _, _, _ in contributions)
+            else "named",
             rationale=rationale,
             rules=list(dict.fromkeys(c[0].id for c in contributions)),
             grade=_joined(s.grade for _, s, _, _ in contributions),
@@ -438,8 +615,85 @@ class PackEvaluator:
             availability=availability,
         )
 
+    def _empty_branch(
+        self, options: list[OptionOut], excluded: list[ExcludedOut], pathway: bool
+    ) -> EmptyBranchOut | None:
+        """Issue 9, rule 3: the guideline applies but leaves this patient no regimen that
+        applies now; say so, name the branch and why, and list what the source offers
+        nearest (excluded, conditional or moved-down options, with why not)."""
+        kinds = {"regimen", "procedure"} if pathway else {"regimen"}
+        usable = [
+            o
+            for o in options
+            if o.kind in kinds
+            and o.status == "recommended"
+            and o.listed_tier is None
+            and (o.current_step or not pathway)
+        ]
+        if usable:
+            return None
+        branch_rules = [
+            r
+            for r in self._true_rules
+            if any(spec.kind in kinds for spec in r.options) or r.excluded
+        ]
+        branch = "; ".join(r.title for r in branch_rules) or "no rule of this guideline matches"
+        nearest = [
+            NearestOut(id=e.id, name=e.name, drugs=e.drugs, why_not=f"excluded: {e.reason}")
+            for e in excluded
+            if e.kind in kinds
+        ]
+        for o in options:
+            if o.kind not in kinds or (
+                pathway and not o.current_step and o.status == "recommended"
+            ):
+                continue
+            if o.listed_tier is not None:
+                why_not = next((c.text for c in o.cautions if c.id.startswith("refractory")), "")
+                nearest.append(
+                    NearestOut(
+                        id=o.id, name=o.name, drugs=o.drugs, why_not=f"moved down: {why_not}"
+                    )
+                )
+            elif o.status == "conditional":
+                nearest.append(
+                    NearestOut(
+                        id=o.id, name=o.name, drugs=o.drugs, why_not=f"only if {o.applies_if}"
+                    )
+                )
+        if not branch_rules:
+            why = "no rule of the guideline gives a regimen for this patient's situation"
+        elif nearest:
+            why = "every regimen of this branch is excluded, moved down or conditional for this patient"
+        else:
+            why = "this branch of the guideline names no regimen"
+        return EmptyBranchOut(branch=branch, why=why, nearest=nearest)
+
+    def _applies_if(self, option: _Option, facts: Assessment) -> str:
+        """What would have to hold for a conditional option, in words."""
+        ways = []
+        for rule, spec, value, _ in option.contributions:
+            if value is False:
+                continue
+            condition = residual(
+                All((self.pack.applicability.condition, rule.condition, spec.condition)), facts
+            )
+            if not (type(condition) is Const and condition.value):
+                ways.append(describe(condition, _fact_label))
+        text = " or ".join(dict.fromkeys(ways))
+        if len(ways) > 1:
+            text = f"either {text}"
+        extra = [f"not refractory to {d}" for d in option.if_not_refractory]
+        extra += [f"unless: {reason}" for reason in option.unless]
+        return "; ".join(p for p in [text, *extra] if p) or "unknown facts are settled"
+
     def _cautions(
-        self, items: list[Caution], option: _Option, facts: Assessment, missing: _Missing
+        self,
+        items: list[Caution],
+        option: _Option,
+        facts: Assessment,
+        missing: _Missing,
+        severity: Severity = "information",
     ) -> list[CautionOut]:
         out = []
         for caution in items:
@@ -459,6 +713,8 @@ class PackEvaluator:
                     text=render_text(caution.text, facts),
                     applies=value,
                     requires=sorted(unknown),
+                    severity=caution.severity or severity,
+                    provenance="guideline",
                     sources=self.sources(caution.sources),
                 )
             )
@@ -488,6 +744,9 @@ class PackEvaluator:
                     text=render_text(n.text, facts),
                     applies=True,
                     requires=[],
+                    severity="dose",
+                    provenance="label",
+                    source=n.label,
                     sources=[n.source],
                 )
                 for n in applying
@@ -500,6 +759,9 @@ class PackEvaluator:
                         f"starting dose of {drug} depends on it.",
                         applies=None,
                         requires=sorted(requires),
+                        severity="dose",
+                        provenance="label",
+                        source=undecided[0].label,
                         sources=[undecided[0].source],
                     )
                 )
@@ -514,6 +776,10 @@ class PackEvaluator:
                 value=f.value, asserted=f.asserted, why=f.why, definition=f.definition
             )
         return out
+
+
+def _fact_label(name: str) -> str:
+    return name.replace("_", " ")
 
 
 def _joined(values: Iterable[str | None]) -> str | None:
@@ -542,13 +808,11 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
 def fact_names_read(pack: Pack) -> set[str]:
     """The facts the pack's conditions and the dose notes read (shown in the output)."""
     names = set(pack.fact_names | drug_note_fact_names())
-    if any(c.refractory_to_all_active_drugs for c in pack.constraints):
-        names |= refractory_facts_read(pack)
-    return names
+    return names | refractory_facts_read(pack) | set(SHARED_TARGET_CLASSES.values())
 
 
 def refractory_facts_read(pack: Pack) -> set[str]:
-    """The drug refractoriness facts a refractory-to-all-active-drugs constraint reads."""
+    """The drug refractoriness facts the refractoriness rules read for the pack's regimens."""
     from mmpath.catalogue import load_catalogue
 
     catalogue = load_catalogue()

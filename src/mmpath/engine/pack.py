@@ -122,6 +122,13 @@ class Availability(_Model):
     sources: list[str] = []
 
 
+class DespiteRefractory(_Model):
+    """The source recommends this option for patients refractory to these drugs (cited)."""
+
+    drugs: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
 class OptionSpec(When):
     regimen: str | None = None
     procedure: str | None = None
@@ -139,6 +146,11 @@ class OptionSpec(When):
     exclude_when: ConditionField | None = None
     exclude_reason: str | None = None
     availability: list[Availability] = []
+    despite_refractory: DespiteRefractory | None = Field(
+        default=None,
+        description="the source gives this option to patients refractory to these drugs: "
+        "mmpath then keeps its tier (otherwise a refractory drug moves it down)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> OptionSpec:
@@ -184,6 +196,11 @@ class Rule(When):
     title: str
     rationale: str
     sources: list[str]
+    basis: Literal["named", "principle"] = Field(
+        default="named",
+        description="named: the source names these options; principle: the source states a "
+        "principle and mmpath lists the catalogue regimens that fit it (not ranked by the source)",
+    )
     options: list[OptionSpec] = []
     excluded: list[ExclusionSpec] = []
 
@@ -195,20 +212,22 @@ class Constraint(When):
     applies_to: Target
     reason: str
     sources: list[str]
-    refractory_to_all_active_drugs: bool = Field(
-        default=False,
-        description="exclude a matching regimen when the patient is refractory to every "
-        "non-steroid drug in it (``when`` is then ignored)",
-    )
+
+
+Severity = Literal["contraindicating", "dose", "monitoring", "information"]
 
 
 class Caution(When):
-    """A patient-specific warning or dose note attached to matching options."""
+    """A patient-specific warning or dose note attached to matching options.
+
+    ``severity`` orders the cautions of an option (contraindicating first); it is required
+    for ``cautions`` and is ``dose`` for ``dosing``."""
 
     id: str
     applies_to: Target
     text: str
     sources: list[str]
+    severity: Severity | None = None
 
 
 class Note(When):
@@ -285,6 +304,14 @@ class Pack(_Model):
                         for m, region in enumerate(availability.regions)
                         if region not in self.regions
                     ]
+        problems += [
+            (
+                ("cautions", i, "severity"),
+                "give a severity (contraindicating, dose, monitoring, information)",
+            )
+            for i, c in enumerate(self.cautions)
+            if c.severity is None
+        ]
         if problems:
             raise PackProblems(problems)
         return self
@@ -310,6 +337,13 @@ class Pack(_Model):
                     (("rules", i, "options", j, "availability", k, "sources"), a.sources)
                     for k, a in enumerate(o.availability)
                 ]
+                if o.despite_refractory is not None:
+                    refs.append(
+                        (
+                            ("rules", i, "options", j, "despite_refractory", "sources"),
+                            o.despite_refractory.sources,
+                        )
+                    )
             refs += [
                 (("rules", i, "excluded", j, "sources"), e.sources)
                 for j, e in enumerate(rule.excluded)

@@ -176,23 +176,10 @@ def build(
         if target.rules:
             parts.append(f"options of rules {', '.join(target.rules)}")
         effect = f"excludes {', '.join(parts) or 'any option'}: {constraint.reason}"
-        per_option = constraint.refractory_to_all_active_drugs  # decided option by option
-        if per_option:
-            lines = [Line(0, "refractory to every non-steroid drug of the option")]
-            holds: Value = None
-        else:
-            lines = outline(constraint.condition, facts)
-            holds = evaluate(constraint.condition, facts)[0] if facts is not None else None
+        lines = outline(constraint.condition, facts)
+        holds: Value = evaluate(constraint.condition, facts)[0] if facts is not None else None
         rows.append(
-            Row(
-                constraint.id,
-                constraint.id,
-                "constraint",
-                lines,
-                holds,
-                traced and not per_option,
-                effect=effect,
-            )
+            Row(constraint.id, constraint.id, "constraint", lines, holds, traced, effect=effect)
         )
     return Graph(
         pack.id,

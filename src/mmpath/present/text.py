@@ -7,15 +7,24 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mmpath.present.grouping import (
+    SEVERITY_LABELS,
+    TIER_TITLES,
+    condition_text,
+    group,
+    moved_note,
+    origin,
+)
 from mmpath.present.pathway import render_pathway
-from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
+from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
 
-TIER_TITLES = {
-    "preferred": "Preferred (listed first by the guideline)",
-    "alternative": "Alternatives ('other options')",
-    "consider": "May be considered",
-}
 STATUS_STYLE = {"recommended": "bold green", "conditional": "yellow"}
+SEVERITY_STYLE = {
+    "contraindicating": "bold red",
+    "dose": "bold blue",
+    "monitoring": "red",
+    "information": "default",
+}
 
 
 def _value(value: object) -> str:
@@ -33,12 +42,17 @@ def _option_block(option: OptionOut, original: bool) -> Group:
         head.append(f"  {option.name}")
     elif option.kind != "regimen":
         head.append(f"  [{option.kind}] {option.name}")
-    head.append(f"  {option.status}", style=STATUS_STYLE[option.status])
+    head.append(f"  {option.tier}, {option.status}", style=STATUS_STYLE[option.status])
     if option.phase:
         head.append(f"  phase: {option.phase}", style="cyan")
     if option.grade:
         head.append(f"  grade {option.grade}", style="magenta")
-    lines: list[Text] = [head, Text(f"   why: {option.rationale}")]
+    lines: list[Text] = [head]
+    # the first, prominent caution: what argues against the option for this patient
+    lines += [_caution(c) for c in option.cautions if c.severity == "contraindicating"]
+    if (moved := moved_note(option)) is not None:
+        lines.append(Text(f"   {moved}", style="red"))
+    lines.append(Text(f"   why: {option.rationale}"))
     if option.details:
         lines.append(Text(f"   details: {option.details}"))
     if option.requires:
@@ -50,17 +64,21 @@ def _option_block(option: OptionOut, original: bool) -> Group:
         lines.append(
             Text(f"   source: “{shown}” — {source.document}, {source.section}", style="dim")
         )
-    for caution in option.cautions:
-        mark = "CAUTION" if caution.applies else "CHECK (unknown)"
-        lines.append(
-            Text(f"   {mark}: {caution.text}", style="bold red" if caution.applies else "red")
-        )
-    for dose in option.dosing:
-        mark = "DOSE" if dose.applies else "DOSE? (unknown)"
-        lines.append(Text(f"   {mark}: {dose.text}", style="bold blue" if dose.applies else "blue"))
+    lines += [_caution(c) for c in option.cautions if c.severity != "contraindicating"]
+    lines += [_caution(d) for d in option.dosing]
     for availability in option.availability:
         lines.append(Text(f"   availability: {availability.text}", style="magenta"))
     return Group(*lines)
+
+
+def _caution(caution: CautionOut) -> Text:
+    mark = SEVERITY_LABELS[caution.severity].upper()
+    if caution.applies is None:
+        mark += "? (unknown: " + ", ".join(caution.requires) + ")"
+    where = origin(caution)
+    text = f"   {mark}: {caution.text}" + (f"  [{where}]" if where else "")
+    style = SEVERITY_STYLE[caution.severity] if caution.applies else "yellow"
+    return Text(text, style=style)
 
 
 def render_result(console: Console, result: ResultOut, *, original: bool = False) -> None:
@@ -70,16 +88,35 @@ def render_result(console: Console, result: ResultOut, *, original: bool = False
     console.print(Text(g.title, style="italic"))
     console.print(f"Scope: {result.applicability}. Source: {g.source_document} ({g.language})")
     render_pathway(console, result, original=original)
+    if result.empty_branch is not None:
+        empty = result.empty_branch
+        lines = [f"{empty.why}.", f"Branch: {empty.branch}."]
+        if empty.nearest:
+            lines.append("Nearest in the source:")
+            lines += [f"  • {n.id}: {n.why_not}" for n in empty.nearest]
+        console.print(
+            Panel("\n".join(lines), title="No regimen of this guideline applies now", style="red")
+        )
+    grouped = group(result)
     for tier, title in TIER_TITLES.items():
-        options = [o for o in result.options if o.tier == tier]
+        options = grouped.tiers[tier]
         if options:
             console.print(Panel(Group(*(_option_block(o, original) for o in options)), title=title))
+    if grouped.conditional:
+        blocks: list[Text | Group] = []
+        for option in grouped.conditional:
+            blocks.append(Text(f"if {condition_text(option)}:", style="yellow"))
+            blocks.append(_option_block(option, original))
+        console.print(
+            Panel(Group(*blocks), title="Only if what is still unknown turns out so (conditional)")
+        )
     if result.excluded:
         table = Table(title="Excluded for this patient", show_header=True)
         table.add_column("option")
         table.add_column("reason")
+        table.add_column("from")
         for e in result.excluded:
-            table.add_row(e.id, e.reason)
+            table.add_row(e.id, e.reason, origin(e))
         console.print(table)
     if result.missing:
         table = Table(title="Unknown — would change the result", show_header=True)

@@ -25,6 +25,7 @@ from starlette.datastructures import UploadFile
 
 from mmpath.assess import FACTS
 from mmpath.engine.packs import load_packs
+from mmpath.present.grouping import condition_text, group
 from mmpath.recommendation import RecommendationOut, ResultOut
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import decode, parse_record
@@ -33,7 +34,7 @@ from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.examples import example_names, load_example
-from mmpath.web.summary import render_pdf, summarise
+from mmpath.web.summary import option_notes, render_pdf, summarise
 from mmpath.web.timeline import render_timeline
 from mmpath.web.validation import validation_status
 
@@ -52,11 +53,12 @@ _env.globals.update(
     display=F.display,
     rows_of=F.rows_of,
     section_of=F.section_of,
+    option_notes=option_notes,
+    condition_text=condition_text,
 )
 templates = Jinja2Templates(env=_env)
 
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
-TIERS = ("preferred", "alternative", "consider")
 MAX_UPLOAD = 200_000
 
 
@@ -287,7 +289,7 @@ async def evaluate(request: Request) -> HTMLResponse:
     record, out = evaluated
     # "show" is a guideline button; "guideline" the one a view was on (hidden field)
     result = _pick(out, str(form.get("show") or form.get("guideline") or "") or None, record.region)
-    grouped = {tier: [o for o in result.options if o.tier == tier] for tier in TIERS}
+    grouped = group(result)
     conditional = sorted(
         {f for o in result.options for f in o.requires}
         | {f for o in result.options for c in (*o.cautions, *o.dosing) for f in c.requires}

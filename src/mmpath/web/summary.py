@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
+from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group, origin
+from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
 
 FONT_DIRS = (
@@ -21,22 +22,41 @@ FONT_DIRS = (
     Path("/usr/share/fonts/dejavu"),
     Path("/usr/local/share/fonts/dejavu"),
 )
-TIERS = ("preferred", "alternative", "consider")
 
 
 @dataclass(slots=True)
 class GuidelineSummary:
     result: ResultOut
     tiers: dict[str, list[OptionOut]] = field(default_factory=dict)
+    """options that apply now, by tier"""
+    conditional: list[OptionOut] = field(default_factory=list)
+    """options that apply only if something unknown is settled (shown apart)"""
 
     def brief(self) -> str:
-        """One line: the option ids per tier (conditional ones marked with '?')."""
+        """One line: the option ids per tier, then the conditional ones apart."""
         parts = []
+        if self.result.empty_branch is not None:
+            parts.append("no regimen applies now")
         for tier, options in self.tiers.items():
             if options:
-                ids = ", ".join(o.id + ("?" if o.status == "conditional" else "") for o in options)
-                parts.append(f"{tier}: {ids}")
+                parts.append(f"{tier}: {', '.join(o.id for o in options)}")
+        if self.conditional:
+            parts.append("only if settled: " + ", ".join(o.id for o in self.conditional))
         return "; ".join(parts) or "no options"
+
+
+def caution_line(caution: CautionOut) -> str:
+    """A caution or dose note in one line: severity, text, where it comes from."""
+    mark = SEVERITY_LABELS[caution.severity]
+    if caution.applies is None:
+        mark += " (if " + ", ".join(caution.requires) + ")"
+    where = origin(caution)
+    return f"{mark}: {caution.text}" + (f" [{where}]" if where else "")
+
+
+def option_notes(option: OptionOut) -> list[str]:
+    """The cautions and dose notes of an option that apply or may apply, most severe first."""
+    return [caution_line(c) for c in (*option.cautions, *option.dosing) if c.applies is not False]
 
 
 @dataclass(slots=True)
@@ -133,10 +153,8 @@ def summarise(
     for result in out.results:
         if result.applicable is False:
             continue
-        entry = GuidelineSummary(result)
-        for tier in TIERS:
-            entry.tiers[tier] = [o for o in result.options if o.tier == tier]
-        guidelines.append(entry)
+        grouped = group(result)
+        guidelines.append(GuidelineSummary(result, grouped.tiers, grouped.conditional))
     focus = next((g for g in guidelines if g.result.guideline.id == guideline), None)
     if focus is None and record.region:
         focus = next(
@@ -237,20 +255,33 @@ def render_pdf(summary: Summary) -> bytes:
         line(f"{result.guideline.title} (v{result.guideline.version})", 11, "B", 5.5)
         if result.applicable is None:
             line(f"May apply: {result.applicability} (unknown for this patient)", 8.5)
+        if result.empty_branch is not None:
+            empty = result.empty_branch
+            line(f"No regimen of this guideline applies now: {empty.why}.", 9, "B", 4.4)
+            line(f"Branch: {empty.branch}.", 8.5, height=4)
+            for n in empty.nearest:
+                line(f"   nearest: {n.id}: {n.why_not}", 8, height=3.8)
+
+        def option_lines(option: OptionOut) -> None:
+            moved = f" [listed as {option.listed_tier}]" if option.listed_tier else ""
+            line(f"• {option.id} ({option.name}){moved}: {option.rationale}", 8.5, height=4)
+            sections = list(dict.fromkeys(s.section for s in option.sources))
+            if sections:
+                line("   source: " + "; ".join(sections), 7.5, height=3.6)
+            for note in option_notes(option):
+                line("   " + note, 7.8, height=3.7)
+
         for tier, options in entry.tiers.items():
             if not options:
                 continue
             line(tier.capitalize(), 9.5, "B", 5)
             for option in options:
-                status = (
-                    " — conditional: needs " + ", ".join(option.requires)
-                    if option.status == "conditional"
-                    else ""
-                )
-                line(f"• {option.id} ({option.name}){status}: {option.rationale}", 8.5, height=4)
-                sections = list(dict.fromkeys(s.section for s in option.sources))
-                if sections:
-                    line("   source: " + "; ".join(sections), 7.5, height=3.6)
+                option_lines(option)
+        if entry.conditional:
+            line("Only if what is still unknown turns out so", 9.5, "B", 5)
+            for option in entry.conditional:
+                line(f"if {condition_text(option)} ({option.tier}):", 8.5, "B", 4)
+                option_lines(option)
         if result.excluded:
             line(
                 "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),
