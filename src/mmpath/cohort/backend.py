@@ -75,7 +75,8 @@ class Evaluation:
 class Backend(Protocol):
     """Evaluates every decision of an extract against the selected guidelines."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def evaluate(
         self, extract: Extract, guideline: str, progress: Progress | None = None
@@ -88,7 +89,9 @@ def differences(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
     Every column of ``ROW_SCHEMA`` is compared; a row present on one side only is a
     difference too. Empty when the results are identical."""
     value_columns = [c for c in ROW_SCHEMA if c not in KEY]
-    joined = left.join(right, on=list(KEY), how="full", suffix="_right", coalesce=True, nulls_equal=True)
+    joined = left.join(
+        right, on=list(KEY), how="full", suffix="_right", coalesce=True, nulls_equal=True
+    )
     differs = pl.lit(False)
     for column in value_columns:
         differs = differs | pl.col(column).ne_missing(pl.col(f"{column}_right"))
@@ -220,4 +223,3 @@ def _recorded(data: PatientData, point: DecisionPoint) -> dict[str, Any]:
         ):
             return row
     return {}
-

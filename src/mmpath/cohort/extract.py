@@ -44,6 +44,9 @@ DECISION_REASONS = (
 """Reasons for going off the pathway (recommendation-v1 1.1 ``decision.reason``)."""
 
 LIST_SEPARATOR = ";"
+EMPTY_LIST = "none"
+"""In CSV a list cell holds ``;``-separated codes; ``none`` is the empty list (checked,
+nothing found) and an empty cell is unknown, as everywhere."""
 MAX_PROBLEMS_PER_COLUMN = 50
 """Problems listed per table and column and message; the rest are counted in one line."""
 
@@ -304,7 +307,11 @@ def _parse(column: Column) -> pl.Expr:
             .otherwise(None)
         )
     if column.kind == "list":
-        return raw.str.split(LIST_SEPARATOR).list.eval(pl.element().str.strip_chars())
+        return (
+            pl.when(raw.str.to_lowercase() == EMPTY_LIST)
+            .then(pl.lit([], dtype=pl.List(pl.Utf8)))
+            .otherwise(raw.str.split(LIST_SEPARATOR).list.eval(pl.element().str.strip_chars()))
+        )
     return raw
 
 
@@ -336,7 +343,7 @@ def _check_table(
     present = [c for c in columns if c.name in frame.columns]
     # Parquet may hold lists natively: check them as the CSV text they would be
     frame = frame.with_columns(
-        [pl.col(n).list.join(LIST_SEPARATOR) for n, t in frame.schema.items() if isinstance(t, pl.List)]
+        [_list_text(n) for n, t in frame.schema.items() if isinstance(t, pl.List)]
     )
     for c in columns:
         if c.required and c.name not in frame.columns:
@@ -385,6 +392,17 @@ def _check_table(
         ROW, *[pl.col(f"__{c.name}").alias(c.name) for c in present]
     ).with_columns([pl.lit(None, dtype=_dtype(c)).alias(c.name) for c in absent])
     return typed_frame.select(ROW, *[c.name for c in columns])
+
+
+def _list_text(name: str) -> pl.Expr:
+    """A list column as CSV text: codes joined by ``;``, ``none`` for the empty list."""
+    column = pl.col(name).cast(pl.List(pl.Utf8))
+    return (
+        pl.when(column.list.len() == 0)
+        .then(pl.lit(EMPTY_LIST))
+        .otherwise(column.list.join(LIST_SEPARATOR))
+        .alias(name)
+    )
 
 
 def _dtype(column: Column) -> pl.DataType:
@@ -522,11 +540,15 @@ def _check_patients(extract: Extract) -> None:
     for table, frame in extract.tables.items():
         if table == "patients":
             continue
-        orphans = frame.filter(~pl.col("patient_id").is_in(ids.to_list())).select(
-            ROW, "patient_id"
-        )
+        orphans = frame.filter(~pl.col("patient_id").is_in(ids.to_list())).select(ROW, "patient_id")
         _problems_of(
-            extract, "error", table, "patient_id", "patient not in the patients table", orphans, None
+            extract,
+            "error",
+            table,
+            "patient_id",
+            "patient not in the patients table",
+            orphans,
+            None,
         )
 
 
@@ -537,9 +559,8 @@ def write_extract(tables: dict[str, pl.DataFrame], folder: Path, fmt: str = "par
         out = frame.drop(ROW) if ROW in frame.columns else frame
         if fmt == "csv":
             out = out.with_columns(
-                [pl.col(n).list.join(LIST_SEPARATOR) for n, t in out.schema.items() if t == pl.List(pl.Utf8)]
+                [_list_text(n) for n, t in out.schema.items() if isinstance(t, pl.List)]
             )
             out.write_csv(folder / f"{table}.csv", date_format="%Y-%m-%d")
         else:
             out.write_parquet(folder / f"{table}.parquet")
-

@@ -126,7 +126,9 @@ def _clean(row: Row, names: tuple[str, ...]) -> Row:
     return {n: row[n] for n in names if row.get(n) is not None}
 
 
-def record_dict(data: PatientData, as_of: dt.date | None = None) -> tuple[Row, dict[str, tuple[str, int]]]:
+def record_dict(
+    data: PatientData, as_of: dt.date | None = None
+) -> tuple[Row, dict[str, tuple[str, int]]]:
     """The patient-record-v1 dict (all of it, or as of ``as_of``) and where each list item
     came from (``"treatments[2]"`` -> ``("treatments", row)``)."""
     p = data.patient
@@ -152,7 +154,7 @@ def record_dict(data: PatientData, as_of: dt.date | None = None) -> tuple[Row, d
 
     treatments = data.rows_of("treatments")
     if treatments is not None:
-        out = []
+        courses: list[Row] = []
         for row in treatments:
             if not started(row["start"]):
                 continue
@@ -164,12 +166,12 @@ def record_dict(data: PatientData, as_of: dt.date | None = None) -> tuple[Row, d
                 response_day = row["best_response_date"] or row["end"]
                 if not known(response_day):
                     course.pop("best_response", None)
-            sources[f"treatments[{len(out)}]"] = ("treatments", row[ROW])
-            out.append(course)
-        record["treatments"] = out
+            sources[f"treatments[{len(courses)}]"] = ("treatments", row[ROW])
+            courses.append(course)
+        record["treatments"] = courses
     procedures = data.rows_of("procedures")
     if procedures is not None:
-        out = []
+        out: list[Row] = []
         for row in procedures:
             if not started(row["date"]):
                 continue
@@ -187,12 +189,12 @@ def record_dict(data: PatientData, as_of: dt.date | None = None) -> tuple[Row, d
         rows = data.rows_of(table)
         if rows is None:
             continue
-        out = []
+        items: list[Row] = []
         for row in rows:
             if known(row["date"]):
-                sources[f"{table}[{len(out)}]"] = (table, row[ROW])
-                out.append(_clean(row, names))
-        record[table] = out
+                sources[f"{table}[{len(items)}]"] = (table, row[ROW])
+                items.append(_clean(row, names))
+        record[table] = items
     cytogenetics = _cytogenetics(data, as_of)
     if cytogenetics is not None:
         sources["cytogenetics"] = ("cytogenetics", cytogenetics[ROW])
