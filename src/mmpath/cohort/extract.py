@@ -277,10 +277,10 @@ def check(frames: dict[str, pl.DataFrame]) -> Extract:
     for table, columns in TABLES.items():
         if table in frames:
             extract.tables[table] = _check_table(table, columns, frames[table], extract)
-    if extract.errors:
-        return extract
-    _check_rows(extract)
-    _check_patients(extract)
+    if "patients" in extract.tables:
+        _check_patients(extract)
+    if not extract.errors:
+        _check_rows(extract)
     return extract
 
 
@@ -540,7 +540,9 @@ def _check_patients(extract: Extract) -> None:
     for table, frame in extract.tables.items():
         if table == "patients":
             continue
-        orphans = frame.filter(~pl.col("patient_id").is_in(ids.to_list())).select(ROW, "patient_id")
+        orphans = frame.filter(
+            pl.col("patient_id").is_not_null() & ~pl.col("patient_id").is_in(ids.to_list())
+        ).select(ROW, "patient_id")
         _problems_of(
             extract,
             "error",
