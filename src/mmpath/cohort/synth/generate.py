@@ -186,6 +186,8 @@ class Patient:
     death: dt.date
     lambda_light: bool = False
     level: float = 0.0
+    lowest: float = math.inf
+    """The lowest marker value since the current line started (the IMWG nadir)."""
     lines: int = 0
     exposed: set[str] = field(default_factory=set)
     refractory: set[str] = field(default_factory=set)
@@ -338,6 +340,7 @@ def _m_series(p: Patient, start: dt.date, until: dt.date, from_level: float, nad
     if p.measurable == "none":
         return
     rng = p.rng
+    p.lowest = math.inf
     day = start
     while day < until and day <= DATA_CUT:
         weeks = (day - start).days / 7
@@ -348,6 +351,7 @@ def _m_series(p: Patient, start: dt.date, until: dt.date, from_level: float, nad
 
 
 def _marker(p: Patient, day: dt.date, value: float) -> None:
+    p.lowest = min(p.lowest, round(value, 1 if p.measurable == "flc" else 2))
     if p.measurable == "serum":
         p.add("labs", date=day, test="serum_m_protein", value=round(value, 2), unit="g/dL")
     else:
@@ -358,12 +362,14 @@ def _marker(p: Patient, day: dt.date, value: float) -> None:
         p.add("labs", date=day, test=uninvolved, value=12.0, unit="mg/L")
 
 
-def _progression_labs(p: Patient, day: dt.date, nadir: float, confirm: dt.timedelta) -> None:
-    """Two values meeting IMWG progression: on ``day`` and ``confirm`` later (before the
-    next line starts, so the nadir has not restarted); the second is the new level."""
+def _progression_labs(p: Patient, day: dt.date, confirm: dt.timedelta) -> None:
+    """Two values meeting IMWG progression against the line's lowest value: on ``day`` and
+    ``confirm`` later (before the next line starts, so the nadir has not restarted); the
+    second is the new level."""
     if p.measurable == "none":
         return
     rng = p.rng
+    nadir = p.lowest if p.lowest < math.inf else p.level
     if p.measurable == "serum":
         first = nadir + max(0.25 * nadir, 1.0 if nadir >= 5 else 0.5) + rng.uniform(0.1, 0.4)
         second = first + rng.uniform(0.2, 0.6)
@@ -480,7 +486,7 @@ def _progress(p: Patient, day: dt.date, nadir: float) -> dt.date | None:
     rng = p.rng
     clinical = rng.random() < 0.55
     delay = _days(rng, 7, 35) if clinical else _days(rng, 14, 120)
-    _progression_labs(p, day, nadir, min(dt.timedelta(days=28), delay - dt.timedelta(days=3)))
+    _progression_labs(p, day, min(dt.timedelta(days=28), delay - dt.timedelta(days=3)))
     if rng.random() >= MISSING["progression_event"]:
         features = (
             [rng.choice(("anemia", "bone_lesions", "hypercalcemia", "renal_failure"))]
@@ -497,7 +503,8 @@ def _progress(p: Patient, day: dt.date, nadir: float) -> dt.date | None:
 
 
 def _nadir(p: Patient, response: str) -> float:
-    return p.m_level * RESPONSE_RESIDUAL.get(response, 0.9)
+    """The marker's plateau for a line started at ``p.level`` with ``response``."""
+    return p.level * RESPONSE_RESIDUAL.get(response, 0.9)
 
 
 def _first_line_te(p: Patient, start: dt.date) -> dt.date | None:
@@ -511,11 +518,15 @@ def _first_line_te(p: Patient, start: dt.date) -> dt.date | None:
     _decision(p, start, regimen, on)
     induction_end = start + dt.timedelta(days=4 * CYCLE - 1)
     response = _response(rng, 1, True)
+    nadir = _nadir(p, response)
+    progression_day = start + _pfs(p, 1)
+    if progression_day <= induction_end:  # primary refractory: progression on induction
+        _continuous(p, regimen, start, progression_day, "induction", response)
+        _m_series(p, start, min(progression_day, p.death, DATA_CUT), p.level, nadir)
+        return _progress(p, progression_day, nadir)
     _course(
         p, regimen, start, induction_end, "induction", response=response, stop="completed", cycles=4
     )
-    nadir = _nadir(p, response)
-    progression_day = start + _pfs(p, 1)
     collection = induction_end + _days(rng, 14, 35)
     _m_series(p, start, min(progression_day, p.death, DATA_CUT), p.level, nadir)
     if not _alive(p, collection) or progression_day <= collection:
