@@ -65,7 +65,7 @@ def test_relapse_on_lenalidomide_krd_is_off_pathway(tmp_path: Path) -> None:
 
 
 def test_excluded_regimen_is_off_pathway_with_the_guideline_reason(tmp_path: Path) -> None:
-    """"De combinaties daratumumab - carfilzomib - dexamethason en isatuximab - carfilzomib -
+    """ "De combinaties daratumumab - carfilzomib - dexamethason en isatuximab - carfilzomib -
     dexamethason zijn nog niet registreerd / vergoed in Nederland." — DKd is excluded."""
     decisions = (
         "patient_id,date,regimen,pathway,reason,reason_text\n"
@@ -123,13 +123,18 @@ def test_danish_pathway_phases(tmp_path: Path) -> None:
     CD38-antistof ..."), leukapheresis after cyclophosphamide priming (recommendation 3),
     HDT/ASCT (recommendation 4), lenalidomide maintenance (recommendation 5)."""
     extract = read_extract(
-        write_csv_tables(tmp_path / "dk", {"patients": DK_PATIENT, "treatments": DK_TREATMENTS, **DK_EVENTS})
+        write_csv_tables(
+            tmp_path / "dk", {"patients": DK_PATIENT, "treatments": DK_TREATMENTS, **DK_EVENTS}
+        )
     )
     assert extract.errors == [] and extract.unknown_codes == []
     rows = ReferenceBackend().evaluate(extract, "dk-ndmm-te").rows
     dk1 = {r["phase"]: r for r in rows.filter(pl.col("patient_id") == "dk1").iter_rows(named=True)}
     assert set(dk1) == {"induction", "mobilisation", "transplant", "maintenance"}
-    assert (dk1["induction"]["classification"], dk1["induction"]["tier"]) == ("on_pathway", "preferred")
+    assert (dk1["induction"]["classification"], dk1["induction"]["tier"]) == (
+        "on_pathway",
+        "preferred",
+    )
     assert dk1["mobilisation"]["option"] == "stem_cell_mobilisation"
     assert dk1["mobilisation"]["classification"] == "on_pathway"
     assert (dk1["transplant"]["option"], dk1["transplant"]["classification"]) == (
@@ -146,7 +151,9 @@ def test_unknown_eligibility_leaves_the_decision_undetermined(tmp_path: Path) ->
     """dk2: age 63, ECOG and comorbidities not recorded — the pack's eligibility (biological
     age ≤ 70, PS < 2, no significant comorbidity) cannot be settled."""
     extract = read_extract(
-        write_csv_tables(tmp_path / "dk", {"patients": DK_PATIENT, "treatments": DK_TREATMENTS, **DK_EVENTS})
+        write_csv_tables(
+            tmp_path / "dk", {"patients": DK_PATIENT, "treatments": DK_TREATMENTS, **DK_EVENTS}
+        )
     )
     rows = ReferenceBackend().evaluate(extract, "dk-ndmm-te").rows
     dk2 = rows.filter(pl.col("patient_id") == "dk2").row(0, named=True)

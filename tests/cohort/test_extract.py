@@ -30,7 +30,9 @@ def test_bad_values_are_reported_with_table_row_and_column(tmp_path: Path) -> No
     folder = write_csv_tables(
         tmp_path / "x",
         {
-            "patients": PATIENTS.replace("1961-03-14", "14/03/1961").replace(",1,hyper", ",seven,hyper"),
+            "patients": PATIENTS.replace("1961-03-14", "14/03/1961").replace(
+                ",1,hyper", ",seven,hyper"
+            ),
             "treatments": "patient_id,regimen,start,end,setting\n"
             "p1,VRd,2024-01-08,2024-04-20,induction\n"
             "p1,Rd,2024-05-01,,upkeep\n"
@@ -38,10 +40,18 @@ def test_bad_values_are_reported_with_table_row_and_column(tmp_path: Path) -> No
         },
     )
     problems = _problems(folder)
-    assert "patients row 1 column birth_date: expected a date YYYY-MM-DD (got '14/03/1961')" in problems
+    assert (
+        "patients row 1 column birth_date: expected a date YYYY-MM-DD (got '14/03/1961')"
+        in problems
+    )
     assert "patients row 1 column ecog: expected an integer (got 'seven')" in problems
-    assert any(p.startswith("treatments row 2 column setting: expected one of induction") for p in problems)
-    assert "treatments row 3 column patient_id: patient not in the patients table (got 'p3')" in problems
+    assert any(
+        p.startswith("treatments row 2 column setting: expected one of induction") for p in problems
+    )
+    assert (
+        "treatments row 3 column patient_id: patient not in the patients table (got 'p3')"
+        in problems
+    )
 
 
 def test_missing_and_unknown_columns_and_tables(tmp_path: Path) -> None:
@@ -72,7 +82,10 @@ def test_required_values_and_ranges(tmp_path: Path) -> None:
     assert "patients row 2 column site: required value is missing" in problems
     assert "patients row 1 column ecog: expected a value from 0 to 4 (got '5')" in problems
     assert "cytogenetics row 1 column del_17p: expected true or false (got 'maybe')" in problems
-    assert "cytogenetics row 1 column del_17p_fraction: expected a value from 0 to 1 (got '1.5')" in problems
+    assert (
+        "cytogenetics row 1 column del_17p_fraction: expected a value from 0 to 1 (got '1.5')"
+        in problems
+    )
 
 
 def test_unknown_codes_set_the_patient_aside_and_are_listed(tmp_path: Path) -> None:
@@ -113,7 +126,9 @@ def test_record_problems_point_back_to_the_extract(tmp_path: Path) -> None:
     evaluation = ReferenceBackend().evaluate(read_extract(folder), "nl-rrmm")
     shown = {str(p) for p in evaluation.set_aside}
     assert "treatments row 2 column end: end 2022-01-01 is before start 2022-02-01" in shown
-    assert any(s.startswith("progressions row 1 column features: a biochemical progression") for s in shown)
+    assert any(
+        s.startswith("progressions row 1 column features: a biochemical progression") for s in shown
+    )
     assert evaluation.rows.is_empty()
 
 

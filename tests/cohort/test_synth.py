@@ -17,7 +17,9 @@ from mmpath.cohort.synth.generate import DATA_CUT, MISSING, synthesise
 CONFIRM = dt.timedelta(days=28)
 
 
-def test_same_seed_same_cohort_other_seed_other_cohort(small_tables: dict[str, pl.DataFrame]) -> None:
+def test_same_seed_same_cohort_other_seed_other_cohort(
+    small_tables: dict[str, pl.DataFrame],
+) -> None:
     again = synthesise(60, 11)
     for name, frame in small_tables.items():
         assert again[name].equals(frame), name
@@ -25,10 +27,14 @@ def test_same_seed_same_cohort_other_seed_other_cohort(small_tables: dict[str, p
     assert not other["treatments"].equals(small_tables["treatments"])
 
 
-def test_a_patient_does_not_depend_on_the_cohort_size(small_tables: dict[str, pl.DataFrame]) -> None:
+def test_a_patient_does_not_depend_on_the_cohort_size(
+    small_tables: dict[str, pl.DataFrame],
+) -> None:
     fewer = synthesise(20, 11)
     for name, frame in fewer.items():
-        first = small_tables[name].filter(pl.col("patient_id").is_in(fewer["patients"]["patient_id"].to_list()))
+        first = small_tables[name].filter(
+            pl.col("patient_id").is_in(fewer["patients"]["patient_id"].to_list())
+        )
         assert first.equals(frame), name
 
 
@@ -65,7 +71,9 @@ def test_recorded_progressions_match_the_lab_series(monkeypatch: pytest.MonkeyPa
     assert checked > 100
 
 
-def test_missing_data_rates_are_near_the_documented_ones(small_tables: dict[str, pl.DataFrame]) -> None:
+def test_missing_data_rates_are_near_the_documented_ones(
+    small_tables: dict[str, pl.DataFrame],
+) -> None:
     big = synthesise(400, 3)
     patients_ = big["patients"]
     share = patients_["ecog"].null_count() / patients_.height
@@ -94,7 +102,8 @@ def test_lines_follow_the_packs_pathways_with_deviations(small_evaluation: Evalu
     assert share.get("on_pathway", 0) + share.get("undetermined", 0) >= 0.55
     assert share.get("off_pathway", 0) > 0
     dk = rows.filter(
-        (pl.col("guideline") == "dk-ndmm-te") & (pl.col("phase").is_in(["mobilisation", "transplant"]))
+        (pl.col("guideline") == "dk-ndmm-te")
+        & (pl.col("phase").is_in(["mobilisation", "transplant"]))
     )
     assert dk.height > 5 and set(dk["classification"].to_list()) <= {
         "on_pathway",

@@ -270,6 +270,7 @@ def _treatments(
             episodes, on="drug_exposure_id", how="left"
         )
         line = pl.col("line")
+    previous_line = pl.col("line").shift(1).over("patient_id", "drug")
     eras = (
         named.with_columns(line.alias("line"))
         .sort("patient_id", "drug", "start")
@@ -278,7 +279,8 @@ def _treatments(
             (
                 pl.col("reach").is_null()
                 | ((pl.col("start") - pl.col("reach")).dt.total_days() > gap)
-                | (pl.col("line") != pl.col("line").shift(1).over("patient_id", "drug"))
+                # a different episode (line) starts a new course; no episode says nothing
+                | (pl.col("line").ne(previous_line).fill_null(False))
             )
             .cum_sum()
             .over("patient_id", "drug")
@@ -288,7 +290,7 @@ def _treatments(
         .agg(
             pl.col("start").min(),
             pl.col("end").max(),
-            pl.col("line").first(),
+            pl.col("line").drop_nulls().first(),
         )
     )
     return eras.select(

@@ -58,11 +58,15 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _html(fig: go.Figure) -> str:
+def _html(fig: go.Figure, name: str) -> str:
     fig.update_layout(
         margin={"l": 40, "r": 20, "t": 50, "b": 40}, template="plotly_white", font={"size": 12}
     )
-    return str(fig.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))
+    return str(
+        fig.to_html(
+            full_html=False, include_plotlyjs=False, config=PLOT_CONFIG, div_id=f"plot-{name}"
+        )
+    )
 
 
 def _by_guideline(rows: pl.DataFrame) -> go.Figure:
@@ -149,13 +153,14 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
     )
     burden = summary.missing_burden(rows)
     figures = {
-        "guideline": _html(_by_guideline(rows)),
+        "guideline": _html(_by_guideline(rows), "guideline"),
         "year": _html(
             _rate_lines(
                 summary.counts(rows, ["guideline", "year"]),
                 "year",
                 "Concordance by year of decision",
-            )
+            ),
+            "year",
         ),
         "line": _html(
             _rate_lines(
@@ -163,15 +168,17 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
                 "line",
                 "Concordance by line of therapy",
                 "bar",
-            )
+            ),
+            "line",
         ),
         "site": _html(
             _rate_lines(
                 summary.counts(rows, ["guideline", "site"]), "site", "Concordance by site", "bar"
-            )
+            ),
+            "site",
         ),
-        "missing": _html(_missing(burden)) if burden.height else "",
-        "sankey": _html(_sankey(summary.transitions(rows))),
+        "missing": _html(_missing(burden), "missing") if burden.height else "",
+        "sankey": _html(_sankey(summary.transitions(rows)), "sankey"),
     }
     decisions = rows.select("patient_id", "decision_date", "event", "phase").unique().height
     first = rows["decision_date"].min() if rows.height else None

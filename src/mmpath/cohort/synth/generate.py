@@ -328,7 +328,7 @@ def _baseline_labs(p: Patient, day: dt.date) -> None:
             "labs",
             date=day,
             test="ldh",
-            value=round(rng.gauss(200, 60), 0),
+            value=max(50.0, round(rng.gauss(200, 60), 0)),
             unit="U/L",
             upper_limit=250.0,
         )
