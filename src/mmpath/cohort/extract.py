@@ -216,6 +216,36 @@ class Extract:
         return dict(out)
 
 
+PROBLEM_SCHEMA = {
+    "patient_id": pl.Utf8,
+    "kind": pl.Utf8,
+    "table": pl.Utf8,
+    "row": pl.Int64,
+    "column": pl.Utf8,
+    "value": pl.Utf8,
+    "problem": pl.Utf8,
+}
+
+
+def problems_frame(problems: list[ExtractProblem]) -> pl.DataFrame:
+    """Problems as a table (set_aside.csv, the report)."""
+    return pl.DataFrame(
+        [
+            {
+                "patient_id": p.patient_id,
+                "kind": p.kind,
+                "table": p.table,
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "problem": p.message,
+            }
+            for p in problems
+        ],
+        schema=PROBLEM_SCHEMA,
+    )
+
+
 class ExtractError(ValueError):
     """The extract has errors; nothing was evaluated."""
 

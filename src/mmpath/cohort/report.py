@@ -21,6 +21,7 @@ from mmpath import __version__
 from mmpath.cohort import summary
 from mmpath.cohort.backend import Evaluation
 from mmpath.cohort.classify import CLASSIFICATIONS
+from mmpath.cohort.extract import problems_frame
 
 COLOURS = {
     "on_pathway": "#2e7d32",
@@ -109,7 +110,7 @@ def _rate_lines(data: pl.DataFrame, x: str, title: str, kind: str = "line") -> g
 
 
 def _missing(burden: pl.DataFrame) -> go.Figure:
-    top = burden.sort("unknown", descending=True).head(20).sort("unknown")
+    top = burden.sort(["share", "fact"], descending=[True, False]).head(20).reverse()
     labels = [f"{f} ({g})" for f, g in zip(top["fact"], top["guideline"], strict=True)]
     fig = go.Figure(
         go.Bar(x=top["share"].to_list(), y=labels, orientation="h", marker_color="#f9a825")
@@ -205,30 +206,7 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
         burden=table(burden, 60),
         undetermined=table(summary.undetermined_facts(rows), 40),
         reasons=table(summary.recorded_reasons(rows)),
-        set_aside=table(
-            pl.DataFrame(
-                [
-                    {
-                        "patient_id": p.patient_id,
-                        "table": p.table,
-                        "row": p.row,
-                        "column": p.column,
-                        "value": p.value,
-                        "problem": p.message,
-                    }
-                    for p in evaluation.set_aside
-                ],
-                schema={
-                    "patient_id": pl.Utf8,
-                    "table": pl.Utf8,
-                    "row": pl.Int64,
-                    "column": pl.Utf8,
-                    "value": pl.Utf8,
-                    "problem": pl.Utf8,
-                },
-            ),
-            200,
-        ),
+        set_aside=table(problems_frame(evaluation.set_aside).drop("kind"), 200),
         set_aside_count=len({p.patient_id for p in evaluation.set_aside}),
         notes=notes,
         colours=COLOURS,

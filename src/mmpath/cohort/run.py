@@ -18,9 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from mmpath.cohort.backend import Backend, Evaluation, Progress
-from mmpath.cohort.extract import Extract, ExtractError, read_extract
+from mmpath.cohort.extract import Extract, ExtractError, problems_frame, read_extract
 from mmpath.cohort.omop import read_omop
-from mmpath.cohort.records import patients
 from mmpath.cohort.report import render
 
 READERS: dict[str, Callable[[Path], Extract]] = {"extract": read_extract, "omop": read_omop}
@@ -57,29 +56,7 @@ def evaluate(
     rows.with_columns(
         pl.col("unknown_facts").list.join("; "), pl.col("missing_facts").list.join("; ")
     ).write_csv(out / "decisions.csv", date_format="%Y-%m-%d")
-    pl.DataFrame(
-        [
-            {
-                "patient_id": p.patient_id,
-                "kind": p.kind,
-                "table": p.table,
-                "row": p.row,
-                "column": p.column,
-                "value": p.value,
-                "problem": p.message,
-            }
-            for p in evaluation.set_aside
-        ],
-        schema={
-            "patient_id": pl.Utf8,
-            "kind": pl.Utf8,
-            "table": pl.Utf8,
-            "row": pl.Int64,
-            "column": pl.Utf8,
-            "value": pl.Utf8,
-            "problem": pl.Utf8,
-        },
-    ).write_csv(out / "set_aside.csv")
+    problems_frame(evaluation.set_aside).write_csv(out / "set_aside.csv")
     notes = list(extract.notes)
     if extract.omitted:
         notes.append(
@@ -89,6 +66,3 @@ def evaluate(
     html = render(evaluation, source=source, guideline=guideline, notes=notes)
     (out / "report.html").write_text(html, encoding="utf-8")
     return evaluation
-
-
-__all__ = ["READERS", "count_patients", "evaluate", "load", "patients"]

@@ -52,7 +52,7 @@ def missing_burden(rows: pl.DataFrame) -> pl.DataFrame:
     return (
         facts.join(totals, on="guideline")
         .with_columns((pl.col("unknown") / pl.col("covered")).alias("share"))
-        .sort(["guideline", "unknown", "fact"], descending=[False, True, False])
+        .sort(["share", "guideline", "fact"], descending=[True, False, False])
     )
 
 

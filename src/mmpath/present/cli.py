@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
@@ -378,7 +379,9 @@ def cohort_evaluate(
     out: Annotated[Path, typer.Option("--out", help="folder for the results and report")],
     guideline: Annotated[str, typer.Option(help="pack id, or 'all'")] = "all",
     fmt: Annotated[str, typer.Option("--format", help="extract or omop")] = "extract",
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: the usable CPUs)")
+    ] = None,
 ) -> None:
     """Judge every treatment decision in EXTRACT against the guidelines; write the results
     (decisions.parquet, decisions.csv, set_aside.csv) and report.html to OUT."""
@@ -419,7 +422,7 @@ def cohort_evaluate(
             data,
             guideline,
             out,
-            ReferenceBackend(workers=workers),
+            ReferenceBackend(workers=workers or len(os.sched_getaffinity(0)) or 1),
             source=str(extract),
             progress=lambda n: bar.advance(task, n),
         )

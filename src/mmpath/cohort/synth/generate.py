@@ -334,6 +334,23 @@ def _baseline_labs(p: Patient, day: dt.date) -> None:
         )
 
 
+def _line_labs(p: Patient, day: dt.date) -> None:
+    """Kidney function and blood count checked before a line starts (each 90 % of the time)."""
+    rng = p.rng
+    for test, value, unit in (
+        ("creatinine", rng.gauss(95, 35), "µmol/L"),
+        ("hemoglobin", rng.gauss(10.8, 1.5), "g/dL"),
+    ):
+        if rng.random() > 0.1:
+            p.add(
+                "labs",
+                date=day,
+                test=test,
+                value=round(max(20.0, value) if test == "creatinine" else max(5.0, value), 1),
+                unit=unit,
+            )
+
+
 def _m_series(p: Patient, start: dt.date, until: dt.date, from_level: float, nadir: float) -> None:
     """Disease marker from ``start`` to ``until`` (exclusive): a fall to ``nadir`` over
     about four months, then flat with small noise (never a progression by IMWG)."""
@@ -516,6 +533,7 @@ def _first_line_te(p: Patient, start: dt.date) -> dt.date | None:
     era = "quadruplet_era" if p.diagnosis.year >= QUADRUPLET_ERA else "before"
     regimen, on = _pick(rng, plan.get("induction", ()), ON_PATHWAY[era], TE_DEVIATIONS)
     _decision(p, start, regimen, on)
+    _line_labs(p, start - _days(rng, 1, 7))
     induction_end = start + dt.timedelta(days=4 * CYCLE - 1)
     response = _response(rng, 1, True)
     nadir = _nadir(p, response)
@@ -532,6 +550,7 @@ def _first_line_te(p: Patient, start: dt.date) -> dt.date | None:
     if not _alive(p, collection) or progression_day <= collection:
         return _progress(p, progression_day, nadir)
     p.add("procedures", date=collection, type="stem_cell_collection")
+    _line_labs(p, collection + _days(rng, 7, 20))  # before conditioning (melphalan dose)
     asct = collection + _days(rng, 21, 45)
     if not _alive(p, asct) or progression_day <= asct:
         return _progress(p, progression_day, nadir)
@@ -588,6 +607,7 @@ def _first_line_other(p: Patient, start: dt.date) -> dt.date | None:
         return None
     p.lines = 1
     regimen, continuous = _weighted(rng, [((r, c), w) for r, w, c in NON_TE_FIRST_LINE])
+    _line_labs(p, start - _days(rng, 1, 7))
     return _line(p, 1, regimen, start, "induction", continuous)
 
 
@@ -648,4 +668,5 @@ def _relapse_line(p: Patient, start: dt.date) -> dt.date | None:
     )
     regimen, on = _pick(rng, relapse_offers(situation), ON_PATHWAY["relapse"], RELAPSE_DEVIATIONS)
     _decision(p, start, regimen, on)
+    _line_labs(p, start - _days(rng, 1, 7))
     return _line(p, p.lines, regimen, start, "salvage", regimen not in FIXED_CYCLES)
