@@ -4,7 +4,8 @@ Measures, in one run:
 - ``mmpath synth``: seconds for N patients (default 10,000) and the table sizes;
 - the per-patient reference backend on a sample of that cohort: patients/s, decisions/s
   and as-of records/s (one as-of record per decision, evaluated against every selected
-  pack), with 1 worker and with ``--workers`` processes;
+  pack), with 1 worker and with ``--workers`` processes, with the CPU seconds spent
+  (independent of how busy the shared machine is) and the load average;
 - peak resident memory of this process and of its children.
 
 Usage: python bench/bench_cohort.py [--patients 10000] [--sample 400] [--workers 2]
@@ -14,6 +15,7 @@ Usage: python bench/bench_cohort.py [--patients 10000] [--sample 400] [--workers
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -26,6 +28,13 @@ import polars as pl  # noqa: E402
 from mmpath.cohort.backend import ReferenceBackend  # noqa: E402
 from mmpath.cohort.extract import check  # noqa: E402
 from mmpath.cohort.synth.generate import synthesise  # noqa: E402
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_mb() -> tuple[float, float]:
@@ -61,18 +70,26 @@ def main() -> None:
     }
     extract = check(sample)
     assert extract.errors == [], extract.errors[:3]
-    print(f"\nreference backend, guideline {args.guideline}, sample of {len(sample_ids):,} patients")
-    print("| workers | seconds | patients/s | decisions/s | rows (decision × guideline)/s |")
-    print("|---:|---:|---:|---:|---:|")
+    print(
+        f"\nreference backend, guideline {args.guideline}, sample of {len(sample_ids):,} patients"
+    )
+    print(
+        "| workers | wall s | patients/s | decisions/s | rows (decision × guideline)/s "
+        "| CPU s per 1,000 decisions | load average |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     for workers in sorted({1, args.workers}):
+        cpu_before = _cpu_seconds()
         started = time.perf_counter()
         evaluation = ReferenceBackend(workers=workers).evaluate(extract, args.guideline)
         seconds = time.perf_counter() - started
+        cpu = _cpu_seconds() - cpu_before
         rows = evaluation.rows
         decisions = rows.select("patient_id", "decision_date", "event", "phase").unique().height
         print(
             f"| {workers} | {seconds:.1f} | {evaluation.patients / seconds:,.1f} | "
-            f"{decisions / seconds:,.1f} | {rows.height / seconds:,.1f} |"
+            f"{decisions / seconds:,.1f} | {rows.height / seconds:,.1f} | "
+            f"{1000 * cpu / decisions:.1f} | {os.getloadavg()[0]:.1f} |"
         )
     own, children = _peak_mb()
     print(f"\npeak RSS: this process {own:,.0f} MB, largest worker {children:,.0f} MB")

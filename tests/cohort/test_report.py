@@ -117,3 +117,14 @@ def test_evaluation_keeps_every_patient_accounted_for(
     total = small_extract.tables["patients"].height
     aside = {p.patient_id for p in small_evaluation.set_aside}
     assert small_evaluation.patients + len(aside) == total
+
+
+def test_worker_processes_give_the_same_rows(
+    small_extract: Extract, small_evaluation: Evaluation
+) -> None:
+    from mmpath.cohort.backend import ReferenceBackend, differences
+
+    parallel = ReferenceBackend(workers=2, chunk=15).evaluate(small_extract, "all")
+    assert parallel.rows.equals(small_evaluation.rows)
+    assert differences(parallel.rows, small_evaluation.rows).is_empty()
+    assert parallel.patients == small_evaluation.patients

@@ -11,9 +11,8 @@ cohort) implements the same protocol; :func:`differences` compares two backends'
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any, Protocol
 
 import polars as pl
@@ -22,7 +21,7 @@ from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
 from mmpath.cohort.classify import classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
-from mmpath.cohort.extract import Extract, ExtractProblem
+from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
 from mmpath.engine.packs import select
 from mmpath.service import evaluate_packs
@@ -103,10 +102,15 @@ def differences(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class ReferenceBackend:
-    """The per-patient engine, over worker processes when ``workers`` > 1."""
+    """The per-patient engine, over worker processes when ``workers`` > 1.
+
+    Patients go to the workers in chunks of ``chunk`` patients as slices of the checked
+    tables (Polars frames pickle as Arrow buffers), so the Python work of building the
+    records happens in the workers too. Results come back in patient order whatever the
+    number of workers."""
 
     workers: int = 1
-    chunk: int = 100
+    chunk: int = 200
     name: str = "reference"
 
     def evaluate(
@@ -114,43 +118,74 @@ class ReferenceBackend:
     ) -> Evaluation:
         pack_ids = [p.id for p in select(guideline)]  # UnknownGuideline before any work
         skip = extract.set_aside()
-        todo = (p for p in patients(extract) if p.patient_id not in skip)
         set_aside = [p for problems in skip.values() for p in problems]
-        rows: list[dict[str, Any]] = []
+        parts: list[pl.DataFrame] = []
         count = 0
-        for outcome in self._run(todo, pack_ids):
-            rows += outcome.rows
-            set_aside += outcome.problems
-            count += 1 if not outcome.problems else 0
+        jobs = ((tables, pack_ids, frozenset(skip)) for tables in _slices(extract, self.chunk))
+        for part in self._run(jobs):
+            parts.append(part.rows)
+            set_aside += part.problems
+            count += part.evaluated
             if progress is not None:
-                progress(1)
-        frame = pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row") if rows else empty_rows()
-        return Evaluation(frame, set_aside, count)
+                progress(part.patients)
+        rows = pl.concat(parts) if parts else empty_rows()
+        return Evaluation(rows, set_aside, count)
 
-    def _run(self, todo: Iterator[PatientData], pack_ids: list[str]) -> Iterator[PatientOutcome]:
+    def _run(self, jobs: Iterator[Job]) -> Iterator[Part]:
         if self.workers <= 1:
-            for data in todo:
-                yield evaluate_patient(data, pack_ids)
+            yield from map(_evaluate_part, jobs)
             return
         context = multiprocessing.get_context("spawn")
         with context.Pool(self.workers) as pool:
-            chunks = _chunks(((d, pack_ids) for d in todo), self.chunk)
-            for outcomes in pool.imap(_evaluate_chunk, chunks):
-                yield from outcomes
+            yield from pool.imap(_evaluate_part, jobs)
 
 
 def empty_rows() -> pl.DataFrame:
     return pl.DataFrame(schema=ROW_SCHEMA)
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
+Job = tuple[dict[str, pl.DataFrame], list[str], frozenset[str]]
+"""A slice of the tables (whole patients), the pack ids, the patients set aside."""
 
 
-def _evaluate_chunk(batch: list[tuple[PatientData, list[str]]]) -> list[PatientOutcome]:
-    return [evaluate_patient(data, pack_ids) for data, pack_ids in batch]
+@dataclass
+class Part:
+    rows: pl.DataFrame
+    problems: list[ExtractProblem]
+    patients: int
+    evaluated: int
+
+
+def _slices(extract: Extract, size: int) -> Iterator[dict[str, pl.DataFrame]]:
+    """The tables cut into slices of ``size`` whole patients (in patient_id order)."""
+    tables = {name: frame.sort("patient_id", ROW) for name, frame in extract.tables.items()}
+    ids = tables["patients"].get_column("patient_id")
+    for begin in range(0, ids.len(), size):
+        first, last = ids[begin], ids[min(begin + size, ids.len()) - 1]
+        out = {}
+        for name, frame in tables.items():
+            column = frame.get_column("patient_id")
+            low = int(column.search_sorted(first, side="left"))
+            high = int(column.search_sorted(last, side="right"))
+            out[name] = frame.slice(low, high - low)
+        yield out
+
+
+def _evaluate_part(job: Job) -> Part:
+    tables, pack_ids, skip = job
+    rows: list[dict[str, Any]] = []
+    problems: list[ExtractProblem] = []
+    total = evaluated = 0
+    for data in patients(Extract(tables=tables)):
+        total += 1
+        if data.patient_id in skip:
+            continue
+        outcome = evaluate_patient(data, pack_ids)
+        rows += outcome.rows
+        problems += outcome.problems
+        evaluated += 0 if outcome.problems else 1
+    frame = pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row") if rows else empty_rows()
+    return Part(frame, problems, total, evaluated)
 
 
 @dataclass
