@@ -112,3 +112,14 @@ def test_lines_follow_the_packs_pathways_with_deviations(small_evaluation: Evalu
         "off_pathway",
     }
     assert (dk["classification"] == "on_pathway").sum() >= dk.height * 0.5
+
+
+def test_batches_do_not_change_the_cohort(
+    monkeypatch: pytest.MonkeyPatch, small_tables: dict[str, pl.DataFrame]
+) -> None:
+    from mmpath.cohort.synth import generate
+
+    monkeypatch.setattr(generate, "BATCH", 7)
+    batched = synthesise(60, 11)
+    for name, frame in small_tables.items():
+        assert batched[name].equals(frame), name

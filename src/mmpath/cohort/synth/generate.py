@@ -136,6 +136,8 @@ COMORBIDITY_RATES = {
     "dialysis": 0.01,
 }
 CYCLE = 28
+BATCH = 20_000
+"""Patients generated into Python lists before they become Polars columns (memory)."""
 RESPONSE_RESIDUAL = {"sCR": 0.0, "CR": 0.0, "VGPR": 0.06, "PR": 0.3, "MR": 0.6, "SD": 0.9}
 
 
@@ -200,10 +202,15 @@ class Patient:
 
 def synthesise(patients: int, seed: int) -> dict[str, pl.DataFrame]:
     """``patients`` synthetic patients as extract tables (deterministic for ``seed``)."""
-    tables = Tables()
-    for i in range(patients):
-        _patient(i, seed, tables)
-    return tables.frames()
+    parts: list[dict[str, pl.DataFrame]] = []
+    for begin in range(0, patients, BATCH):
+        tables = Tables()
+        for i in range(begin, min(begin + BATCH, patients)):
+            _patient(i, seed, tables)
+        parts.append(tables.frames())  # Python lists -> compact columns, batch by batch
+    if not parts:
+        return Tables().frames()
+    return {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
 
 
 def _weighted(rng: random.Random, items: Sequence[tuple[Any, int]]) -> Any:
