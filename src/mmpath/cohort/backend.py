@@ -128,7 +128,9 @@ class ReferenceBackend:
             count += part.evaluated
             if progress is not None:
                 progress(part.patients)
-        rows = pl.concat(parts) if parts else empty_rows()
+        rows = (
+            pl.concat(parts).sort(list(ROW_ORDER), maintain_order=True) if parts else empty_rows()
+        )
         return Evaluation(rows, set_aside, count)
 
     def _run(self, jobs: Iterator[Job]) -> Iterator[Part]:

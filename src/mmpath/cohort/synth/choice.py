@@ -8,7 +8,7 @@ pack recommends (weighted by tier) or, with the deviation rate, another regimen.
 line for transplant candidates follows dk-ndmm-te's phased plan for the patient's risk
 group. The pack is run once per situation on a canonical *prototype* record (one
 course per line, standard-risk cytogenetics, normal labs); the answer is cached, so a cohort
-of 250,000 costs a few hundred engine runs. A real patient in the same situation may
+of 10,000 costs about 1,300 engine runs. A real patient in the same situation may
 differ in facts the prototype fixes (cytogenetics, frailty, timing): the evaluator then
 finds the choice conditional or off-pathway, as it would in a registry.
 """
@@ -36,7 +36,7 @@ KEY_DRUGS = {
 }
 """The drugs whose exposure and refractoriness the relapse packs branch on, each mapped to
 the drug that stands for it in a situation (ixazomib with bortezomib, isatuximab with
-daratumumab, thalidomide with lenalidomide): fewer situations, a few hundred engine runs."""
+daratumumab, thalidomide with lenalidomide): fewer situations, fewer engine runs."""
 MAX_PRIOR_LINES = 3
 """Situations after three or more lines are alike for every shipped pack (≥ 2 lines)."""
 ELDERLY_AGE = 75
