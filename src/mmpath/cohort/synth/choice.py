@@ -8,7 +8,7 @@ pack recommends (weighted by tier) or, with the deviation rate, another regimen.
 line for transplant candidates follows dk-ndmm-te's phased plan for the patient's risk
 group. The pack is run once per situation on a canonical *prototype* record (one
 course per line, standard-risk cytogenetics, normal labs); the answer is cached, so a cohort
-of 10,000 costs about 1,300 engine runs. A real patient in the same situation may
+of 10,000 costs about 1,200 engine runs. A real patient in the same situation may
 differ in facts the prototype fixes (cytogenetics, frailty, timing): the evaluator then
 finds the choice conditional or off-pathway, as it would in a registry.
 """
