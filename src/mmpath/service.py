@@ -9,8 +9,9 @@ from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
 from mmpath.compare import compare
 from mmpath.engine.evaluate import PackEvaluator
+from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
-from mmpath.recommendation import RecommendationOut
+from mmpath.recommendation import RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
 
 
@@ -22,10 +23,8 @@ def recommend(
     Raises ``UnknownGuideline`` for an unknown id and ``RecordError`` for assertions of
     unknown facts, before anything is evaluated.
     """
-    packs = select(guideline)
     facts = Assessment(record, today=today)
-    catalogue = load_catalogue()
-    results = [PackEvaluator(pack, catalogue).run(facts) for pack in packs]
+    results = evaluate_packs(facts, select(guideline))
     return RecommendationOut(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
@@ -33,3 +32,9 @@ def recommend(
         results=results,
         comparison=compare(results) if len(results) > 1 else None,
     )
+
+
+def evaluate_packs(facts: Assessment, packs: list[Pack]) -> list[ResultOut]:
+    """One result per pack over one assessment (the facts are derived once, shared)."""
+    catalogue = load_catalogue()
+    return [PackEvaluator(pack, catalogue).run(facts) for pack in packs]

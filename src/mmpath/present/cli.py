@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
@@ -639,6 +640,97 @@ def import_fhir_command(
 
 
 # -- end of issue 5 block ---------------------------------------------------------------
+
+
+@app.command()
+def synth(
+    patients: Annotated[int, typer.Option("--patients", min=1, help="number of patients")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the extract tables")],
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv")] = "parquet",
+) -> None:
+    """A synthetic cohort in the extract format (docs/cohort.md); same seed, same cohort."""
+    from mmpath.cohort.extract import write_extract
+    from mmpath.cohort.synth.generate import synthesise
+
+    if fmt not in {"parquet", "csv"}:
+        _fail([f"--format: expected parquet or csv (got {fmt!r})"])
+    tables = synthesise(patients, seed)
+    write_extract(tables, out, fmt)
+    counts = ", ".join(f"{name} {frame.height}" for name, frame in tables.items())
+    out_text = f"{out}: {counts}"
+    err.print(out_text, markup=False, highlight=False, soft_wrap=True)
+
+
+cohort_app = typer.Typer(
+    help="Guideline concordance over a registry extract.", no_args_is_help=True
+)
+app.add_typer(cohort_app, name="cohort")
+
+
+@cohort_app.command("evaluate")
+def cohort_evaluate(
+    extract: Annotated[Path, typer.Argument(help="folder of extract (or OMOP) tables")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the results and report")],
+    guideline: Annotated[str, typer.Option(help="pack id, or 'all'")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="extract or omop")] = "extract",
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (default: the usable CPUs)")
+    ] = None,
+) -> None:
+    """Judge every treatment decision in EXTRACT against the guidelines; write the results
+    (decisions.parquet, decisions.csv, set_aside.csv) and report.html to OUT."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from mmpath.cohort.backend import ReferenceBackend
+    from mmpath.cohort.extract import ExtractError
+    from mmpath.cohort.run import count_patients, evaluate, load
+    from mmpath.engine.packs import UnknownGuideline, select
+
+    try:
+        select(guideline)
+        data = load(extract, fmt)
+    except UnknownGuideline as error:
+        _fail([str(error)])
+    except ExtractError as error:
+        shown = [f"{extract}: {p}" for p in error.problems[:50]]
+        more = len(error.problems) - len(shown)
+        _fail(
+            shown
+            + ([f"... and {more} more problems"] if more > 0 else [])
+            + ["nothing was evaluated"]
+        )
+    except ValueError as error:
+        _fail([str(error)])
+    total = count_patients(data)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task("patients", total=total)
+        result = evaluate(
+            data,
+            guideline,
+            out,
+            ReferenceBackend(workers=workers or len(os.sched_getaffinity(0)) or 1),
+            source=str(extract),
+            progress=lambda n: bar.advance(task, n),
+        )
+    aside = len({p.patient_id for p in result.set_aside})
+    decisions = result.rows.select("patient_id", "decision_date", "event", "phase").unique().height
+    out.mkdir(parents=True, exist_ok=True)
+    err.print(
+        f"{result.patients} patients, {decisions} decisions, {result.rows.height} rows; "
+        f"{aside} patients set aside (set_aside.csv); report: {out / 'report.html'}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def main() -> None:
