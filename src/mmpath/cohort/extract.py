@@ -86,7 +86,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "patients": (
         Column("patient_id", "str", required=True),
         Column("site", "str", required=True),
-        Column("region", "enum", values=_literal(model.Region)),
+        Column("region", "str"),  # checked against the installed packs when the record is built
         Column("birth_date", "date"),
         Column("sex", "enum", values=_literal(model.Sex)),
         Column("diagnosis_date", "date"),
