@@ -14,6 +14,7 @@ from mmpath.assess import (  # noqa: F401  (imported to register their facts)
     frailty,
     kidney,
     lenalidomide,
+    lines,
     mrd,
     paraprotein_pace,
     patient,

@@ -21,7 +21,14 @@ from mmpath.assess.lab_progression import (
     serum_minimum_increase,
     urine_minimum_increase,
 )
-from mmpath.assess.timeline import Course, ProgressionEvent, build_courses, recorded_events
+from mmpath.assess.timeline import (
+    Course,
+    Line,
+    ProgressionEvent,
+    build_courses,
+    build_lines,
+    recorded_events,
+)
 from mmpath.catalogue import Catalogue, load_catalogue
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import LabResult, PatientRecord
@@ -97,11 +104,13 @@ class Assessment:
         return build_courses(self.record)
 
     @cached_property
+    def lines(self) -> tuple[Line, ...]:
+        """Lines of therapy (IMWG consensus; see ``timeline``), by number."""
+        return build_lines(self.courses)
+
+    @cached_property
     def line_starts(self) -> list[dt.date]:
-        starts: dict[int, dt.date] = {}
-        for c in self.courses:
-            starts.setdefault(c.line, c.start)
-        return sorted(starts.values())
+        return sorted({line.start for line in self.lines})
 
     @cached_property
     def lab_progressions(self) -> list[LabProgression]:

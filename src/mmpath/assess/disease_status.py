@@ -134,28 +134,6 @@ def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
 
 
 @fact(
-    "prior_lines",
-    definition="lines of therapy given (IMWG convention: induction + ASCT + consolidation + "
-    "maintenance are one line; a new regimen outside a 28-day window or after progression "
-    "starts a new line); the record's line numbers win (the highest line number counts)",
-    needs=("treatments",),
-    kind="number",
-)
-def prior_lines(a: Assessment) -> tuple[Value, str]:
-    if a.record.treatments is None:
-        return None, "treatment history not recorded"
-    if not a.courses:
-        return 0, "no treatment recorded"
-    lines: dict[int, list[str]] = {}
-    for c in a.courses:
-        lines.setdefault(c.line, []).append(c.regimen)
-    text = "; ".join(f"line {n}: {' + '.join(r)}" for n, r in sorted(lines.items()))
-    # the highest line number, not the count: a record may hold only the latest line(s),
-    # numbered by the clinician (line 3 alone means two earlier lines were given)
-    return max(lines), text
-
-
-@fact(
     "progression_on_lenalidomide_maintenance",
     definition="the current progression occurred during lenalidomide maintenance (seed 000)",
     needs=("treatments", "progressions"),

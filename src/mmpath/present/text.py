@@ -123,3 +123,17 @@ def render_facts(console: Console, facts: dict[str, tuple[object, bool, str, str
         shown = _value(value) + (" (asserted)" if asserted else "")
         table.add_row(name, shown, why)
     console.print(table)
+
+
+def render_lines(console: Console, lines: list[tuple[int, str, list[str], str]]) -> None:
+    """The derived lines of therapy: number, first day, courses, why the line started."""
+    table = Table(title="Lines of therapy (IMWG consensus, Rajkumar 2015)", show_header=True)
+    table.add_column("line")
+    table.add_column("from")
+    table.add_column("courses")
+    table.add_column("why it is a line")
+    for number, start, courses, why in lines:
+        table.add_row(str(number), start, "\n".join(courses), why)
+    if not lines:
+        table.add_row("-", "-", "no treatment recorded", "")
+    console.print(table)
