@@ -30,6 +30,7 @@ class FactOut(_Out):
     asserted: bool
     why: str
     definition: str
+    warnings: list[str] = []  # inconsistencies in the record that bear on this fact
 
 
 class CautionOut(_Out):

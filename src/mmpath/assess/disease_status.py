@@ -17,6 +17,11 @@ from mmpath.assess.fact import Value, fact
 from mmpath.assess.timeline import ProgressionEvent
 
 
+def lab_warnings(a: Assessment) -> list[str]:
+    """Confirmed lab progressions the record's progressions list does not hold."""
+    return a.progression_warnings
+
+
 def current_event(a: Assessment) -> ProgressionEvent | None:
     """The latest progression since the start of the latest line (the one to act on)."""
     start = a.line_starts[-1] if a.line_starts else None
@@ -30,6 +35,7 @@ def current_event(a: Assessment) -> ProgressionEvent | None:
     "a recorded progression, a course stopped for progression, or a confirmed ≥ 25 % rise "
     "from nadir in the lab series (Kumar 2016)",
     needs=("progressions", "labs", "treatments"),
+    warnings=lab_warnings,
 )
 def progressive_disease(a: Assessment) -> tuple[Value, str]:
     event = current_event(a)
@@ -61,6 +67,7 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
     definition="relapsed or refractory: progression after the start of therapy, or progressive "
     "disease as best response on a course (primary refractory, IMWG); the record's status wins",
     needs=("status", "treatments", "progressions", "labs"),
+    warnings=lab_warnings,
 )
 def relapsed(a: Assessment) -> tuple[Value, str]:
     status = a.record.status
@@ -118,6 +125,7 @@ def _relapse_kind(a: Assessment, want_clinical: bool) -> tuple[Value, str]:
     definition="IMWG clinical relapse: progression with end-organ damage (CRAB) or "
     "plasmacytoma / extramedullary disease",
     needs=("progressions",),
+    warnings=lab_warnings,
 )
 def clinical_relapse(a: Assessment) -> tuple[Value, str]:
     return _relapse_kind(a, want_clinical=True)
@@ -128,6 +136,7 @@ def clinical_relapse(a: Assessment) -> tuple[Value, str]:
     definition="laboratory progression without clinical signs or symptoms (seed 001: "
     "'Without clinical signs or symptoms, this is called a biochemical relapse.')",
     needs=("progressions",),
+    warnings=lab_warnings,
 )
 def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     return _relapse_kind(a, want_clinical=False)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mmpath.assess.assessment import Assessment
+from mmpath.assess.disease_status import lab_warnings
 from mmpath.assess.fact import Value, fact
 
 NEEDS = ("treatments", "progressions", "procedures", "labs")
@@ -109,6 +110,7 @@ def _position(a: Assessment) -> Position:
     "treated; a line the patient is on without progression is the current line, not a prior one",
     needs=NEEDS,
     kind="number",
+    warnings=lab_warnings,
 )
 def prior_lines(a: Assessment) -> tuple[Value, str]:
     found = position(a)
@@ -121,6 +123,7 @@ def prior_lines(a: Assessment) -> tuple[Value, str]:
     "without progression since it started; after progression, the next line",
     needs=NEEDS,
     kind="number",
+    warnings=lab_warnings,
 )
 def current_line(a: Assessment) -> tuple[Value, str]:
     found = position(a)

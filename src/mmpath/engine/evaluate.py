@@ -502,7 +502,11 @@ class PackEvaluator:
         for name in names:
             f = facts.get(name)
             out[name] = FactOut(
-                value=f.value, asserted=f.asserted, why=f.why, definition=f.definition
+                value=f.value,
+                asserted=f.asserted,
+                why=f.why,
+                definition=f.definition,
+                warnings=list(f.warnings),
             )
         return out
 

@@ -111,7 +111,13 @@ def facts(
         _fail([f"{record}: {p}" for p in error.problems])
     if as_json:
         data = {
-            n: {"value": f.value, "asserted": f.asserted, "why": f.why, "definition": f.definition}
+            n: {
+                "value": f.value,
+                "asserted": f.asserted,
+                "why": f.why,
+                "definition": f.definition,
+                "warnings": list(f.warnings),
+            }
             for n, f in derived.items()
         }
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -131,7 +137,10 @@ def facts(
             for line in assessment.lines
         ],
     )
-    render_facts(out, {n: (f.value, f.asserted, f.why, f.definition) for n, f in derived.items()})
+    render_facts(
+        out,
+        {n: (f.value, f.asserted, f.why, f.definition, f.warnings) for n, f in derived.items()},
+    )
 
 
 @app.command()

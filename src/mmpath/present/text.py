@@ -114,14 +114,19 @@ def render(console: Console, rec: RecommendationOut, *, original: bool = False) 
     )
 
 
-def render_facts(console: Console, facts: dict[str, tuple[object, bool, str, str]]) -> None:
+def render_facts(
+    console: Console, facts: dict[str, tuple[object, bool, str, str, tuple[str, ...]]]
+) -> None:
     table = Table(show_header=True)
     table.add_column("fact")
     table.add_column("value")
     table.add_column("why")
-    for name, (value, asserted, why, _definition) in facts.items():
+    for name, (value, asserted, why, _definition, warnings) in facts.items():
         shown = _value(value) + (" (asserted)" if asserted else "")
-        table.add_row(name, shown, why)
+        text = Text(why)
+        for warning in warnings:
+            text.append(f"\nWARNING: {warning}", style="bold red")
+        table.add_row(name, shown, text)
     console.print(table)
 
 
