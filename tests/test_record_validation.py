@@ -183,3 +183,52 @@ def test_a_biochemical_progression_with_crab_features_is_rejected() -> None:
     with pytest.raises(RecordError) as caught:
         parse_record(record)
     assert [p.path for p in caught.value.problems] == ["progressions[1].features"]
+
+
+AFTER = "2026-12-01"  # records.AS_OF is 2026-11-01
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"treatments": [{"regimen": "VRd", "start": AFTER}]}, "treatments[0].start"),
+        (
+            {"treatments": [{"regimen": "VRd", "start": "2026-01-01", "end": AFTER}]},
+            "treatments[0].end",
+        ),
+        ({"procedures": [{"type": "autologous_sct", "date": AFTER}]}, "procedures[0].date"),
+        ({"progressions": [{"date": AFTER, "type": "clinical"}]}, "progressions[0].date"),
+        (
+            {"labs": [{"date": AFTER, "test": "creatinine", "value": 1.0, "unit": "mg/dL"}]},
+            "labs[0].date",
+        ),
+        ({"mrd": [{"date": AFTER, "result": "negative"}]}, "mrd[0].date"),
+        ({"diagnosis": {"date": AFTER}}, "diagnosis.date"),
+        ({"cytogenetics": {"date": AFTER, "del_17p": False}}, "cytogenetics.date"),
+        ({"birth_date": AFTER}, "birth_date"),
+    ],
+)
+def test_every_dated_entry_after_as_of_is_refused(fields: dict[str, Any], path: str) -> None:
+    found, message = one_problem(record_dict(**fields))
+    assert found == path
+    assert "after the decision date 2026-11-01" in message
+
+
+def test_entries_after_as_of_are_all_listed() -> None:
+    found = problems(
+        record_dict(
+            treatments=[{"regimen": "VRd", "start": "2026-01-01", "end": AFTER}],
+            progressions=[{"date": AFTER, "type": "biochemical"}],
+        )
+    )
+    assert [p.partition(":")[0] for p in found] == ["treatments[0].end", "progressions[0].date"]
+
+
+def test_without_as_of_the_decision_date_is_today() -> None:
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    data = {"schema_version": "1", "progressions": [{"date": tomorrow, "type": "clinical"}]}
+    path, message = one_problem(data)
+    assert path == "progressions[0].date"
+    assert "as_of is absent" in message

@@ -7,12 +7,13 @@ fields may be added. Unknown fields are refused rather than silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mmpath.catalogue import load_catalogue
-from mmpath.record.errors import FieldProblem
+from mmpath.record.errors import FieldProblem, FieldProblems
 from mmpath.record.types import Fraction, IsoDate, NonNegative, Number
 from mmpath.record.units import accepted_units
 
@@ -217,7 +218,12 @@ class MrdResult(_Model):
 
 
 class PatientRecord(_Model):
-    """One patient at one decision date (``as_of``)."""
+    """One patient at one decision date (``as_of``).
+
+    Nothing dated after the decision date may be in the record (every dated entry is
+    checked, see :meth:`dated_entries`): a decision can only rest on what was known then,
+    and a record replayed at an earlier date carries only the data known at that date.
+    """
 
     schema_version: Literal["1"]
     id: str | None = None
@@ -260,12 +266,44 @@ class PatientRecord(_Model):
                         else "a drug INN"
                     )
                     raise FieldProblem(f"{field}[{i}]", f"unknown {name!r}; expected {expected}")
-        if self.as_of is not None:
-            if self.birth_date is not None and self.birth_date > self.as_of:
-                raise FieldProblem("birth_date", f"birth_date is after as_of {self.as_of}")
-            for i, course in enumerate(self.treatments or []):
-                if course.start > self.as_of:
-                    raise FieldProblem(
-                        f"treatments[{i}].start", f"start is after as_of {self.as_of}"
-                    )
+        decision = self.decision_date()
+        which = "as_of" if self.as_of is not None else "today: as_of is absent"
+        after = [
+            FieldProblem(
+                path,
+                f"{what} {day} is after the decision date {decision} ({which}); a record "
+                "replayed at an earlier date holds only the data known then",
+            )
+            for path, what, day in self.dated_entries()
+            if day > decision
+        ]
+        if after:
+            raise FieldProblems(after)
         return self
+
+    def decision_date(self) -> dt.date:
+        """``as_of``, or today when it is absent (the contract's default)."""
+        return self.as_of or dt.date.today()
+
+    def dated_entries(self) -> list[tuple[str, str, dt.date]]:
+        """Every date in the record with its field path and what it dates."""
+        found: list[tuple[str, str, dt.date]] = []
+        if self.birth_date is not None:
+            found.append(("birth_date", "birth date", self.birth_date))
+        if self.diagnosis is not None and self.diagnosis.date is not None:
+            found.append(("diagnosis.date", "diagnosis", self.diagnosis.date))
+        if self.cytogenetics is not None and self.cytogenetics.date is not None:
+            found.append(("cytogenetics.date", "cytogenetics", self.cytogenetics.date))
+        for i, course in enumerate(self.treatments or []):
+            found.append((f"treatments[{i}].start", "start", course.start))
+            if course.end is not None:
+                found.append((f"treatments[{i}].end", "end", course.end))
+        dates: list[tuple[str, str, list[dt.date]]] = [
+            ("procedures", "procedure", [p.date for p in self.procedures or []]),
+            ("progressions", "progression", [p.date for p in self.progressions or []]),
+            ("labs", "lab result", [lab.date for lab in self.labs or []]),
+            ("mrd", "MRD result", [m.date for m in self.mrd or []]),
+        ]
+        for field, what, days in dates:
+            found += [(f"{field}[{i}].date", what, day) for i, day in enumerate(days)]
+        return found
