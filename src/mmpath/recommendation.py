@@ -33,12 +33,24 @@ class FactOut(_Out):
     warnings: list[str] = []  # inconsistencies in the record that bear on this fact
 
 
+Severity = Literal["contraindicating", "dose", "monitoring", "information"]
+Provenance = Literal["guideline", "label", "mmpath_rule"]
+
+
 class CautionOut(_Out):
+    """A caution or dose note (recommendation-v1; ``severity``, ``provenance`` and ``source``
+    from the 1.1 additions: ``guideline`` = the pack's own words (``sources``), ``label`` = a
+    product label (``source`` names which label, region, version and setting),
+    ``mmpath_rule`` = mmpath's general safety rule (``source`` names it))."""
+
     id: str
     text: str
     applies: bool | None  # None: the condition is unknown for this patient
     requires: list[str] = []
     sources: list[SourceOut] = []
+    severity: Severity | None = None
+    provenance: Provenance | None = None
+    source: str | None = None
 
 
 class AvailabilityOut(_Out):
@@ -75,6 +87,7 @@ class ExcludedOut(_Out):
     drugs: list[str] | None = None
     reason: str
     sources: list[SourceOut] = []
+    provenance: Provenance | None = None
 
 
 class MissingOut(_Out):

@@ -64,6 +64,19 @@ DRUG_FACTS = (
 
 
 CONTINUING_SETTINGS = frozenset({"maintenance", "consolidation"})
+SAME_TARGET_CLASSES = frozenset({"anti_cd38"})
+"""Classes whose drugs share one target (daratumumab and isatuximab: CD38), so that
+refractoriness to one is refractoriness to the target (shared/reference/
+clinical-definitions.md, "Class-level facts"). Proteasome inhibitors and IMiDs are classes,
+not one target: pomalidomide is given to lenalidomide-refractory patients, carfilzomib to
+bortezomib-refractory ones, so for them only a caution is shown."""
+CAUTION_CLASSES = {
+    "anti_cd38": "an anti-CD38 antibody",
+    "proteasome_inhibitor": "a proteasome inhibitor",
+    "imid": "an IMiD",
+}
+"""Classes for which an option gets a caution when the patient is refractory to another
+drug of the class (``class_refractory_other``)."""
 
 
 def course_response(a: Assessment, c: Course) -> str | None:
@@ -154,6 +167,42 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     else:
         why = "; ".join(reasons)
     return value, why
+
+
+def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
+    """Refractory to ``inn`` or to its target: for a drug of a same-target class
+    (:data:`SAME_TARGET_CLASSES`, anti-CD38) refractoriness to any drug of the class counts
+    (an isatuximab-refractory patient is daratumumab-refractory by target)."""
+    own = drug_refractory(a, inn)
+    shared = sorted(SAME_TARGET_CLASSES & a.catalogue.classes_of(inn))
+    if not shared:
+        return own
+    others = [
+        (d, drug_refractory(a, d))
+        for d in sorted(a.catalogue.drugs)
+        if d != inn and shared[0] in a.catalogue.classes_of(d) and a.exposed_to(d)
+    ]
+    value = kleene_or([own[0], *(v for _, (v, _) in others)])
+    if value is True and own[0] is not True:
+        hits = [f"{d}: {why}" for d, (v, why) in others if v is True]
+        return True, f"by target ({CAUTION_CLASSES[shared[0]]}, same target): " + "; ".join(hits)
+    return value, own[1]
+
+
+def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]]:
+    """(class, other drug, why) for each other drug of ``inn``'s classes in
+    :data:`CAUTION_CLASSES` the patient is refractory to."""
+    found = []
+    for klass in sorted(CAUTION_CLASSES.keys() & a.catalogue.classes_of(inn)):
+        for other in sorted(a.catalogue.drugs):
+            if other == inn or klass not in a.catalogue.classes_of(other):
+                continue
+            if not a.exposed_to(other):
+                continue
+            value, why = drug_refractory(a, other)
+            if value is True:
+                found.append((klass, other, why))
+    return found
 
 
 def class_refractory(a: Assessment, klass: str, label: str) -> tuple[Value, str]:

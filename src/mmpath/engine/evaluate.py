@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from mmpath.assess import FACTS, Assessment
 from mmpath.assess.fact import Value
-from mmpath.assess.refractoriness import drug_refractory
+from mmpath.assess.refractoriness import (
+    CAUTION_CLASSES,
+    SAME_TARGET_CLASSES,
+    class_refractory_other,
+    drug_refractory,
+    target_refractory,
+)
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, Outcome, evaluate, fact_names
 from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
@@ -86,6 +92,12 @@ def _and(
     return None, a[1] | b[1]
 
 
+REFRACTORY_RULE = "mmpath rule: drug refractoriness (IMWG, Rajkumar 2011)"
+CLASS_RULE = "mmpath rule: refractory to another drug of the same class (anti-CD38: same target)"
+INTOLERANCE_RULE = "mmpath rule: intolerance recorded in the patient record"
+CONTRAINDICATION_RULE = "mmpath rule: contraindication recorded in the patient record"
+
+
 class PackEvaluator:
     """Evaluates one pack; holds the catalogue lookups it needs."""
 
@@ -94,6 +106,7 @@ class PackEvaluator:
         self.catalogue = catalogue
         self.fired: list[str] = []
         self._refractory: dict[str, tuple[Value, str]] = {}
+        self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
         self._sources: dict[str, SourceOut] = {}
         self._outcomes: dict[int, Outcome] = {}
 
@@ -102,6 +115,14 @@ class PackEvaluator:
         found = self._refractory.get(drug)
         if found is None:
             found = self._refractory[drug] = drug_refractory(facts, drug)
+        return found
+
+    def target_refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
+        """``target_refractory`` (anti-CD38 by target) remembered for this run."""
+        key = f"target:{drug}"
+        found = self._refractory.get(key)
+        if found is None:
+            found = self._refractory[key] = target_refractory(facts, drug)
         return found
 
     def _fire(self, what: str) -> None:
@@ -162,6 +183,7 @@ class PackEvaluator:
         pack = self.pack
         self.fired = []
         self._refractory = {}
+        self._class_hits = {}
         self._sources = {}
         self._outcomes = {}
         missing = _Missing()
@@ -265,6 +287,7 @@ class PackEvaluator:
                                 drugs=list(drugs) if drugs else None,
                                 reason=spec.exclude_reason or "",
                                 sources=self.sources(spec.sources or rule.sources),
+                                provenance="guideline",
                             ),
                         )
                         continue
@@ -286,6 +309,7 @@ class PackEvaluator:
                         drugs=list(regimen.drugs) if regimen else None,
                         reason=ex.reason,
                         sources=self.sources(ex.sources),
+                        provenance="guideline",
                     ),
                 )
 
@@ -310,6 +334,7 @@ class PackEvaluator:
                         drugs=list(option.drugs) if option.drugs else None,
                         reason=reason,
                         sources=sources,
+                        provenance="guideline" if sources else "mmpath_rule",
                     ),
                 )
             elif not option.recommended:
@@ -327,10 +352,13 @@ class PackEvaluator:
                 continue
             if constraint.refractory_to_all_active_drugs:
                 active = self.catalogue.active_drugs(option.drugs)
-                verdicts = [self.refractory(facts, d)[0] for d in sorted(active)]
+                verdicts = [self.target_refractory(facts, d)[0] for d in sorted(active)]
                 if active and all(v is True for v in verdicts):
                     self._fire(f"constraint:{constraint.id}")
-                    drugs = ", ".join(sorted(active))
+                    drugs = ", ".join(
+                        d if self.refractory(facts, d)[0] is True else f"{d} by target"
+                        for d in sorted(active)
+                    )
                     return f"{constraint.reason} ({drugs})", self.sources(constraint.sources)
                 if active and all(v is not False for v in verdicts):
                     # refractory to some drugs, unknown for the rest: the exclusion is unknown
@@ -389,8 +417,11 @@ class PackEvaluator:
                         applies=True,
                         requires=[],  # given, not defaulted: pydantic deep-copies defaults
                         sources=[],
+                        provenance="mmpath_rule",
+                        source=REFRACTORY_RULE,
                     )
                 )
+        cautions += self._class_refractoriness(option, facts)
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
@@ -400,6 +431,8 @@ class PackEvaluator:
                         applies=True,
                         requires=[],
                         sources=[],
+                        provenance="mmpath_rule",
+                        source=INTOLERANCE_RULE,
                     )
                 )
         region = facts.value("region")
@@ -429,6 +462,44 @@ class PackEvaluator:
             availability=availability,
         )
 
+    def _class_refractoriness(self, option: _Option, facts: Assessment) -> list[CautionOut]:
+        """mmpath's rule: an option with a drug of a class (anti-CD38, PI, IMiD) the patient
+        is refractory to through another drug of that class is flagged (one caution per drug
+        and class); for anti-CD38 antibodies (one target, CD38) as refractoriness to the
+        target. A drug the patient is refractory to itself has its own caution instead."""
+        out = []
+        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
+            if self.refractory(facts, drug)[0] is True:
+                continue
+            key = f"class:{drug}"
+            if key not in self._class_hits:
+                self._class_hits[key] = class_refractory_other(facts, drug)
+            by_class: dict[str, list[str]] = {}
+            for klass, other, why in self._class_hits[key]:
+                if other not in option.drugs:  # the option's own drugs have their own caution
+                    by_class.setdefault(klass, []).append(f"{other} ({why})")
+            for klass, reasons in by_class.items():
+                label = CAUTION_CLASSES[klass]
+                same = (
+                    f"same target: {drug} is {label} too"
+                    if klass in SAME_TARGET_CLASSES
+                    else f"{drug} is {label} too; the guideline's own rules decide whether it "
+                    "is still an option"
+                )
+                out.append(
+                    CautionOut(
+                        id=f"class-refractory-{klass}-{drug}",
+                        text=f"Refractory to {label} ({same}): {'; '.join(reasons)}.",
+                        applies=True,
+                        requires=[],
+                        sources=[],
+                        severity=None if klass in SAME_TARGET_CLASSES else "information",
+                        provenance="mmpath_rule",
+                        source=CLASS_RULE,
+                    )
+                )
+        return out
+
     def _cautions(
         self, items: list[Caution], option: _Option, facts: Assessment, missing: _Missing
     ) -> list[CautionOut]:
@@ -451,6 +522,7 @@ class PackEvaluator:
                     applies=value,
                     requires=sorted(unknown),
                     sources=self.sources(caution.sources),
+                    provenance="guideline",
                 )
             )
         return out
