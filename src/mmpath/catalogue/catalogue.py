@@ -50,6 +50,8 @@ class Regimen:
     name: str
     drugs: tuple[str, ...]
     aliases: tuple[str, ...]
+    setting: str | None = None
+    """``maintenance`` for regimens given only as maintenance (dose notes use it)."""
 
 
 class CatalogueError(ValueError):
@@ -156,7 +158,11 @@ def load_catalogue() -> Catalogue:
     }
     regimens = {
         rid: Regimen(
-            id=rid, name=r["name"], drugs=tuple(r["drugs"]), aliases=tuple(r.get("aliases", []))
+            id=rid,
+            name=r["name"],
+            drugs=tuple(r["drugs"]),
+            aliases=tuple(r.get("aliases", [])),
+            setting=r.get("setting"),
         )
         for rid, r in _read("regimens.yaml")["regimens"].items()
     }

@@ -1,7 +1,10 @@
 """Drug-level dose notes (kidney function) that every pack applies to its options.
 
-The data live in ``catalogue/data/dose_notes.yaml`` with their source; conditions use the
-pack condition language.
+The data live in ``catalogue/data/dose_notes.yaml``: each note names the product labels it
+comes from (name, region, the version mmpath relies on), the setting it is for
+(``starting``: the relapse / induction starting-dose table; ``any``) and its condition in
+the pack condition language. A maintenance option never gets a ``starting`` note: it gets
+:func:`maintenance_note` instead ("adjust per product label for maintenance").
 """
 
 from __future__ import annotations
@@ -9,19 +12,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 from mmpath.engine.conditions import Condition, fact_names, parse
 from mmpath.recommendation import SourceOut
 from mmpath.yamlload import load_yaml
+
+Scope = Literal["starting", "any"]
+SCOPE_TEXT = {"starting": "starting dose, relapse / induction", "any": "any setting"}
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    id: str
+    name: str
+    region: str
+    version: str
+
+    def describe(self) -> str:
+        return f"{self.name} [{self.region}; version: {self.version}]"
 
 
 @dataclass(frozen=True, slots=True)
 class DrugNote:
     id: str
     drug: str
+    scope: Scope
+    labels: tuple[Label, ...]
     condition: Condition
     text: str
-    source: SourceOut
+    sources: tuple[SourceOut, ...]
+
+    @property
+    def source(self) -> str:
+        """Which label(s), region, version and setting (recommendation 1.1 ``source``)."""
+        labels = "; ".join(label.describe() for label in self.labels)
+        return f"{labels}; setting: {SCOPE_TEXT[self.scope]}"
 
 
 @cache
@@ -31,24 +57,44 @@ def drug_notes() -> list[DrugNote]:
     )
     data = load_yaml(text)
     ref = data["reference"]
+    labels = {
+        key: Label(key, item["name"], item["region"], item["version"])
+        for key, item in data["labels"].items()
+    }
     return [
         DrugNote(
             id=item["id"],
             drug=item["drug"],
+            scope=item["scope"],
+            labels=tuple(labels[key] for key in item["labels"]),
             condition=parse(item["when"], f"dose_notes {item['id']}"),
             text=item["text"],
-            source=SourceOut(
-                document=ref["document"],
-                section=ref["section"],
-                quote=data["quotes"][item["quote"]],
-                english=data["quotes"][item["quote"]],
+            sources=(
+                SourceOut(
+                    document=ref["document"],
+                    section=ref["section"],
+                    quote=data["quotes"][item["quote"]],
+                    english=data["quotes"][item["quote"]],
+                ),
             ),
         )
         for item in data["notes"]
     ]
 
 
+def maintenance_note(drug: str, applying: list[DrugNote]) -> tuple[str, str]:
+    """(id, text) of the note a maintenance option gets instead of starting-dose notes."""
+    bands = ", ".join(n.id for n in applying)
+    return (
+        f"{drug}-kidney-maintenance",
+        f"Kidney function reduced ({bands}): the {drug} starting doses of the product label's "
+        "relapse / induction table do not apply to maintenance — adjust per product label for "
+        "maintenance (mmpath holds no maintenance table).",
+    )
+
+
 @cache
 def drug_note_fact_names() -> frozenset[str]:
-    """Every fact name the dose notes' conditions read."""
-    return frozenset(name for note in drug_notes() for name in fact_names(note.condition))
+    """Every fact name the dose notes' conditions and texts read."""
+    names = {name for note in drug_notes() for name in fact_names(note.condition)}
+    return frozenset(names | {"kidney_function"})

@@ -23,7 +23,12 @@ from mmpath.assess.refractoriness import (
 )
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import NOTHING, Condition, Outcome, evaluate, fact_names
-from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
+from mmpath.engine.drug_notes import (
+    DrugNote,
+    drug_note_fact_names,
+    drug_notes,
+    maintenance_note,
+)
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
@@ -405,7 +410,10 @@ class PackEvaluator:
         for rule, s, _, _ in contributions:
             keys += s.sources or rule.sources
         cautions = self._cautions(self.pack.cautions, option, facts, missing)
-        dosing = self._cautions(self.pack.dosing, option, facts, missing)
+        dosing = [
+            c.model_copy(update={"severity": "dose"})
+            for c in self._cautions(self.pack.dosing, option, facts, missing)
+        ]
         dosing += self._drug_notes(option, facts, missing)
         for drug in sorted(self.catalogue.active_drugs(option.drugs)):
             refractory, why = self.refractory(facts, drug)
@@ -527,12 +535,23 @@ class PackEvaluator:
             )
         return out
 
+    def is_maintenance(self, option: _Option) -> bool:
+        """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
+        maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
+        if option.spec.phase == "maintenance":
+            return True
+        regimen = self.catalogue.regimen(option.id) if option.spec.kind == "regimen" else None
+        return regimen is not None and regimen.setting == "maintenance"
+
     def _drug_notes(
         self, option: _Option, facts: Assessment, missing: _Missing
     ) -> list[CautionOut]:
-        """Kidney-function dose notes; while unknown, one 'check' line per drug."""
+        """Kidney-function dose notes from the product labels (``dose_notes.yaml``); a
+        maintenance option gets no relapse / induction starting dose but the prompt to use
+        the label's maintenance adjustment; while undecided, one 'check' line per drug."""
         out = []
         notes: list[DrugNote] = drug_notes()
+        maintenance = self.is_maintenance(option)
         for drug in option.drugs:
             applying: list[DrugNote] = []
             undecided: list[DrugNote] = []
@@ -545,25 +564,50 @@ class PackEvaluator:
                     undecided.append(note)
                     requires |= unknown
                     missing.add(unknown, f"dosing:{note.id}")
+            starting = [n for n in applying if n.scope == "starting"]
+            if maintenance and starting:
+                nid, text = maintenance_note(drug, starting)
+                out.append(
+                    CautionOut(
+                        id=nid,
+                        text=text,
+                        applies=True,
+                        requires=[],
+                        sources=list(starting[0].sources),
+                        severity="dose",
+                        provenance="label",
+                        source="; ".join(
+                            dict.fromkeys(label.describe() for n in starting for label in n.labels)
+                        )
+                        + "; setting: maintenance (no maintenance table held by mmpath)",
+                    )
+                )
+                applying = [n for n in applying if n.scope != "starting"]
             out += [
                 CautionOut(
                     id=n.id,
                     text=render_text(n.text, facts),
                     applies=True,
                     requires=[],
-                    sources=[n.source],
+                    sources=list(n.sources),
+                    severity="dose",
+                    provenance="label",
+                    source=n.source,
                 )
                 for n in applying
             ]
-            if undecided and not applying:
+            if undecided and not applying and not (maintenance and starting):
                 out.append(
                     CautionOut(
                         id=f"{drug}-kidney-function-unknown",
-                        text=f"Kidney function not known ({', '.join(sorted(requires))}): the "
-                        f"starting dose of {drug} depends on it.",
+                        text=f"Not settled ({', '.join(sorted(requires))} unknown): the dose of "
+                        f"{drug} depends on kidney function and the label that applies.",
                         applies=None,
                         requires=sorted(requires),
-                        sources=[undecided[0].source],
+                        sources=list(undecided[0].sources),
+                        severity="dose",
+                        provenance="label",
+                        source=undecided[0].source,
                     )
                 )
         return out

@@ -16,6 +16,12 @@ TIER_TITLES = {
     "consider": "May be considered",
 }
 STATUS_STYLE = {"recommended": "bold green", "conditional": "yellow"}
+PROVENANCE = {
+    "label": "product label",
+    "mmpath_rule": "mmpath rule",
+    "guideline": "guideline",
+    None: "source",
+}
 
 
 def _value(value: object) -> str:
@@ -55,9 +61,15 @@ def _option_block(option: OptionOut, original: bool) -> Group:
         lines.append(
             Text(f"   {mark}: {caution.text}", style="bold red" if caution.applies else "red")
         )
+        if caution.source:
+            lines.append(
+                Text(f"     {PROVENANCE[caution.provenance]}: {caution.source}", style="dim")
+            )
     for dose in option.dosing:
         mark = "DOSE" if dose.applies else "DOSE? (unknown)"
         lines.append(Text(f"   {mark}: {dose.text}", style="bold blue" if dose.applies else "blue"))
+        if dose.source:
+            lines.append(Text(f"     {PROVENANCE[dose.provenance]}: {dose.source}", style="dim"))
     for availability in option.availability:
         lines.append(Text(f"   availability: {availability.text}", style="magenta"))
     return Group(*lines)

@@ -251,6 +251,12 @@ def render_pdf(summary: Summary) -> bytes:
                 sections = list(dict.fromkeys(s.section for s in option.sources))
                 if sections:
                     line("   source: " + "; ".join(sections), 7.5, height=3.6)
+                for dose in option.dosing:
+                    if dose.applies is False:
+                        continue
+                    settled = "" if dose.applies else " (not settled)"
+                    origin = f" [{dose.source}]" if dose.source else ""
+                    line(f"   dose{settled}: {dose.text}{origin}", 7.5, height=3.6)
         if result.excluded:
             line(
                 "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),
