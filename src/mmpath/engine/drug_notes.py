@@ -19,12 +19,16 @@ from mmpath.recommendation import SourceOut
 from mmpath.yamlload import load_yaml
 
 Scope = Literal["starting", "any"]
+DETAILS = " — "
+"""Separates the labels' short names from the details in a note's ``source`` (the print
+summary shows only the short names)."""
 SCOPE_TEXT = {"starting": "starting dose, relapse / induction", "any": "any setting"}
 
 
 @dataclass(frozen=True, slots=True)
 class Label:
     id: str
+    short: str
     name: str
     region: str
     version: str
@@ -45,9 +49,9 @@ class DrugNote:
 
     @property
     def source(self) -> str:
-        """Which label(s), region, version and setting (recommendation 1.1 ``source``)."""
-        labels = "; ".join(label.describe() for label in self.labels)
-        return f"{labels}; setting: {SCOPE_TEXT[self.scope]}"
+        """Which label(s), region, version and setting (recommendation 1.1 ``source``):
+        the labels' short names, then :data:`DETAILS` and the details."""
+        return source_text(self.labels, SCOPE_TEXT[self.scope])
 
 
 @cache
@@ -58,7 +62,7 @@ def drug_notes() -> list[DrugNote]:
     data = load_yaml(text)
     ref = data["reference"]
     labels = {
-        key: Label(key, item["name"], item["region"], item["version"])
+        key: Label(key, item["short"], item["name"], item["region"], item["version"])
         for key, item in data["labels"].items()
     }
     return [
@@ -80,6 +84,12 @@ def drug_notes() -> list[DrugNote]:
         )
         for item in data["notes"]
     ]
+
+
+def source_text(labels: tuple[Label, ...] | list[Label], setting: str) -> str:
+    shorts = " / ".join(dict.fromkeys(label.short for label in labels))
+    details = "; ".join(dict.fromkeys(label.describe() for label in labels))
+    return f"{shorts}{DETAILS}{details}; setting: {setting}"
 
 
 def maintenance_note(drug: str, applying: list[DrugNote]) -> tuple[str, str]:

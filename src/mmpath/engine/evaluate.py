@@ -28,6 +28,7 @@ from mmpath.engine.drug_notes import (
     drug_note_fact_names,
     drug_notes,
     maintenance_note,
+    source_text,
 )
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
@@ -576,10 +577,10 @@ class PackEvaluator:
                         sources=list(starting[0].sources),
                         severity="dose",
                         provenance="label",
-                        source="; ".join(
-                            dict.fromkeys(label.describe() for n in starting for label in n.labels)
-                        )
-                        + "; setting: maintenance (no maintenance table held by mmpath)",
+                        source=source_text(
+                            [label for n in starting for label in n.labels],
+                            "maintenance (mmpath holds no maintenance table)",
+                        ),
                     )
                 )
                 applying = [n for n in applying if n.scope != "starting"]

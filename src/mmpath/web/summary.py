@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mmpath.engine.drug_notes import DETAILS
 from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
 
@@ -252,11 +253,9 @@ def render_pdf(summary: Summary) -> bytes:
                 if sections:
                     line("   source: " + "; ".join(sections), 7.5, height=3.6)
                 for dose in option.dosing:
-                    if dose.applies is False:
-                        continue
-                    settled = "" if dose.applies else " (not settled)"
-                    origin = f" [{dose.source}]" if dose.source else ""
-                    line(f"   dose{settled}: {dose.text}{origin}", 7.5, height=3.6)
+                    if dose.applies:
+                        origin = f" [{dose.source.split(DETAILS)[0]}]" if dose.source else ""
+                        line(f"   dose: {dose.text}{origin}", 7.5, height=3.6)
         if result.excluded:
             line(
                 "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),
