@@ -15,34 +15,47 @@ def born(age: int) -> str:
 
 
 @pytest.mark.parametrize(("age", "expected"), [(70, True), (71, False)])
-def test_eligibility_age_boundary(age: int, expected: bool) -> None:
-    assert value("transplant_eligible", birth_date=born(age), ecog=1, comorbidities=[]) is expected
+def test_dmsg_eligibility_age_boundary(age: int, expected: bool) -> None:
+    fields = {"birth_date": born(age), "ecog": 1, "comorbidities": []}
+    assert value("transplant_eligible_dmsg", **fields) is expected
 
 
 @pytest.mark.parametrize(("ecog", "expected"), [(0, True), (1, True), (2, False), (4, False)])
-def test_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
-    assert (
-        value("transplant_eligible", birth_date=born(60), ecog=ecog, comorbidities=[]) is expected
-    )
+def test_dmsg_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
+    fields = {"birth_date": born(60), "ecog": ecog, "comorbidities": []}
+    assert value("transplant_eligible_dmsg", **fields) is expected
 
 
-def test_comorbidity_leaves_eligibility_to_the_clinician() -> None:
+def test_comorbidity_leaves_dmsg_eligibility_to_the_clinician() -> None:
     fields = {"birth_date": born(60), "ecog": 0, "comorbidities": ["heart_failure"]}
-    assert value("transplant_eligible", **fields) is None
+    assert value("transplant_eligible_dmsg", **fields) is None
 
 
-def test_unrecorded_comorbidities_leave_eligibility_unknown() -> None:
-    assert value("transplant_eligible", birth_date=born(60), ecog=0) is None
+def test_unrecorded_comorbidities_leave_dmsg_eligibility_unknown() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(60), ecog=0) is None
 
 
-def test_age_over_70_decides_even_with_unknowns() -> None:
-    assert value("transplant_eligible", birth_date=born(75)) is False
+def test_age_over_70_decides_the_dmsg_rule_even_with_unknowns() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(75)) is False
+
+
+def test_generic_eligibility_is_the_clinicians_judgement_only() -> None:
+    # no guideline-independent rule: the Danish age limit is not borrowed
+    for fields in (
+        {"birth_date": born(75), "ecog": 0, "comorbidities": []},
+        {"birth_date": born(50), "ecog": 3, "comorbidities": []},
+        {"birth_date": born(50), "ecog": 0, "comorbidities": []},
+    ):
+        assert value("transplant_eligible", **fields) is None
+    assert value("transplant_eligible", transplant_eligible=True, birth_date=born(75)) is True
+    assert value("transplant_eligible", asserted={"transplant_eligible": False}) is False
 
 
 def test_record_value_wins() -> None:
     fields = {"birth_date": born(75), "ecog": 2, "comorbidities": ["copd"]}
-    assert value("transplant_eligible", transplant_eligible=True, **fields) is True
-    assert value("transplant_eligible", transplant_eligible=False, birth_date=born(50)) is False
+    for name in ("transplant_eligible", "transplant_eligible_dmsg"):
+        assert value(name, transplant_eligible=True, **fields) is True
+        assert value(name, transplant_eligible=False, birth_date=born(50)) is False
 
 
 ASCT = dt.date(2021, 6, 1)

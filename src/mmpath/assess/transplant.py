@@ -1,11 +1,14 @@
 """Stem-cell transplantation: prior ASCT, eligibility, second ASCT, allogeneic SCT.
 
 Sources (shared/reference/clinical-definitions.md, "Transplant"):
-- Eligibility (seed 003, DMSG recommendation 1 and its evidence section): biological age
-  ≤ 70, no significant comorbidity; contraindications include performance status ≥ 2 and
-  high comorbidity. The clinician's ``transplant_eligible`` in the record wins. Whether a
-  recorded comorbidity is "significant" is the clinician's judgement: with comorbidities
-  recorded and age/ECOG within limits the derived value stays unknown.
+- Eligibility: the relapse guidelines define no rule, so ``transplant_eligible`` is the
+  clinician's judgement (the record's ``transplant_eligible`` or an assertion), unknown
+  otherwise. The Danish rule (seed 003, DMSG recommendation 1 and its evidence section:
+  biological age ≤ 70, no significant comorbidity; contraindications include performance
+  status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
+  the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
+  is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
+  DMSG value stays unknown.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
   after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
   maintenance was given), enough stored stem cells. The protocol does not define "good
@@ -50,33 +53,52 @@ def prior_asct(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "transplant_eligible",
-    definition="the clinician's judgement in the record; otherwise DMSG (seed 003, "
-    "recommendation 1): biological age ≤ 70, ECOG < 2, no significant comorbidity",
-    needs=("transplant_eligible", "birth_date", "ecog", "comorbidities"),
+    definition="the clinician's judgement of transplant eligibility (record transplant_eligible, "
+    "or asserted); unknown otherwise: the relapse guidelines define no eligibility rule, and "
+    "mmpath does not borrow another guideline's (DMSG's is transplant_eligible_dmsg)",
+    needs=("transplant_eligible",),
 )
 def transplant_eligible(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
         return judged, f"clinician's judgement in the record: {judged}"
+    return None, (
+        "not recorded: eligibility is the clinician's judgement (set transplant_eligible); the "
+        "guideline defines no rule and mmpath does not borrow another guideline's"
+    )
+
+
+@fact(
+    "transplant_eligible_dmsg",
+    definition="the clinician's judgement in the record; otherwise DMSG (seed 003, "
+    "recommendation 1): biological age ≤ 70, ECOG < 2, no significant comorbidity",
+    needs=("transplant_eligible", "birth_date", "ecog", "comorbidities"),
+)
+def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
+    judged = a.record.transplant_eligible
+    if judged is not None:
+        return judged, f"clinician's judgement in the record: {judged}"
     reasons_against = []
     if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        reasons_against.append(f"age {a.age} > {ELIGIBILITY_MAX_AGE}")
+        reasons_against.append(
+            f"age {a.age} > {ELIGIBILITY_MAX_AGE} (chronological age read as biological age)"
+        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
         reasons_against.append(f"ECOG {ecog} ≥ 2")
     if reasons_against:
-        return False, "; ".join(reasons_against)
+        return False, "DMSG rule: " + "; ".join(reasons_against)
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
     if missing:
-        return None, "not recorded: " + ", ".join(missing)
+        return None, "DMSG rule: not recorded: " + ", ".join(missing)
     if a.record.comorbidities:
         return None, (
-            f"age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
+            f"DMSG rule: age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
             "whether they are significant is the clinician's judgement (set transplant_eligible)"
         )
-    return True, f"age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+    return True, f"DMSG rule: age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
 
 
 @fact(
