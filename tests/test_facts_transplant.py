@@ -78,13 +78,17 @@ def second_asct(
     )
 
 
-# 24 months = 730.5 days, 36 months = 1095.75 days (mean Gregorian month)
-@pytest.mark.parametrize(("after", "expected"), [(725, False), (736, True), (1000, True)])
+# calendar months: 2021-06-01 + 24 months = 2023-06-01 (730 days), + 36 months = 2024-06-01
+@pytest.mark.parametrize(
+    ("after", "expected"), [(725, False), (730, False), (731, True), (1000, True)]
+)
 def test_24_months_without_lenalidomide_maintenance(after: int, expected: bool) -> None:
     assert second_asct(after, len_maintenance=False) is expected
 
 
-@pytest.mark.parametrize(("after", "expected"), [(736, False), (1090, False), (1100, True)])
+@pytest.mark.parametrize(
+    ("after", "expected"), [(736, False), (1096, False), (1097, True), (1100, True)]
+)
 def test_36_months_with_lenalidomide_maintenance(after: int, expected: bool) -> None:
     assert second_asct(after, len_maintenance=True) is expected
 
@@ -138,3 +142,57 @@ def test_prior_vgpr_unknown_while_procedures_are_unknown() -> None:
     assert value("prior_vgpr_or_better", treatments=treatments) is None
     asct = [{"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "CR"}]
     assert value("prior_vgpr_or_better", treatments=treatments, procedures=asct) is True
+
+
+def test_a_tandem_counts_as_two_transplants() -> None:
+    fields = {
+        "treatments": [course("VRd", ASCT - days(150), ASCT - days(40), best_response="VGPR")],
+        "procedures": [
+            {"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "VGPR"},
+            {
+                "type": "autologous_sct",
+                "date": (ASCT + days(100)).isoformat(),
+                "best_response_after": "CR",
+            },
+        ],
+        "progressions": [progression(ASCT + days(1500))],
+        "stem_cells": {"stored_grafts": 1},
+    }
+    assert value("asct_count", **fields) == 2
+    assert value("second_asct_remission_criteria", **fields) is False
+    assert value("second_asct_candidate", **fields) is False
+
+
+@pytest.mark.parametrize(
+    ("asct", "progressed", "expected"),
+    [
+        # "at least 3 years" (seed 001): on the anniversary counts
+        ("2021-06-01", "2024-06-01", True),
+        ("2021-06-01", "2024-05-31", False),
+        # a calendar month, not 30.44 days: 29 Feb + 36 months = 28 Feb (no leap year)
+        ("2020-02-29", "2023-02-28", True),
+        ("2020-02-29", "2023-02-27", False),
+    ],
+)
+def test_remission_of_three_years_uses_calendar_months(
+    asct: str, progressed: str, expected: bool
+) -> None:
+    fields = {
+        "treatments": [course("VRd", dt.date(2019, 9, 1), dt.date(2019, 12, 1))],
+        "procedures": [{"type": "autologous_sct", "date": asct}],
+        "progressions": [{"date": progressed, "type": "clinical"}],
+    }
+    assert value("remission_after_first_asct_3_years", **fields) is expected
+
+
+@pytest.mark.parametrize(("offset_days", "expected"), [(-1, True), (0, False)])
+def test_relapse_within_24_months_at_the_calendar_boundary(
+    offset_days: int, expected: bool
+) -> None:
+    start = dt.date(2022, 3, 31)
+    boundary = dt.date(2024, 3, 31)  # 24 calendar months later
+    fields: dict[str, Any] = {
+        "treatments": [course("VRd", start, start + days(150))],
+        "progressions": [progression(boundary + days(offset_days))],
+    }
+    assert value("early_relapse", **fields) is expected

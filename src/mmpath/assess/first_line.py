@@ -203,9 +203,11 @@ def benefit_from_first_hdt(a: Assessment) -> tuple[Value, str]:
         return None, "response after the first ASCT not recorded"
     if after == "PD":
         return False, "progression after the first ASCT"
-    before = [c.best_response for c in induction_courses(a) if c.best_response]
+    courses = induction_courses(a)
+    before = [c.best_response for c in courses if c.best_response]
     best = max(before, key=RESPONSE_RANK.__getitem__) if before else None
-    if best is not None and RESPONSE_RANK[after] > RESPONSE_RANK[best]:
+    complete = len(before) == len(courses)  # an unrecorded response could be the deepest
+    if best is not None and complete and RESPONSE_RANK[after] > RESPONSE_RANK[best]:
         return True, f"response deepened from {best} (induction) to {after} after ASCT"
     shown = best or "not recorded"
     return None, (

@@ -35,6 +35,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
+
 from mmpath.catalogue import load_catalogue
 from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
 
@@ -231,6 +233,18 @@ def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[
     return events
 
 
-def months_between(start: dt.date, end: dt.date) -> float:
-    """Elapsed months (mean Gregorian month, 30.4375 days)."""
-    return (end - start).days / 30.4375
+def months_after(start: dt.date, months: int) -> dt.date:
+    """The calendar day ``months`` months after ``start`` (the anniversary day; the last day
+    of the month when the month is shorter: 31 January + 1 month = 28/29 February).
+
+    Time spans in the sources are calendar months ("at least 24 months", "within 24
+    months"); comparisons at those boundaries use this day, never a mean month length.
+    """
+    return start + relativedelta(months=months)
+
+
+def elapsed(start: dt.date, end: dt.date) -> str:
+    """Calendar months and days from ``start`` to ``end``, for reasons: "24 months 3 days"."""
+    span = relativedelta(end, start)
+    months = span.years * 12 + span.months
+    return f"{months} months {span.days} days" if span.days else f"{months} months"
