@@ -68,7 +68,7 @@ def transplant_eligible(a: Assessment) -> tuple[Value, str]:
         return judged, f"clinician's judgement in the record: {judged}"
     return None, (
         "not recorded: eligibility is the clinician's judgement (set transplant_eligible); the "
-        "guideline defines no rule and mmpath does not borrow another guideline's"
+        "relapse guidelines define no eligibility rule and mmpath borrows none"
     )
 
 

@@ -124,19 +124,7 @@ def facts(
         return
     from mmpath.present.text import render_facts, render_lines
 
-    render_lines(
-        out,
-        [
-            (
-                line.number,
-                line.start.isoformat(),
-                [line.courses[0].label()]
-                + [f"{c.label()}: {c.line_why}" for c in line.courses[1:]],
-                line.why,
-            )
-            for line in assessment.lines
-        ],
-    )
+    render_lines(out, assessment.lines)
     render_facts(
         out,
         {n: (f.value, f.asserted, f.why, f.definition, f.warnings) for n, f in derived.items()},
