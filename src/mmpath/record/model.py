@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mmpath.catalogue import load_catalogue
 from mmpath.record.errors import FieldProblem, FieldProblems
+from mmpath.record.plausibility import body_problem, lab_problem
 from mmpath.record.types import Fraction, IsoDate, NonNegative, Number
 from mmpath.record.units import accepted_units
 
@@ -114,6 +115,13 @@ class LabResult(_Model):
                 f"unit {self.unit!r} is not accepted for {self.test}; "
                 f"expected one of {', '.join(accepted_units(self.test))}",
             )
+        problem = lab_problem(self.test, self.value, self.unit)
+        if problem is not None:
+            raise FieldProblem("value", problem)
+        if self.upper_limit is not None and (
+            limit := lab_problem(self.test, self.upper_limit, self.unit)
+        ):
+            raise FieldProblem("upper_limit", f"upper limit: {limit}")
         return self
 
 
@@ -266,6 +274,10 @@ class PatientRecord(_Model):
                         else "a drug INN"
                     )
                     raise FieldProblem(f"{field}[{i}]", f"unknown {name!r}; expected {expected}")
+        for field in ("weight_kg", "height_cm"):
+            measured = getattr(self, field)
+            if measured is not None and (problem := body_problem(field, measured)):
+                raise FieldProblem(field, problem)
         decision = self.decision_date()
         which = "as_of" if self.as_of is not None else "today: as_of is absent"
         after = [
@@ -277,6 +289,12 @@ class PatientRecord(_Model):
             for path, what, day in self.dated_entries()
             if day > decision
         ]
+        if self.birth_date is not None:
+            after += [
+                FieldProblem(path, f"{what} {day} is before birth_date {self.birth_date}")
+                for path, what, day in self.dated_entries()
+                if day < self.birth_date
+            ]
         if after:
             raise FieldProblems(after)
         return self
