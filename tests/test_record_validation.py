@@ -302,3 +302,22 @@ def test_weight_height_and_dates_before_birth() -> None:
         record_dict(birth_date="1960-01-01", diagnosis={"date": "1959-05-01"})
     )
     assert path == "diagnosis.date" and "before birth_date" in message
+
+
+def test_an_ambiguous_regimen_asks_for_the_drugs() -> None:
+    path, message = one_problem(record_dict(treatments=[{"regimen": "BVD", "start": "2025-01-01"}]))
+    assert path == "treatments[0].regimen"
+    assert "ambiguous" in message and "bendamustine" in message and "belantamab" in message
+    assert "give the course's drugs" in message
+    drugs = ["bendamustine", "bortezomib", "dexamethasone"]
+    record = parse_record(
+        record_dict(treatments=[{"regimen": "BVD", "drugs": drugs, "start": "2025-01-01"}])
+    )
+    assert record.treatments is not None
+    assert record.treatments[0].drug_set() == tuple(drugs)
+    path, message = one_problem(
+        record_dict(
+            treatments=[{"regimen": "DVD", "drugs": ["lenalidomide"], "start": "2025-01-01"}]
+        )
+    )
+    assert path == "treatments[0].drugs" and "match no reading" in message

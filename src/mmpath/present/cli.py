@@ -209,6 +209,9 @@ def regimens(query: Annotated[str | None, typer.Argument(help="resolve this name
 
     catalogue = load_catalogue()
     if query is not None:
+        ambiguous = catalogue.ambiguity(query)
+        if ambiguous is not None:
+            _fail([f"{query!r} is ambiguous: {ambiguous.describe()}"])
         regimen = catalogue.regimen(query)
         if regimen is None:
             _fail([f"unknown regimen {query!r}"])

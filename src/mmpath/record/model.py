@@ -157,8 +157,26 @@ class Treatment(_Model):
         catalogue = load_catalogue()
         if self.regimen is None and not self.drugs:
             raise FieldProblem("regimen", "give a regimen name or a list of drugs")
+        for i, name in enumerate(self.drugs or []):
+            if catalogue.drug(name) is None:
+                raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
         regimen_drugs = None
-        if self.regimen is not None:
+        ambiguous = catalogue.ambiguity(self.regimen) if self.regimen is not None else None
+        if ambiguous is not None and not self.drugs:
+            raise FieldProblem(
+                "regimen",
+                f"{self.regimen!r} is ambiguous: {ambiguous.describe()}; give the course's "
+                "drugs (INNs) to say which",
+            )
+        if ambiguous is not None:
+            given_set = {catalogue.drug(n) for n in self.drugs or []}
+            if not any(given_set == set(r.drugs) for r in ambiguous.readings):
+                raise FieldProblem(
+                    "drugs",
+                    f"drugs {sorted(n for n in given_set if n)} match no reading of the "
+                    f"ambiguous {self.regimen!r}: {ambiguous.describe()}",
+                )
+        elif self.regimen is not None:
             regimen_drugs = catalogue.drugs_of(self.regimen)
             if regimen_drugs is None:
                 raise FieldProblem(
@@ -167,9 +185,6 @@ class Treatment(_Model):
                     "regimen catalogue (mmpath regimens) or drug names joined by ' - '",
                 )
         if self.drugs:
-            for i, name in enumerate(self.drugs):
-                if catalogue.drug(name) is None:
-                    raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
             given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
             if regimen_drugs is not None and given != set(regimen_drugs):
                 raise FieldProblem(
@@ -182,12 +197,14 @@ class Treatment(_Model):
         return self
 
     def drug_set(self) -> tuple[str, ...]:
-        """The course's drugs as INNs (regimen resolved through the catalogue)."""
+        """The course's drugs as INNs (regimen resolved through the catalogue; for an
+        ambiguous regimen name, the given drugs)."""
         catalogue = load_catalogue()
-        if self.regimen is not None:
+        if self.regimen is not None and catalogue.ambiguity(self.regimen) is None:
             drugs = catalogue.drugs_of(self.regimen)
             assert drugs is not None  # guaranteed by validation
             return drugs
+        # no regimen, or an ambiguous one: the course's drugs decide (validation checked them)
         return tuple(dict.fromkeys(catalogue.drug(n) or n for n in self.drugs or []))
 
 
