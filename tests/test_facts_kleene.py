@@ -75,10 +75,12 @@ LINE_STRUCTURE_FACTS = {
     "kd_at_first_relapse",
     "dvd_at_first_relapse",
     "rd_triplet_at_first_relapse",
+    "paraprotein_rising_rapidly",
 }
-"""Facts about what was given as the second line: lines of therapy are cut at progression
-dates, so removing the progression list may regroup courses into other lines (a different
-reading of the timeline, not a Kleene flip)."""
+"""Facts about what was given as the second line, or measured from the start of the latest
+line: lines of therapy are cut at progression dates and joined across an ASCT (IMWG), so
+removing the progression list or the procedures may regroup courses into other lines (a
+different reading of the timeline, not a Kleene flip)."""
 BOOLEAN_FACTS = sorted(
     n
     for n, spec in FACTS.items()

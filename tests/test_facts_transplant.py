@@ -196,3 +196,13 @@ def test_relapse_within_24_months_at_the_calendar_boundary(
         "progressions": [progression(boundary + days(offset_days))],
     }
     assert value("early_relapse", **fields) is expected
+
+
+def test_stored_graft_criterion() -> None:
+    from records import assess
+
+    assert value("stem_cells_sufficient", stem_cells={"stored_grafts": 2}) is True
+    assert value("stem_cells_sufficient", stem_cells={"stored_grafts": 0}) is False
+    contradictory = assess(stem_cells={"stored_grafts": 0, "sufficient_for_asct": True})
+    assert contradictory.value("stem_cells_sufficient") is True
+    assert contradictory.get("stem_cells_sufficient").warnings

@@ -91,7 +91,10 @@ def course_response(a: Assessment, c: Course) -> str | None:
         return own
     inherited = _line_response(a, c)
     if own is None:
-        return None if inherited is None else f"{inherited} (reached earlier in the line)"
+        # only a response (≥ MR) is continued; an earlier non-response says nothing of this one
+        if inherited is None or RESPONSE_RANK[inherited] < MR_RANK:
+            return None
+        return f"{inherited} (reached earlier in the line)"
     if inherited is None:
         return None if own == "SD" else own
     if RESPONSE_RANK[inherited] > RESPONSE_RANK[own] and RESPONSE_RANK[inherited] >= MR_RANK:

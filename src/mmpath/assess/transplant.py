@@ -105,11 +105,23 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     return True, f"DMSG rule: age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
 
 
+def _grafts_conflict(a: Assessment) -> list[str]:
+    sc = a.record.stem_cells
+    if sc is not None and sc.sufficient_for_asct is True and sc.stored_grafts == 0:
+        return [
+            "stem_cells says sufficient_for_asct but no stored graft is left (stored_grafts 0); "
+            "sufficient_for_asct is used — check the record"
+        ]
+    return []
+
+
 @fact(
     "stem_cells_sufficient",
-    definition="enough stored autologous stem cells for an ASCT (record: sufficient_for_asct, "
-    "or at least one stored graft)",
+    definition="enough stored autologous stem cells for an ASCT (seed 000: 'nog voldoende "
+    "stamcellen zijn ingevroren'): the record's sufficient_for_asct, else at least one stored "
+    "graft still available",
     needs=("stem_cells",),
+    warnings=_grafts_conflict,
 )
 def stem_cells_sufficient(a: Assessment) -> tuple[Value, str]:
     sc = a.record.stem_cells
