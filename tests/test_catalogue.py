@@ -47,3 +47,48 @@ def test_every_regimen_drug_is_classified() -> None:
             assert CAT.classes_of(drug), f"{drug} has no class"
     assert "anti_cd38" in CAT.classes_of("isatuximab")
     assert CAT.is_steroid("dexamethasone") and not CAT.is_steroid("bortezomib")
+
+
+@pytest.mark.parametrize(
+    ("name", "drugs"),
+    [
+        ("VAD", {"vincristine", "doxorubicin", "dexamethasone"}),
+        ("MPR", {"melphalan", "prednisone", "lenalidomide"}),
+        ("BP", {"bendamustine", "prednisone"}),
+        ("Benda-Vd", {"bendamustine", "bortezomib", "dexamethasone"}),
+        ("Melflufen-dex", {"melphalan flufenamide", "dexamethasone"}),
+        ("melflufen + dexamethasone", {"melphalan flufenamide", "dexamethasone"}),
+        (
+            "Caelyx - vincristine - dexamethasone",
+            {"liposomal doxorubicin", "vincristine", "dexamethasone"},
+        ),
+        ("Lynozyfic", {"linvoseltamab"}),
+        ("teclistamab", {"teclistamab"}),
+        ("talquetamab", {"talquetamab"}),
+        ("cilta-cel", {"ciltacabtagene autoleucel"}),
+        ("Abecma", {"idecabtagene vicleucel"}),
+        ("selinexor + bortezomib + dexamethasone", {"selinexor", "bortezomib", "dexamethasone"}),
+        ("Ven-Dex", {"venetoclax", "dexamethasone"}),
+        ("VMP", {"bortezomib", "melphalan", "prednisone"}),
+        ("REP", {"lenalidomide", "cyclophosphamide", "prednisolone"}),
+    ],
+)
+def test_drugs_and_regimens_a_real_history_contains(name: str, drugs: set[str]) -> None:
+    found = CAT.drugs_of(name)
+    assert found is not None and set(found) == drugs
+
+
+@pytest.mark.parametrize("name", ["BVD", "BVd", "bvd", "B-V-D", "DVD", "dvd", "D-V-D"])
+def test_ambiguous_abbreviations_are_not_resolved(name: str) -> None:
+    assert CAT.ambiguity(name) is not None
+    assert CAT.drugs_of(name) is None
+    assert CAT.regimen(name) is None
+
+
+def test_the_conventional_spelling_of_one_reading_resolves() -> None:
+    # lower-case d (dexamethasone): the CASTOR abbreviation
+    assert CAT.ambiguity("DVd") is None
+    regimen = CAT.regimen("DVd")
+    assert regimen is not None and "daratumumab" in regimen.drugs
+    readings = {r.id for r in CAT.ambiguous["bvd"].readings}
+    assert readings == {"Benda-Vd", "Belamaf-Vd"}

@@ -1,4 +1,5 @@
-"""Unknown never becomes false: removing data can only turn a fact unknown, never flip it.
+"""Unknown never becomes false: removing data can only turn a fact unknown, never flip it;
+and it never turns an unknown fact known. Data dated after the decision date are refused.
 
 For generated records R and every way R' of making one field unknown (removing it), each
 boolean fact that is true or false for R is, for R', the same or unknown: never its
@@ -33,6 +34,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from mmpath.assess import FACTS, Assessment
+from mmpath.record.errors import RecordError
 from mmpath.record.load import parse_record
 
 AS_OF = dt.date(2026, 11, 1)
@@ -73,16 +75,18 @@ LINE_STRUCTURE_FACTS = {
     "kd_at_first_relapse",
     "dvd_at_first_relapse",
     "rd_triplet_at_first_relapse",
+    "paraprotein_rising_rapidly",
 }
-"""Facts about what was given as the second line: lines of therapy are cut at progression
-dates, so removing the progression list may regroup courses into other lines (a different
-reading of the timeline, not a Kleene flip)."""
+"""Facts about what was given as the second line, or measured from the start of the latest
+line: lines of therapy are cut at progression dates and joined across an ASCT (IMWG), so
+removing the progression list or the procedures may regroup courses into other lines (a
+different reading of the timeline, not a Kleene flip)."""
 BOOLEAN_FACTS = sorted(
     n
     for n, spec in FACTS.items()
     if spec.kind == "boolean" and n not in CURRENT_PROGRESSION_FACTS | LINE_STRUCTURE_FACTS
 )
-INSTRUMENT_SWITCH = {"frailty.katz_adl", "frailty.lawton_iadl"}
+INSTRUMENT_SWITCH = {"frailty", "frailty.katz_adl", "frailty.lawton_iadl"}
 """Without ADL or IADL, ``frail`` uses the simplified score (Facon 2020) instead of the
 IMWG score (Palumbo 2015): another instrument, which may judge differently; the fact's
 ``why`` names the score used. Not a Kleene flip, so not checked for these removals."""
@@ -293,3 +297,91 @@ def test_generator_makes_valid_varied_records() -> None:
 
     collect()
     assert {"treatments", "progressions", "labs", "procedures", "cytogenetics"} <= seen
+
+
+PROGRESSION_READERS = CURRENT_PROGRESSION_FACTS | {
+    "aggressive_relapse",
+    "paraprotein_rising_rapidly",
+    "extramedullary_disease",
+    "prior_extramedullary_disease",
+}
+"""Facts reading *the current* progression (the latest known one since the latest line
+started): removing the treatments or the progression list may make another progression the
+current one (the known limitation above), so they may become known."""
+FIRST_LINE_FACTS = {
+    "induction_regimen",
+    "induction_cycles",
+    "quadruplet_induction",
+    "pathway_phase",
+    "mrd_negative_after_induction",
+}
+"""Facts about the courses of line 1: removing the progression list may regroup courses
+into lines (as for LINE_STRUCTURE_FACTS), so which courses are first-line may change."""
+NOT_USED_ON_DIALYSIS = {"creatinine_clearance", "kidney_function"}
+"""On dialysis Cockcroft–Gault is not used (the clearance is unknown, the lowest band applies);
+without the comorbidity list it is computed, and the dose notes that also read ``dialysis``
+stay undecided. Removing ``comorbidities`` may therefore make the clearance known."""
+ALL_FACTS = sorted(FACTS)
+
+
+def all_facts(rec: dict[str, Any]) -> dict[str, Any]:
+    facts = Assessment(parse_record(rec))
+    return {name: facts.value(name) for name in ALL_FACTS}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_removing_data_never_makes_an_unknown_fact_known(rec: dict[str, Any]) -> None:
+    note(repr(rec))
+    before = all_facts(rec)
+    for removed, smaller in removals(rec):
+        after = all_facts(smaller)
+        became_known = {
+            name: after[name]
+            for name in ALL_FACTS
+            if before[name] is None
+            and after[name] is not None
+            and name not in PROGRESSION_READERS | LINE_STRUCTURE_FACTS | FIRST_LINE_FACTS
+            and not (name in {"frail", "imwg_frailty_score"} and removed in INSTRUMENT_SWITCH)
+            and not (name in NOT_USED_ON_DIALYSIS and removed == "comorbidities")
+        }
+        assert not became_known, f"removing {removed} made known {became_known}"
+
+
+DATED_LISTS: dict[str, Any] = {
+    "treatments": lambda day: {"regimen": "Kd", "start": day},
+    "procedures": lambda day: {"type": "autologous_sct", "date": day},
+    "progressions": lambda day: {"date": day, "type": "clinical", "features": ["anemia"]},
+    "labs": lambda day: {"date": day, "test": "serum_m_protein", "value": 3.0, "unit": "g/dL"},
+    "mrd": lambda day: {"date": day, "result": "positive"},
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records(),
+    st.sampled_from(sorted(DATED_LISTS)),
+    st.integers(1, 800),
+)
+def test_an_event_after_the_decision_date_is_refused_with_its_path(
+    rec: dict[str, Any], field: str, days_after: int
+) -> None:
+    """Adding a dated entry after ``as_of`` changes nothing but the outcome: the record is
+    refused, naming exactly that entry; the same entry on ``as_of`` itself is accepted."""
+    note(repr(rec))
+    later = deepcopy(rec)
+    later.setdefault(field, [])
+    later[field].append(DATED_LISTS[field]((AS_OF + dt.timedelta(days=days_after)).isoformat()))
+    index = len(later[field]) - 1
+    suffix = "start" if field == "treatments" else "date"
+    try:
+        parse_record(later)
+    except RecordError as error:
+        assert [p.path for p in error.problems] == [f"{field}[{index}].{suffix}"]
+        assert "after the decision date" in error.problems[0].message
+    else:
+        raise AssertionError("an entry after as_of was accepted")
+    on_the_day = deepcopy(rec)
+    on_the_day.setdefault(field, [])
+    on_the_day[field].append(DATED_LISTS[field](AS_OF.isoformat()))
+    parse_record(on_the_day)

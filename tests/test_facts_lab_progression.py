@@ -86,13 +86,28 @@ def test_serum_rule_is_exact_at_reported_precision(nadir_cg: int, rise_cg: int) 
 
 
 def test_two_consecutive_values_confirm() -> None:
-    found = detect(series(2.0, 0.8, 1.4, 1.5), "serum", serum_minimum_increase)
-    assert [(p.date, p.confirmed, p.nadir) for p in found] == [(D[2], True, 0.8)]
+    found = detect(series(2.0, 0.8, 0.8, 1.4, 1.5), "serum", serum_minimum_increase)
+    assert [(p.date, p.confirmed, p.nadir) for p in found] == [(D[3], True, 0.8)]
 
 
 def test_a_single_last_value_is_unconfirmed() -> None:
-    found = detect(series(2.0, 0.8, 1.4), "serum", serum_minimum_increase)
-    assert [(p.date, p.confirmed) for p in found] == [(D[2], False)]
+    found = detect(series(2.0, 0.8, 0.8, 1.4), "serum", serum_minimum_increase)
+    assert [(p.date, p.confirmed) for p in found] == [(D[3], False)]
+
+
+def test_one_low_outlier_under_a_plateau_is_not_a_nadir() -> None:
+    # IMWG 2016: from the lowest CONFIRMED value; 0.5 is never confirmed
+    assert detect(series(2.0, 0.5, 2.0, 2.1, 2.1), "serum", serum_minimum_increase) == []
+
+
+def test_the_nadir_is_the_higher_value_of_the_lowest_consecutive_pair() -> None:
+    # pairs confirm 2.0, 1.0 (0.8 and 1.0), 1.6, ...: nadir 1.0, so 1.6 and 1.7 progress
+    found = detect(series(2.0, 0.8, 1.0, 1.6, 1.7), "serum", serum_minimum_increase)
+    assert [(p.date, p.nadir, p.confirmed) for p in found] == [(D[3], 1.0, True)]
+
+
+def test_no_nadir_before_two_measurements() -> None:
+    assert detect(series(0.4, 1.5, 1.6), "serum", serum_minimum_increase) == []
 
 
 def test_a_rise_that_falls_back_is_not_progression() -> None:
@@ -108,9 +123,12 @@ def test_nadir_restarts_at_a_new_line() -> None:
 
 def test_confirmation_does_not_cross_a_new_line() -> None:
     found = detect(
-        series(2.0, 0.5, 1.2, 1.3), "serum", serum_minimum_increase, [D[2] + dt.timedelta(days=1)]
+        series(2.0, 0.5, 0.5, 1.2, 1.3),
+        "serum",
+        serum_minimum_increase,
+        [D[3] + dt.timedelta(days=1)],
     )
-    assert [(p.date, p.confirmed) for p in found] == [(D[2], False)]
+    assert [(p.date, p.confirmed) for p in found] == [(D[3], False)]
 
 
 # ---------------------------------------------------------------- through the record
@@ -132,8 +150,8 @@ def flc(day: dt.date, kappa: float, lam: float = 10.0) -> list[dict[str, object]
 
 
 def test_dflc_progression_when_serum_and_urine_are_not_measurable() -> None:
-    labs = [*flc(D[0], 400), *flc(D[1], 60), *flc(D[2], 200), *flc(D[3], 210)]
-    labs += [lab(D[i], "serum_m_protein", 0.2, "g/dL") for i in range(4)]
+    labs = [*flc(D[0], 400), *flc(D[1], 60), *flc(D[2], 60), *flc(D[3], 200), *flc(D[4], 210)]
+    labs += [lab(D[i], "serum_m_protein", 0.2, "g/dL") for i in range(5)]
     assert pd_from(labs) is True  # dFLC 50 -> 190 (+140 mg/L, +280 %), confirmed
 
 
@@ -154,6 +172,38 @@ def test_unconfirmed_lab_rise_leaves_progression_unknown() -> None:
 
 
 def test_urine_progression() -> None:
-    labs = [lab(D[i], "urine_m_protein", v, "mg/24h") for i, v in enumerate([900, 250, 500, 0.6])]
-    labs[3] = lab(D[3], "urine_m_protein", 0.6, "g/24h")
+    values = [900, 250, 250, 500, 0.6]
+    labs = [lab(D[i], "urine_m_protein", v, "mg/24h") for i, v in enumerate(values)]
+    labs[4] = lab(D[4], "urine_m_protein", 0.6, "g/24h")
     assert pd_from(labs) is True
+
+
+def test_a_lab_progression_the_record_does_not_list_is_a_warning() -> None:
+    from records import assess
+
+    labs = [
+        lab(D[i], "serum_m_protein", v, "g/dL") for i, v in enumerate([3.0, 1.0, 1.0, 1.6, 1.7])
+    ]
+    a = assess(
+        treatments=[course("Rd", START)],
+        labs=labs,
+        diagnosis={"isotype": "IgG kappa"},
+        progressions=[],
+    )
+    pd = a.get("progressive_disease")
+    assert pd.value is True
+    assert pd.warnings and "2025-04-01" in pd.warnings[0]
+    assert "do not list" in pd.warnings[0]
+    assert a.get("relapsed").warnings == pd.warnings
+    # without a progressions list the lab series is the intended source: no warning
+    b = assess(treatments=[course("Rd", START)], labs=labs, diagnosis={"isotype": "IgG kappa"})
+    assert b.get("progressive_disease").value is True
+    assert b.get("progressive_disease").warnings == ()
+    # the same progression recorded: no warning
+    c = assess(
+        treatments=[course("Rd", START)],
+        labs=labs,
+        diagnosis={"isotype": "IgG kappa"},
+        progressions=[{"date": D[3].isoformat(), "type": "biochemical"}],
+    )
+    assert c.get("progressive_disease").warnings == ()

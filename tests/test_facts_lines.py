@@ -1,8 +1,10 @@
-"""Lines of therapy derived from the treatment timeline (IMWG convention, 28-day window)."""
+"""Lines of therapy (IMWG consensus, Rajkumar et al., Blood 2015;126:921) and the patient's
+position at the decision date: prior lines and the current line."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from mmpath.assess.timeline import REGIMEN_WINDOW_DAYS
 from records import assess, course, days, progression, value
@@ -10,17 +12,72 @@ from records import assess, course, days, progression, value
 START = dt.date(2023, 1, 10)
 
 
-def test_induction_asct_maintenance_is_one_line() -> None:
+def lines_of(**fields: Any) -> list[int]:
+    return [c.line for c in sorted(assess(**fields).courses, key=lambda c: c.index)]
+
+
+def position(**fields: Any) -> tuple[object, object]:
+    a = assess(**fields)
+    return a.value("prior_lines"), a.value("current_line")
+
+
+def asct(day: dt.date) -> dict[str, Any]:
+    return {"type": "autologous_sct", "date": day.isoformat()}
+
+
+def test_induction_asct_consolidation_maintenance_is_one_line_with_settings() -> None:
     fields = {
         "treatments": [
             course("VTd", START, START + days(100), setting="induction"),
             course("VTd", START + days(200), START + days(250), setting="consolidation"),
             course("lenalidomide", START + days(270), setting="maintenance"),
         ],
-        "procedures": [{"type": "autologous_sct", "date": (START + days(150)).isoformat()}],
+        "procedures": [asct(START + days(150))],
         "progressions": [],
     }
-    assert value("prior_lines", **fields) == 1
+    assert lines_of(**fields) == [1, 1, 1]
+    # on maintenance, responding: line 1 is the current line, not a prior one
+    assert position(**fields) == (0, 1)
+
+
+def test_courses_after_an_asct_continue_the_line_without_a_setting() -> None:
+    # D-VRd consolidation adds daratumumab, but it follows the ASCT of the planned line
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(100)),
+            course("D-VRd", START + days(200), START + days(260)),
+            course("lenalidomide", START + days(280)),
+        ],
+        "procedures": [asct(START + days(150))],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1, 1]
+    a = assess(**fields)
+    assert "after the ASCT of" in a.courses[1].line_why
+
+
+def test_tandem_asct_and_maintenance_are_one_line() -> None:
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(100)),
+            course("lenalidomide", START + days(330)),
+        ],
+        "procedures": [asct(START + days(150)), asct(START + days(260))],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
+
+
+def test_progression_after_the_planned_line_makes_it_a_prior_line() -> None:
+    p = START + days(700)
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(180)),
+            course("lenalidomide", START + days(200), p, setting="maintenance"),
+        ],
+        "progressions": [progression(p)],
+    }
+    assert position(**fields) == (1, 2)
 
 
 def test_new_regimen_after_progression_is_a_new_line() -> None:
@@ -33,10 +90,35 @@ def test_new_regimen_after_progression_is_a_new_line() -> None:
         ],
         "progressions": [progression(p)],
     }
-    assert value("prior_lines", **fields) == 2
+    assert lines_of(**fields) == [1, 1, 2]
+    assert "after progression" in assess(**fields).courses[2].line_why
 
 
-def test_maintenance_after_progression_starts_a_new_line() -> None:
+def test_responding_on_the_second_line_is_not_a_third_line_decision() -> None:
+    p = START + days(700)
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(180)),
+            course("DKd", p + days(10), best_response="VGPR"),
+        ],
+        "progressions": [progression(p)],
+    }
+    assert position(**fields) == (1, 2)
+
+
+def test_progression_on_the_second_line_is_a_third_line_decision() -> None:
+    p1, p2 = START + days(700), START + days(1000)
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(180)),
+            course("DKd", p1 + days(10), p2),
+        ],
+        "progressions": [progression(p1), progression(p2)],
+    }
+    assert position(**fields) == (2, 3)
+
+
+def test_same_drugs_after_progression_start_a_new_line() -> None:
     p = START + days(300)
     fields = {
         "treatments": [
@@ -45,7 +127,42 @@ def test_maintenance_after_progression_starts_a_new_line() -> None:
         ],
         "progressions": [progression(p)],
     }
-    assert value("prior_lines", **fields) == 2
+    assert lines_of(**fields) == [1, 2]
+
+
+def test_a_drug_dropped_for_toxicity_is_the_same_line() -> None:
+    # bortezomib stopped for neuropathy: VRd continues as Rd, no progression
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(90), stop_reason="toxicity"),
+            course("Rd", START + days(91), START + days(300)),
+        ],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
+    assert position(**fields) == (0, 1)
+
+
+def test_same_drugs_again_after_a_pause_without_progression_is_the_same_line() -> None:
+    fields = {
+        "treatments": [
+            course("Rd", START, START + days(200)),
+            course("Rd", START + days(400)),
+        ],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
+
+
+def test_adding_only_a_corticosteroid_is_not_a_new_line() -> None:
+    fields = {
+        "treatments": [
+            course("lenalidomide", START, START + days(200)),
+            course("Rd", START + days(201)),
+        ],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
 
 
 def test_drug_added_within_28_days_belongs_to_the_line() -> None:
@@ -57,7 +174,7 @@ def test_drug_added_within_28_days_belongs_to_the_line() -> None:
         "progressions": [],
     }
     assert REGIMEN_WINDOW_DAYS == 28
-    assert value("prior_lines", **fields) == 1
+    assert lines_of(**fields) == [1, 1]
 
 
 def test_drug_added_after_28_days_starts_a_new_line() -> None:
@@ -68,7 +185,20 @@ def test_drug_added_after_28_days_starts_a_new_line() -> None:
         ],
         "progressions": [],
     }
-    assert value("prior_lines", **fields) == 2
+    assert lines_of(**fields) == [1, 2]
+    assert "adds daratumumab" in assess(**fields).courses[1].line_why
+    assert position(**fields) == (1, 2)
+
+
+def test_salvage_therapy_starts_a_new_line() -> None:
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(120)),
+            course("Vd", START + days(400), setting="salvage"),
+        ],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 2]
 
 
 def test_given_line_wins_over_the_window() -> None:
@@ -79,28 +209,31 @@ def test_given_line_wins_over_the_window() -> None:
         ],
         "progressions": [],
     }
-    assert value("prior_lines", **fields) == 1
+    assert lines_of(**fields) == [1, 1]
 
 
 def test_numbering_continues_from_a_given_line() -> None:
-    a = assess(
-        treatments=[
+    p = START + days(300)
+    fields = {
+        "treatments": [
             course("VCD", START, START + days(100), line=2),
             course("Kd", START + days(400)),
         ],
-        progressions=[],
-    )
-    assert [c.line for c in a.courses] == [2, 3]
+        "progressions": [progression(p)],
+    }
+    assert lines_of(**fields) == [2, 3]
 
 
 def test_given_line_numbers_count_earlier_unrecorded_lines() -> None:
     # only the latest course is entered, numbered by the clinician as the third line
-    assert value("prior_lines", treatments=[course("Kd", START, line=3)], progressions=[]) == 3
+    fields = {"treatments": [course("Kd", START, line=3)]}
+    assert position(**fields, progressions=[]) == (2, 3)
+    assert position(**fields, progressions=[progression(START + days(90))]) == (3, 4)
 
 
-def test_no_treatments_is_zero_lines_and_absent_history_unknown() -> None:
-    assert value("prior_lines", treatments=[]) == 0
-    assert value("prior_lines") is None
+def test_untreated_and_unknown_history() -> None:
+    assert position(treatments=[]) == (0, 1)
+    assert position() == (None, None)
 
 
 def test_course_stopped_for_progression_ends_the_line() -> None:
@@ -111,4 +244,28 @@ def test_course_stopped_for_progression_ends_the_line() -> None:
             course("Kd", stop + days(5)),
         ]
     }
-    assert value("prior_lines", **fields) == 2
+    assert lines_of(**fields) == [1, 2]
+    # whether Kd has failed too is not recorded (no progressions list): position unknown
+    assert position(**fields) == (None, None)
+    assert position(**fields, progressions=[]) == (1, 2)
+
+
+def test_status_settles_an_unknown_progression_when_it_can() -> None:
+    one_line = {"treatments": [course("VRd", START, START + days(180))]}
+    assert position(**one_line, status="relapsed") == (1, 2)
+    assert position(**one_line, status="newly_diagnosed") == (0, 1)
+
+
+def test_the_reason_lists_the_derived_lines() -> None:
+    p = START + days(700)
+    why = (
+        assess(
+            treatments=[course("VRd", START, START + days(180)), course("Kd", p + days(10))],
+            progressions=[progression(p)],
+        )
+        .get("current_line")
+        .why
+    )
+    assert "line 1 from 2023-01-10: VRd" in why
+    assert "line 2 from" in why and "after progression" in why
+    assert value("prior_lines", treatments=[], progressions=[]) == 0

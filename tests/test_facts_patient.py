@@ -121,3 +121,78 @@ def test_recorded_adl_is_not_overruled_by_the_simplified_score() -> None:
     a = assess(birth_date=born(40), ecog=0, frailty={"charlson_index": 2, "lawton_iadl": 0})
     assert a.value("frail") is True
     assert "IMWG" in a.get("frail").why
+
+
+def test_ecog_two_alone_makes_the_patient_frail_by_the_simplified_score() -> None:
+    # nothing else known: age, Charlson, ADL, IADL unknown; ECOG 2 scores 2 (Facon 2020)
+    a = assess(ecog=2)
+    assert a.value("frail") is True
+    assert "simplified" in a.get("frail").why
+    assert a.value("imwg_frailty_score") is None  # the total is not known
+
+
+def test_ecog_one_alone_leaves_frailty_unknown() -> None:
+    assert assess(ecog=1).value("frail") is None
+
+
+def _emd(**fields: object) -> tuple[object, object, object, object]:
+    a = assess(**fields)
+    return (
+        a.value("extramedullary_disease"),
+        a.value("prior_extramedullary_disease"),
+        a.value("paraosseous_extramedullary_disease"),
+        a.value("extraosseous_extramedullary_disease"),
+    )
+
+
+def test_extramedullary_now_vs_an_earlier_episode() -> None:
+    start = dt.date(2023, 1, 10)
+    earlier = {"date": "2024-03-01", "type": "clinical", "features": ["extramedullary"]}
+    later = {"date": "2026-10-01", "type": "biochemical"}
+    treatments = [
+        {"regimen": "VRd", "start": start.isoformat(), "end": "2024-03-01"},
+        {"regimen": "DVd", "start": "2024-03-15"},
+    ]
+    # resolved plasmacytoma: none now, an earlier episode
+    assert _emd(extramedullary="none", treatments=treatments, progressions=[earlier, later]) == (
+        False,
+        True,
+        False,
+        False,
+    )
+    # the field not recorded: the earlier episode does not make EMD current
+    assert _emd(treatments=treatments, progressions=[earlier, later])[:2] == (None, True)
+    # EMD at the current progression, field not recorded: current
+    assert _emd(treatments=treatments[:1], progressions=[earlier]) == (True, False, None, None)
+    assert _emd(extramedullary="paraosseous", progressions=[]) == (True, False, True, False)
+    assert _emd(extramedullary="extraosseous", progressions=[]) == (True, False, False, True)
+
+
+def test_plasma_cell_leukaemia_primary_and_secondary() -> None:
+    def cpc(percent: float) -> dict[str, object]:
+        return lab(dt.date(2026, 1, 5), "circulating_plasma_cells", percent, "%")
+
+    treatments = [{"regimen": "VRd", "start": "2026-01-10"}]
+    a = assess(diagnosis={"plasma_cell_leukemia": True}, treatments=treatments)
+    assert a.value("primary_plasma_cell_leukemia") is True
+    assert a.value("plasma_cell_leukemia") is True
+    # ≥ 5 % at diagnosis is PCL (IMWG 2021) even when the flag says no: counted, with a warning
+    b = assess(diagnosis={"plasma_cell_leukemia": False}, labs=[cpc(6)], treatments=treatments)
+    assert b.value("primary_plasma_cell_leukemia") is True
+    assert b.get("primary_plasma_cell_leukemia").warnings
+    c = assess(labs=[cpc(4.9)], treatments=treatments, progressions=[])
+    assert c.value("primary_plasma_cell_leukemia") is False
+    assert c.value("plasma_cell_leukemia") is False
+    # secondary PCL at a progression
+    d = assess(
+        labs=[cpc(1)],
+        treatments=treatments,
+        progressions=[
+            {"date": "2026-09-01", "type": "clinical", "features": ["plasma_cell_leukemia"]}
+        ],
+    )
+    assert (d.value("primary_plasma_cell_leukemia"), d.value("plasma_cell_leukemia")) == (
+        False,
+        True,
+    )
+    assert assess().value("plasma_cell_leukemia") is None

@@ -189,3 +189,27 @@ def test_maintenance_without_its_own_response_inherits_the_lines_response() -> N
 
     assert len_refractory("VGPR") is False  # maintenance continues the VGPR of its line
     assert len_refractory(None) is None  # no response known anywhere in the line
+
+
+def test_anti_cd38_refractoriness_is_by_target() -> None:
+    from mmpath.assess.refractoriness import class_refractory_other, target_refractory
+    from records import assess, course, progression
+
+    start = dt.date(2024, 1, 10)
+    a = assess(
+        treatments=[course("IsaKd", start, start + dt.timedelta(days=300))],
+        progressions=[progression(start + dt.timedelta(days=300))],
+    )
+    assert a.value("isatuximab_refractory") is True
+    assert a.value("daratumumab_exposed") is False  # by drug
+    assert a.value("anti_cd38_exposed") is True  # by class: not daratumumab-naive
+    value, why = target_refractory(a, "daratumumab")
+    assert value is True and "by target" in why
+    # proteasome inhibitors are a class, not one target: no refractoriness by class
+    assert target_refractory(a, "bortezomib")[0] is False
+    assert [(k, d) for k, d, _ in class_refractory_other(a, "daratumumab")] == [
+        ("anti_cd38", "isatuximab")
+    ]
+    assert [(k, d) for k, d, _ in class_refractory_other(a, "bortezomib")] == [
+        ("proteasome_inhibitor", "carfilzomib")
+    ]

@@ -15,34 +15,47 @@ def born(age: int) -> str:
 
 
 @pytest.mark.parametrize(("age", "expected"), [(70, True), (71, False)])
-def test_eligibility_age_boundary(age: int, expected: bool) -> None:
-    assert value("transplant_eligible", birth_date=born(age), ecog=1, comorbidities=[]) is expected
+def test_dmsg_eligibility_age_boundary(age: int, expected: bool) -> None:
+    fields = {"birth_date": born(age), "ecog": 1, "comorbidities": []}
+    assert value("transplant_eligible_dmsg", **fields) is expected
 
 
 @pytest.mark.parametrize(("ecog", "expected"), [(0, True), (1, True), (2, False), (4, False)])
-def test_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
-    assert (
-        value("transplant_eligible", birth_date=born(60), ecog=ecog, comorbidities=[]) is expected
-    )
+def test_dmsg_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
+    fields = {"birth_date": born(60), "ecog": ecog, "comorbidities": []}
+    assert value("transplant_eligible_dmsg", **fields) is expected
 
 
-def test_comorbidity_leaves_eligibility_to_the_clinician() -> None:
+def test_comorbidity_leaves_dmsg_eligibility_to_the_clinician() -> None:
     fields = {"birth_date": born(60), "ecog": 0, "comorbidities": ["heart_failure"]}
-    assert value("transplant_eligible", **fields) is None
+    assert value("transplant_eligible_dmsg", **fields) is None
 
 
-def test_unrecorded_comorbidities_leave_eligibility_unknown() -> None:
-    assert value("transplant_eligible", birth_date=born(60), ecog=0) is None
+def test_unrecorded_comorbidities_leave_dmsg_eligibility_unknown() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(60), ecog=0) is None
 
 
-def test_age_over_70_decides_even_with_unknowns() -> None:
-    assert value("transplant_eligible", birth_date=born(75)) is False
+def test_age_over_70_decides_the_dmsg_rule_even_with_unknowns() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(75)) is False
+
+
+def test_generic_eligibility_is_the_clinicians_judgement_only() -> None:
+    # no guideline-independent rule: the Danish age limit is not borrowed
+    for fields in (
+        {"birth_date": born(75), "ecog": 0, "comorbidities": []},
+        {"birth_date": born(50), "ecog": 3, "comorbidities": []},
+        {"birth_date": born(50), "ecog": 0, "comorbidities": []},
+    ):
+        assert value("transplant_eligible", **fields) is None
+    assert value("transplant_eligible", transplant_eligible=True, birth_date=born(75)) is True
+    assert value("transplant_eligible", asserted={"transplant_eligible": False}) is False
 
 
 def test_record_value_wins() -> None:
     fields = {"birth_date": born(75), "ecog": 2, "comorbidities": ["copd"]}
-    assert value("transplant_eligible", transplant_eligible=True, **fields) is True
-    assert value("transplant_eligible", transplant_eligible=False, birth_date=born(50)) is False
+    for name in ("transplant_eligible", "transplant_eligible_dmsg"):
+        assert value(name, transplant_eligible=True, **fields) is True
+        assert value(name, transplant_eligible=False, birth_date=born(50)) is False
 
 
 ASCT = dt.date(2021, 6, 1)
@@ -65,13 +78,17 @@ def second_asct(
     )
 
 
-# 24 months = 730.5 days, 36 months = 1095.75 days (mean Gregorian month)
-@pytest.mark.parametrize(("after", "expected"), [(725, False), (736, True), (1000, True)])
+# calendar months: 2021-06-01 + 24 months = 2023-06-01 (730 days), + 36 months = 2024-06-01
+@pytest.mark.parametrize(
+    ("after", "expected"), [(725, False), (730, False), (731, True), (1000, True)]
+)
 def test_24_months_without_lenalidomide_maintenance(after: int, expected: bool) -> None:
     assert second_asct(after, len_maintenance=False) is expected
 
 
-@pytest.mark.parametrize(("after", "expected"), [(736, False), (1090, False), (1100, True)])
+@pytest.mark.parametrize(
+    ("after", "expected"), [(736, False), (1096, False), (1097, True), (1100, True)]
+)
 def test_36_months_with_lenalidomide_maintenance(after: int, expected: bool) -> None:
     assert second_asct(after, len_maintenance=True) is expected
 
@@ -125,3 +142,67 @@ def test_prior_vgpr_unknown_while_procedures_are_unknown() -> None:
     assert value("prior_vgpr_or_better", treatments=treatments) is None
     asct = [{"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "CR"}]
     assert value("prior_vgpr_or_better", treatments=treatments, procedures=asct) is True
+
+
+def test_a_tandem_counts_as_two_transplants() -> None:
+    fields = {
+        "treatments": [course("VRd", ASCT - days(150), ASCT - days(40), best_response="VGPR")],
+        "procedures": [
+            {"type": "autologous_sct", "date": ASCT.isoformat(), "best_response_after": "VGPR"},
+            {
+                "type": "autologous_sct",
+                "date": (ASCT + days(100)).isoformat(),
+                "best_response_after": "CR",
+            },
+        ],
+        "progressions": [progression(ASCT + days(1500))],
+        "stem_cells": {"stored_grafts": 1},
+    }
+    assert value("asct_count", **fields) == 2
+    assert value("second_asct_remission_criteria", **fields) is False
+    assert value("second_asct_candidate", **fields) is False
+
+
+@pytest.mark.parametrize(
+    ("asct", "progressed", "expected"),
+    [
+        # "at least 3 years" (seed 001): on the anniversary counts
+        ("2021-06-01", "2024-06-01", True),
+        ("2021-06-01", "2024-05-31", False),
+        # a calendar month, not 30.44 days: 29 Feb + 36 months = 28 Feb (no leap year)
+        ("2020-02-29", "2023-02-28", True),
+        ("2020-02-29", "2023-02-27", False),
+    ],
+)
+def test_remission_of_three_years_uses_calendar_months(
+    asct: str, progressed: str, expected: bool
+) -> None:
+    fields = {
+        "treatments": [course("VRd", dt.date(2019, 9, 1), dt.date(2019, 12, 1))],
+        "procedures": [{"type": "autologous_sct", "date": asct}],
+        "progressions": [{"date": progressed, "type": "clinical"}],
+    }
+    assert value("remission_after_first_asct_3_years", **fields) is expected
+
+
+@pytest.mark.parametrize(("offset_days", "expected"), [(-1, True), (0, False)])
+def test_relapse_within_24_months_at_the_calendar_boundary(
+    offset_days: int, expected: bool
+) -> None:
+    start = dt.date(2022, 3, 31)
+    boundary = dt.date(2024, 3, 31)  # 24 calendar months later
+    fields: dict[str, Any] = {
+        "treatments": [course("VRd", start, start + days(150))],
+        "progressions": [progression(boundary + days(offset_days))],
+    }
+    assert value("early_relapse", **fields) is expected
+
+
+def test_stored_graft_criterion() -> None:
+    from records import assess
+
+    assert value("stem_cells_sufficient", stem_cells={"stored_grafts": 2}) is True
+    assert value("stem_cells_sufficient", stem_cells={"stored_grafts": 0}) is False
+    contradictory = assess(stem_cells={"stored_grafts": 0, "sufficient_for_asct": True})
+    assert contradictory.value("stem_cells_sufficient") is True
+    assert contradictory.get("stem_cells_sufficient").warnings

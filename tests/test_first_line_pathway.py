@@ -23,6 +23,7 @@ def _record(**changes: Any) -> dict[str, Any]:
         "schema_version": "1",
         "as_of": "2026-04-28",
         "age": 55,
+        "treatments": [],  # untreated: every lab so far is a baseline (diagnosis) value
         "cytogenetics": {
             "del_17p": False,
             "t_4_14": False,

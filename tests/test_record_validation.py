@@ -183,3 +183,141 @@ def test_a_biochemical_progression_with_crab_features_is_rejected() -> None:
     with pytest.raises(RecordError) as caught:
         parse_record(record)
     assert [p.path for p in caught.value.problems] == ["progressions[1].features"]
+
+
+AFTER = "2026-12-01"  # records.AS_OF is 2026-11-01
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"treatments": [{"regimen": "VRd", "start": AFTER}]}, "treatments[0].start"),
+        (
+            {"treatments": [{"regimen": "VRd", "start": "2026-01-01", "end": AFTER}]},
+            "treatments[0].end",
+        ),
+        ({"procedures": [{"type": "autologous_sct", "date": AFTER}]}, "procedures[0].date"),
+        ({"progressions": [{"date": AFTER, "type": "clinical"}]}, "progressions[0].date"),
+        (
+            {"labs": [{"date": AFTER, "test": "creatinine", "value": 1.0, "unit": "mg/dL"}]},
+            "labs[0].date",
+        ),
+        ({"mrd": [{"date": AFTER, "result": "negative"}]}, "mrd[0].date"),
+        ({"diagnosis": {"date": AFTER}}, "diagnosis.date"),
+        ({"cytogenetics": {"date": AFTER, "del_17p": False}}, "cytogenetics.date"),
+        ({"birth_date": AFTER}, "birth_date"),
+    ],
+)
+def test_every_dated_entry_after_as_of_is_refused(fields: dict[str, Any], path: str) -> None:
+    found, message = one_problem(record_dict(**fields))
+    assert found == path
+    assert "after the decision date 2026-11-01" in message
+
+
+def test_entries_after_as_of_are_all_listed() -> None:
+    found = problems(
+        record_dict(
+            treatments=[{"regimen": "VRd", "start": "2026-01-01", "end": AFTER}],
+            progressions=[{"date": AFTER, "type": "biochemical"}],
+        )
+    )
+    assert [p.partition(":")[0] for p in found] == ["treatments[0].end", "progressions[0].date"]
+
+
+def test_without_as_of_the_decision_date_is_today() -> None:
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    data = {"schema_version": "1", "progressions": [{"date": tomorrow, "type": "clinical"}]}
+    path, message = one_problem(data)
+    assert path == "progressions[0].date"
+    assert "as_of is absent" in message
+
+
+@pytest.mark.parametrize(
+    ("test", "value", "unit", "hint"),
+    [
+        ("creatinine", 1.1, "µmol/L", "did you mean mg/dL?"),
+        ("creatinine", 110, "mg/dL", "did you mean µmol/L?"),
+        ("albumin", 3.5, "g/L", "did you mean g/dL?"),
+        ("albumin", 35, "g/dL", "did you mean g/L?"),
+        ("calcium", 2.4, "mg/dL", "did you mean mmol/L?"),
+        ("calcium", 9.6, "mmol/L", "did you mean mg/dL?"),
+        ("hemoglobin", 110, "g/dL", "did you mean g/L?"),
+        ("hemoglobin", 11, "g/L", "did you mean g/dL?"),
+        ("serum_m_protein", 25, "g/dL", "did you mean g/L?"),
+        ("urine_m_protein", 800, "g/24h", "did you mean mg/24h?"),
+    ],
+)
+def test_implausible_lab_values_name_the_field_and_the_likely_unit(
+    test: str, value: float, unit: str, hint: str
+) -> None:
+    labs = [{"date": "2026-10-01", "test": test, "value": value, "unit": unit}]
+    path, message = one_problem(record_dict(labs=labs))
+    assert path == "labs[0].value"
+    assert "outside the plausible range" in message and message.endswith(hint), message
+
+
+@pytest.mark.parametrize(
+    ("test", "value", "unit"),
+    [
+        ("creatinine", 0, "mg/dL"),  # creatinine must be > 0
+        ("beta2_microglobulin", 0, "mg/L"),
+        ("circulating_plasma_cells", 120, "%"),
+        ("creatinine_clearance", 900, "mL/min"),
+    ],
+)
+def test_values_no_unit_explains_are_refused(test: str, value: float, unit: str) -> None:
+    labs = [{"date": "2026-10-01", "test": test, "value": value, "unit": unit}]
+    path, message = one_problem(record_dict(labs=labs))
+    assert path == "labs[0].value"
+    assert "did you mean" not in message
+
+
+@pytest.mark.parametrize(
+    ("test", "value", "unit"),
+    [
+        ("creatinine", 1.1, "mg/dL"),
+        ("creatinine", 97, "µmol/L"),
+        ("serum_m_protein", 0, "g/dL"),
+        ("flc_kappa", 45000, "mg/L"),
+        ("calcium", 2.4, "mmol/L"),
+        ("hemoglobin", 7.2, "mmol/L"),
+    ],
+)
+def test_plausible_values_pass(test: str, value: float, unit: str) -> None:
+    parse_record(
+        record_dict(labs=[{"date": "2026-10-01", "test": test, "value": value, "unit": unit}])
+    )
+
+
+def test_weight_height_and_dates_before_birth() -> None:
+    path, message = one_problem(record_dict(height_cm=1.75))
+    assert path == "height_cm" and message.endswith(
+        "did you mean metres (height_cm is in centimetres)?"
+    )
+    path, message = one_problem(record_dict(weight_kg=7))
+    assert path == "weight_kg" and "plausible range" in message
+    path, message = one_problem(
+        record_dict(birth_date="1960-01-01", diagnosis={"date": "1959-05-01"})
+    )
+    assert path == "diagnosis.date" and "before birth_date" in message
+
+
+def test_an_ambiguous_regimen_asks_for_the_drugs() -> None:
+    path, message = one_problem(record_dict(treatments=[{"regimen": "BVD", "start": "2025-01-01"}]))
+    assert path == "treatments[0].regimen"
+    assert "ambiguous" in message and "bendamustine" in message and "belantamab" in message
+    assert "give the course's drugs" in message
+    drugs = ["bendamustine", "bortezomib", "dexamethasone"]
+    record = parse_record(
+        record_dict(treatments=[{"regimen": "BVD", "drugs": drugs, "start": "2025-01-01"}])
+    )
+    assert record.treatments is not None
+    assert record.treatments[0].drug_set() == tuple(drugs)
+    path, message = one_problem(
+        record_dict(
+            treatments=[{"regimen": "DVD", "drugs": ["lenalidomide"], "start": "2025-01-01"}]
+        )
+    )
+    assert path == "treatments[0].drugs" and "match no reading" in message

@@ -30,6 +30,7 @@ class FactOut(_Out):
     asserted: bool
     why: str
     definition: str
+    warnings: list[str] = []  # inconsistencies in the record that bear on this fact
 
 
 Severity = Literal["contraindicating", "dose", "monitoring", "information"]
@@ -211,10 +212,19 @@ class ComparisonOut(_Out):
     statements: list[ComparisonStatementOut]
 
 
+class SummaryItemOut(_Out):
+    """One item of the decision summary (recommendation 1.1 ``summary``)."""
+
+    value: Value | list[str]
+    why: str
+    warnings: list[str] = []
+
+
 class RecommendationOut(_Out):
     schema_version: Literal["1"] = "1"
     patient_id: str | None
     as_of: str
     mmpath_version: str
+    summary: dict[str, SummaryItemOut] = {}  # the decision summary, once per record (1.1)
     results: list[ResultOut]
     comparison: ComparisonOut | None = None  # with more than one result

@@ -467,9 +467,12 @@ def test_timeline_of_an_empty_record_and_of_events_after_the_decision_date() -> 
 
     empty = render_timeline(parse_record({"schema_version": "1"}), dt.date(2026, 11, 1))
     assert "no treatment recorded" in empty and "evaluation 2026-11-01" in empty
+    # the record refuses entries after its own as_of; the renderer drawn at an earlier date
+    # still leaves out what comes after that date
     later = parse_record(
         {
             "schema_version": "1",
+            "as_of": "2027-03-01",
             "progressions": [{"date": "2027-01-01", "type": "clinical"}],
             "procedures": [{"type": "autologous_sct", "date": "2027-02-01"}],
         }

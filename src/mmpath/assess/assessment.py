@@ -21,11 +21,21 @@ from mmpath.assess.lab_progression import (
     serum_minimum_increase,
     urine_minimum_increase,
 )
-from mmpath.assess.timeline import Course, ProgressionEvent, build_courses, recorded_events
+from mmpath.assess.timeline import (
+    Course,
+    Line,
+    ProgressionEvent,
+    build_courses,
+    build_lines,
+    recorded_events,
+)
 from mmpath.catalogue import Catalogue, load_catalogue
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import LabResult, PatientRecord
 from mmpath.record.units import to_canonical
+
+SAME_EVENT_DAYS = 31
+"""A lab progression within this many days of a recorded one is the same event."""
 
 
 class Assessment:
@@ -53,6 +63,7 @@ class Assessment:
         if found is not None:
             return found
         spec = FACTS[name]
+        warnings = tuple(spec.warnings(self)) if spec.warnings is not None else ()
         asserted = (self.record.asserted or {}).get(name)
         if asserted is not None:
             value, why = self._derive_quietly(name)
@@ -64,10 +75,11 @@ class Assessment:
                 spec.definition,
                 spec.needs,
                 asserted=True,
+                warnings=warnings,
             )
         else:
             value, why = spec.derive(self)
-            found = Fact(name, value, why, spec.definition, spec.needs)
+            found = Fact(name, value, why, spec.definition, spec.needs, warnings=warnings)
         self._facts[name] = found
         return found
 
@@ -97,11 +109,13 @@ class Assessment:
         return build_courses(self.record)
 
     @cached_property
+    def lines(self) -> tuple[Line, ...]:
+        """Lines of therapy (IMWG consensus; see ``timeline``), by number."""
+        return build_lines(self.courses)
+
+    @cached_property
     def line_starts(self) -> list[dt.date]:
-        starts: dict[int, dt.date] = {}
-        for c in self.courses:
-            starts.setdefault(c.line, c.start)
-        return sorted(starts.values())
+        return sorted({line.start for line in self.lines})
 
     @cached_property
     def lab_progressions(self) -> list[LabProgression]:
@@ -143,9 +157,27 @@ class Assessment:
         """Recorded progressions, courses stopped for progression, confirmed lab progressions."""
         events = recorded_events(self.record, self.courses)
         for p in self.lab_progressions:
-            if p.confirmed and not any(abs((e.date - p.date).days) <= 31 for e in events):
+            if p.confirmed and not any(
+                abs((e.date - p.date).days) <= SAME_EVENT_DAYS for e in events
+            ):
                 events.append(ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}"))
         return sorted(events, key=lambda e: (e.date, e.source))
+
+    @cached_property
+    def progression_warnings(self) -> list[str]:
+        """Confirmed lab progressions (IMWG 2016) the record's progressions list does not
+        hold (when the record gives the list: without it, the lab series is the source)."""
+        if not self.progressions_recorded:
+            return []
+        recorded = recorded_events(self.record, self.courses)
+        return [
+            f"the lab series shows a confirmed progression on {p.date.isoformat()} "
+            f"({p.test} from confirmed nadir {p.nadir:g} to {p.value:g}) that the record's "
+            "progressions do not list; it is counted — check the record"
+            for p in self.lab_progressions
+            if p.confirmed
+            and not any(abs((e.date - p.date).days) <= SAME_EVENT_DAYS for e in recorded)
+        ]
 
     @property
     def progressions_recorded(self) -> bool:

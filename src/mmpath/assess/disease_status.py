@@ -17,6 +17,11 @@ from mmpath.assess.fact import Value, fact
 from mmpath.assess.timeline import ProgressionEvent
 
 
+def lab_warnings(a: Assessment) -> list[str]:
+    """Confirmed lab progressions the record's progressions list does not hold."""
+    return a.progression_warnings
+
+
 def current_event(a: Assessment) -> ProgressionEvent | None:
     """The latest progression since the start of the latest line (the one to act on)."""
     start = a.line_starts[-1] if a.line_starts else None
@@ -30,6 +35,7 @@ def current_event(a: Assessment) -> ProgressionEvent | None:
     "a recorded progression, a course stopped for progression, or a confirmed ≥ 25 % rise "
     "from nadir in the lab series (Kumar 2016)",
     needs=("progressions", "labs", "treatments"),
+    warnings=lab_warnings,
 )
 def progressive_disease(a: Assessment) -> tuple[Value, str]:
     event = current_event(a)
@@ -61,6 +67,7 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
     definition="relapsed or refractory: progression after the start of therapy, or progressive "
     "disease as best response on a course (primary refractory, IMWG); the record's status wins",
     needs=("status", "treatments", "progressions", "labs"),
+    warnings=lab_warnings,
 )
 def relapsed(a: Assessment) -> tuple[Value, str]:
     status = a.record.status
@@ -118,6 +125,7 @@ def _relapse_kind(a: Assessment, want_clinical: bool) -> tuple[Value, str]:
     definition="IMWG clinical relapse: progression with end-organ damage (CRAB) or "
     "plasmacytoma / extramedullary disease",
     needs=("progressions",),
+    warnings=lab_warnings,
 )
 def clinical_relapse(a: Assessment) -> tuple[Value, str]:
     return _relapse_kind(a, want_clinical=True)
@@ -128,31 +136,10 @@ def clinical_relapse(a: Assessment) -> tuple[Value, str]:
     definition="laboratory progression without clinical signs or symptoms (seed 001: "
     "'Without clinical signs or symptoms, this is called a biochemical relapse.')",
     needs=("progressions",),
+    warnings=lab_warnings,
 )
 def biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     return _relapse_kind(a, want_clinical=False)
-
-
-@fact(
-    "prior_lines",
-    definition="lines of therapy given (IMWG convention: induction + ASCT + consolidation + "
-    "maintenance are one line; a new regimen outside a 28-day window or after progression "
-    "starts a new line); the record's line numbers win (the highest line number counts)",
-    needs=("treatments",),
-    kind="number",
-)
-def prior_lines(a: Assessment) -> tuple[Value, str]:
-    if a.record.treatments is None:
-        return None, "treatment history not recorded"
-    if not a.courses:
-        return 0, "no treatment recorded"
-    lines: dict[int, list[str]] = {}
-    for c in a.courses:
-        lines.setdefault(c.line, []).append(c.regimen)
-    text = "; ".join(f"line {n}: {' + '.join(r)}" for n, r in sorted(lines.items()))
-    # the highest line number, not the count: a record may hold only the latest line(s),
-    # numbered by the clinician (line 3 alone means two earlier lines were given)
-    return max(lines), text
 
 
 @fact(

@@ -2,7 +2,9 @@
 
 A fact's value is ``True``, ``False``, ``None`` (unknown: the record lacks what it
 needs) or, for graded facts, a number or a string. Each fact carries a human reason
-(``why``), the definition it applies with its source, and the record fields it read.
+(``why``), the definition it applies with its source, the record fields it read, and
+warnings: inconsistencies in the record that bear on it (e.g. a progression the lab
+series shows but the record's progressions do not list).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ class Fact:
     definition: str
     needs: tuple[str, ...] = ()
     asserted: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 Derivation: TypeAlias = Callable[["Assessment"], tuple[Value, str]]
+Warnings: TypeAlias = Callable[["Assessment"], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +43,27 @@ class FactSpec:
     definition: str
     needs: tuple[str, ...]
     kind: str = "boolean"  # boolean | number | string
+    warnings: Warnings | None = None
 
 
 FACTS: dict[str, FactSpec] = {}
 
 
 def fact(
-    name: str, *, definition: str, needs: tuple[str, ...], kind: str = "boolean"
+    name: str,
+    *,
+    definition: str,
+    needs: tuple[str, ...],
+    kind: str = "boolean",
+    warnings: Warnings | None = None,
 ) -> Callable[[Derivation], Derivation]:
-    """Register ``derive`` as the derivation of fact ``name``."""
+    """Register ``derive`` as the derivation of fact ``name`` (``warnings``: what in the
+    record bears on the fact but does not add up)."""
 
     def register(derive: Derivation) -> Derivation:
         if name in FACTS:
             raise ValueError(f"fact {name!r} is registered twice")
-        FACTS[name] = FactSpec(name, derive, definition, needs, kind)
+        FACTS[name] = FactSpec(name, derive, definition, needs, kind, warnings)
         return derive
 
     return register

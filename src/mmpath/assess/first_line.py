@@ -34,13 +34,27 @@ def procedures_of(a: Assessment, kind: str) -> list[Procedure]:
 
 
 def induction_courses(a: Assessment) -> list[Course]:
+    """First-line courses before the first ASCT that are induction (or have no setting).
+    With procedures not recorded, whether a course without a setting came before an ASCT
+    is unknown: only the first course of line 1 then counts without a setting."""
     ascts = procedures_of(a, "autologous_sct")
     before = ascts[0].date if ascts else None
-    return [
+    first_line = [c for c in a.courses if c.line == 1]
+    found = [
         c
-        for c in a.courses
-        if c.line == 1 and c.setting in {"induction", None} and (before is None or c.start < before)
+        for c in first_line
+        if c.setting in {"induction", None} and (before is None or c.start < before)
     ]
+    if a.record.procedures is None:
+        found = [c for c in found if c.setting == "induction" or c is first_line[0]]
+    return found
+
+
+def induction_undecided(a: Assessment) -> bool:
+    """Procedures not recorded and a later first-line course without a setting: it may be
+    induction (before an ASCT) or not (after one)."""
+    first_line = [c for c in a.courses if c.line == 1]
+    return a.record.procedures is None and any(c.setting is None for c in first_line[1:])
 
 
 def _regimen_id(a: Assessment, course: Course) -> str:
@@ -110,6 +124,8 @@ def induction_cycles(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
     courses = induction_courses(a)
+    if not courses and induction_undecided(a):
+        return None, "procedures not recorded: whether a first-line course was induction is unknown"
     if not courses:
         return 0, "no induction given yet"
     counts = [a.record.treatments[c.index].cycles for c in courses]
@@ -132,6 +148,8 @@ def quadruplet_induction(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
     courses = induction_courses(a)
+    if not courses and induction_undecided(a):
+        return None, "procedures not recorded: whether a first-line course was induction is unknown"
     if not courses:
         return False, "no induction given yet"
     classes = set().union(*(a.catalogue.classes_of(d) for d in courses[0].drugs))
@@ -185,9 +203,11 @@ def benefit_from_first_hdt(a: Assessment) -> tuple[Value, str]:
         return None, "response after the first ASCT not recorded"
     if after == "PD":
         return False, "progression after the first ASCT"
-    before = [c.best_response for c in induction_courses(a) if c.best_response]
+    courses = induction_courses(a)
+    before = [c.best_response for c in courses if c.best_response]
     best = max(before, key=RESPONSE_RANK.__getitem__) if before else None
-    if best is not None and RESPONSE_RANK[after] > RESPONSE_RANK[best]:
+    complete = len(before) == len(courses)  # an unrecorded response could be the deepest
+    if best is not None and complete and RESPONSE_RANK[after] > RESPONSE_RANK[best]:
         return True, f"response deepened from {best} (induction) to {after} after ASCT"
     shown = best or "not recorded"
     return None, (

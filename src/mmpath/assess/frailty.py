@@ -5,8 +5,9 @@ intermediate 1, frail ≥ 2. Item points, tagged [R — verify] in
 shared/reference/clinical-definitions.md: age ≤ 75 → 0, 76–80 → 1, > 80 → 2; Charlson
 ≥ 2 → 1; Katz ADL ≤ 4 → 1; Lawton IADL ≤ 5 → 1.
 Simplified frailty score (Facon et al., Leukemia 2020): age as above; Charlson > 1 → 1;
-ECOG 0 → 0, 1 → 1, ≥ 2 → 2; frail when ≥ 2. Used only when ADL or IADL is unknown and
-the known IMWG items cannot decide frailty (so a recorded ADL/IADL is never overruled).
+ECOG 0 → 0, 1 → 1, ≥ 2 → 2; frail when ≥ 2. Used when neither ADL nor IADL is recorded
+(a recorded ADL/IADL is never overruled), even with some of its own items unknown: ECOG ≥ 2
+alone scores 2 and makes the patient frail.
 With some items unknown the score is unknown, but ``frail`` is still decided when the
 known points alone reach 2, or the unknown ones could not.
 """
@@ -56,16 +57,17 @@ def _score(items: dict[str, tuple[int | None, int]]) -> tuple[int | None, int, i
     return exact, known, known + unknown_max
 
 
+SIMPLIFIED_NAME = "simplified frailty score (Facon 2020; ADL/IADL not recorded)"
+
+
 def chosen(a: Assessment) -> tuple[str, dict[str, tuple[int | None, int]]]:
-    """The score to use: IMWG whenever its known items decide frailty, else the simplified
-    score when all of its items are known, else IMWG (undecided)."""
+    """The score to use: the IMWG score when ADL or IADL is recorded (a recorded ADL/IADL is
+    never overruled), the simplified score when neither is (clinical-definitions.md: "Use it
+    when ADL/IADL are unknown"). The choice depends only on which instrument's own items are
+    recorded, so that removing another item (age, Charlson, ECOG) never switches it."""
     imwg = _imwg_items(a)
-    _, low, high = _score(imwg)
-    if low >= FRAIL_FROM or high < FRAIL_FROM:
-        return IMWG_NAME, imwg
-    simplified = _simplified_items(a)
-    if all(p is not None for p, _ in simplified.values()):
-        return "simplified frailty score (Facon 2020; ADL/IADL not recorded)", simplified
+    if imwg["ADL"][0] is None and imwg["IADL"][0] is None:
+        return SIMPLIFIED_NAME, _simplified_items(a)
     return IMWG_NAME, imwg
 
 

@@ -1,9 +1,14 @@
-"""Kidney function: creatinine clearance.
+"""Kidney function: creatinine clearance, dialysis, and which product-label region applies.
 
 Cockcroft–Gault (Cockcroft & Gault, Nephron 1976;16:31; shared/reference/
 clinical-definitions.md): CrCl (mL/min) = (140 − age) × weight (kg) / (72 × serum
 creatinine (mg/dL)), × 0.85 for women. A measured clearance in the labs wins. Only
 values from the last :data:`RECENT_DAYS` days before the decision date are used.
+
+On dialysis (comorbidity ``dialysis``) Cockcroft–Gault is not valid (no steady state;
+clinical-definitions.md, "Kidney function on dialysis"): ``creatinine_clearance`` is then
+unknown and every dose table's lowest (dialysis) band applies — the dose notes and packs
+read ``dialysis`` for it.
 """
 
 from __future__ import annotations
@@ -23,10 +28,15 @@ def cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, female:
     "creatinine_clearance",
     definition="creatinine clearance in mL/min: measured, or Cockcroft–Gault from serum "
     "creatinine, age, weight and sex (Cockcroft & Gault 1976)",
-    needs=("labs", "weight_kg", "sex", "birth_date"),
+    needs=("labs", "weight_kg", "sex", "birth_date", "comorbidities"),
     kind="number",
 )
 def creatinine_clearance(a: Assessment) -> tuple[Value, str]:
+    if a.value("dialysis") is True:
+        return None, (
+            "on dialysis: Cockcroft–Gault is not valid (no steady state) and a clearance is not "
+            "used; the lowest (dialysis) band of every dose table applies"
+        )
     measured = a.latest_lab("creatinine_clearance", RECENT_DAYS)
     if measured is not None:
         return round(measured.value, 1), f"measured {measured.value:g} mL/min on {measured.date}"
@@ -48,3 +58,38 @@ def creatinine_clearance(a: Assessment) -> tuple[Value, str]:
         f"Cockcroft–Gault {value:.0f} mL/min from creatinine {lab.value:g} {lab.unit} "
         f"({lab.date}), age {a.age}, {a.record.weight_kg:g} kg, {a.record.sex}"
     )
+
+
+@fact(
+    "kidney_function",
+    definition="kidney function for dose notes: 'dialysis', or the creatinine clearance in "
+    "mL/min (measured or Cockcroft–Gault)",
+    needs=("comorbidities", "labs", "weight_kg", "sex", "birth_date"),
+    kind="string",
+)
+def kidney_function(a: Assessment) -> tuple[Value, str]:
+    if a.value("dialysis") is True:
+        return "dialysis", "on dialysis (comorbidity recorded)"
+    crcl = a.get("creatinine_clearance")
+    if crcl.value is None:
+        return None, crcl.why
+    return f"creatinine clearance {crcl.value:g} mL/min", crcl.why
+
+
+LABEL_REGIONS = {"NL": "EU", "DK": "EU", "BE": "EU", "ES": "EU", "JP": "JP"}
+"""Record region -> the product-label region whose dose tables apply (EU: the SmPC)."""
+
+
+@fact(
+    "label_region",
+    definition="which product labels apply: EU (SmPC) for NL, DK, BE, ES; JP for Japan "
+    "(mmpath holds no Japanese package inserts)",
+    needs=("region",),
+    kind="string",
+)
+def label_region(a: Assessment) -> tuple[Value, str]:
+    region = a.record.region
+    if region is None:
+        return None, "region not recorded: which label applies is unknown"
+    found = LABEL_REGIONS[region]
+    return found, f"region {region}: {found} labels"

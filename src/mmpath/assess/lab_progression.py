@@ -1,14 +1,25 @@
 """Progressive disease from the laboratory series (IMWG 2016 response criteria).
 
 Kumar et al., Lancet Oncol 2016;17:e328 (shared/reference/clinical-definitions.md,
-"Progressive disease"): an increase of ≥ 25 % from the lowest confirmed value (nadir) in
+"Progressive disease"): an increase of ≥ 25 % from the lowest confirmed response value
+(nadir) in
 1. serum M-protein, absolute increase ≥ 0.5 g/dL (≥ 1 g/dL when the nadir was ≥ 5 g/dL);
 2. urine M-protein, absolute increase ≥ 200 mg/24 h;
 3. only when serum and urine M-protein are not measurable: the difference between
    involved and uninvolved free light chains (dFLC), absolute increase > 100 mg/L.
-Progression needs two consecutive assessments meeting the criterion; it is dated at the
-first of them. A single (last) assessment meeting it is reported as unconfirmed.
-The nadir restarts at the start of every line of therapy.
+
+**Confirmed nadir.** IMWG 2016 measures from the lowest *confirmed* value, and every
+response category needs two consecutive assessments. mmpath reads this as: a level is
+confirmed when two consecutive measurements are both at or below it, i.e. each pair of
+consecutive measurements confirms the higher of the two; the confirmed nadir before a
+measurement is the lowest level confirmed by pairs that precede it. A single low value
+(an outlier, or a sample error) therefore never sets the nadir: 2.0, 0.5, 2.0, 2.1 g/dL
+has a confirmed nadir of 2.0 and no progression. Until two measurements exist in a line
+there is no confirmed nadir and no progression from the series.
+
+Progression needs two consecutive assessments meeting the criterion against the same
+nadir; it is dated at the first of them. A single (last) assessment meeting it is
+reported as unconfirmed. The nadir restarts at the start of every line of therapy.
 Measurable disease (IMWG): serum M-protein ≥ 1 g/dL or urine M-protein ≥ 200 mg/24 h.
 """
 
@@ -63,16 +74,18 @@ def detect(
     minimum_increase: Callable[[float], float],
     line_starts: Sequence[dt.date] = (),
 ) -> list[LabProgression]:
-    """Progressions in a dated series (canonical units), at most one per line segment."""
+    """Progressions in a dated series (canonical units), at most one per line segment,
+    measured from the confirmed nadir (module docstring)."""
     points = sorted(series)
     found: list[LabProgression] = []
-    nadir: float | None = None
+    nadir: float | None = None  # lowest level confirmed by two consecutive values
+    previous: float | None = None  # the value before, in the same line segment
     segment_done = False
     resets = sorted(line_starts)
     for i, (day, value) in enumerate(points):
         previous_day = points[i - 1][0] if i else None
         if previous_day is not None and any(previous_day < r <= day for r in resets):
-            nadir, segment_done = None, False
+            nadir, previous, segment_done = None, None, False
         if nadir is not None and not segment_done and meets(value, nadir, minimum_increase):
             following = points[i + 1] if i + 1 < len(points) else None
             crosses_reset = following is not None and any(day < r <= following[0] for r in resets)
@@ -85,5 +98,8 @@ def detect(
                 found.append(LabProgression(day, test, nadir, value, False))
                 segment_done = True
                 continue
-        nadir = value if nadir is None else min(nadir, value)
+        if previous is not None:
+            level = max(previous, value)
+            nadir = level if nadir is None else min(nadir, level)
+        previous = value
     return found

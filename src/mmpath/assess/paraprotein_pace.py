@@ -89,6 +89,11 @@ def paraprotein_rising_rapidly(a: Assessment) -> tuple[Value, str]:
     event = current_event(a)
     if event is not None and "rapid_rise" in event.features:
         return True, f"progression on {event.date} recorded with rapid_rise"
+    if a.record.treatments is None:
+        return None, (
+            "treatments not recorded: the start of the latest line, from which the rise is "
+            "measured, is unknown"
+        )
     serum = _since_line_start(a, a.series("serum_m_protein"))
     urine = _since_line_start(a, a.series("urine_m_protein"))
     involved, ratios = _involved_flc(a)

@@ -1,4 +1,4 @@
-"""Plain patient facts read from the record: age, ECOG, region, comorbidities, EMD."""
+"""Plain patient facts read from the record: age, ECOG, region, comorbidities."""
 
 from __future__ import annotations
 
@@ -80,34 +80,3 @@ def obstructive_lung_disease(a: Assessment) -> tuple[Value, str]:
     parts = [a.get("copd"), a.get("asthma")]
     value = kleene_or([p.value for p in parts])
     return value, "; ".join(f"{p.name}: {p.why}" for p in parts)
-
-
-@fact(
-    "extramedullary_disease",
-    definition="soft-tissue (extramedullary) disease, paraosseous or extraosseous, in the "
-    "record or as a feature of a progression",
-    needs=("extramedullary", "progressions"),
-)
-def extramedullary_disease(a: Assessment) -> tuple[Value, str]:
-    emd = a.record.extramedullary
-    featured = [e for e in a.progression_events if "extramedullary" in e.features]
-    if emd in {"paraosseous", "extraosseous"}:
-        return True, f"extramedullary: {emd}"
-    if featured:
-        return True, f"progression on {featured[-1].date.isoformat()} with extramedullary disease"
-    if emd == "none":
-        return False, "extramedullary: none"
-    return None, "extramedullary disease not recorded"
-
-
-@fact(
-    "extraosseous_extramedullary_disease",
-    definition="'true' extramedullary disease: extraosseous soft-tissue plasmacytoma, not "
-    "paraosseous extension from bone",
-    needs=("extramedullary",),
-)
-def extraosseous_extramedullary_disease(a: Assessment) -> tuple[Value, str]:
-    emd = a.record.extramedullary
-    if emd is None:
-        return None, "extramedullary disease not recorded"
-    return emd == "extraosseous", f"extramedullary: {emd}"

@@ -64,16 +64,46 @@ DRUG_FACTS = (
 
 
 CONTINUING_SETTINGS = frozenset({"maintenance", "consolidation"})
+MR_RANK = RESPONSE_RANK["MR"]
+SAME_TARGET_CLASSES = frozenset({"anti_cd38"})
+"""Classes whose drugs share one target (daratumumab and isatuximab: CD38), so that
+refractoriness to one is refractoriness to the target (shared/reference/
+clinical-definitions.md, "Class-level facts"). Proteasome inhibitors and IMiDs are classes,
+not one target: pomalidomide is given to lenalidomide-refractory patients, carfilzomib to
+bortezomib-refractory ones, so for them only a caution is shown."""
+CAUTION_CLASSES = {
+    "anti_cd38": "an anti-CD38 antibody",
+    "proteasome_inhibitor": "a proteasome inhibitor",
+    "imid": "an IMiD",
+}
+"""Classes for which an option gets a caution when the patient is refractory to another
+drug of the class (``class_refractory_other``)."""
 
 
 def course_response(a: Assessment, c: Course) -> str | None:
-    """The best response on a course; maintenance and consolidation without their own
-    inherit the best response their line reached before them (courses of the line and
-    ASCTs since its start), since they continue that response rather than induce one."""
-    if c.best_response is not None:
-        return c.best_response
-    if c.setting not in CONTINUING_SETTINGS:
-        return None
+    """The best response on a course; maintenance and consolidation continue the response
+    their line reached before them (courses of the line and ASCTs since its start) rather
+    than induce one, so for them the better of their own and that one counts: their own SD
+    after an earlier VGPR is that VGPR maintained, not non-response; with the line's earlier
+    response unknown an SD is undecided (None); PD stays PD."""
+    own = c.best_response
+    if own == "PD" or c.setting not in CONTINUING_SETTINGS:
+        return own
+    inherited = _line_response(a, c)
+    if own is None:
+        # only a response (≥ MR) is continued; an earlier non-response says nothing of this one
+        if inherited is None or RESPONSE_RANK[inherited] < MR_RANK:
+            return None
+        return f"{inherited} (reached earlier in the line)"
+    if inherited is None:
+        return None if own == "SD" else own
+    if RESPONSE_RANK[inherited] > RESPONSE_RANK[own] and RESPONSE_RANK[inherited] >= MR_RANK:
+        return f"{inherited} (reached earlier in the line)"
+    return own
+
+
+def _line_response(a: Assessment, c: Course) -> str | None:
+    """The best response recorded in ``c``'s line before it (courses and ASCTs)."""
     line_start = min(o.start for o in a.courses if o.line == c.line)
     earlier = [o.best_response for o in a.courses if o.line == c.line and o.start < c.start]
     earlier += [
@@ -84,8 +114,7 @@ def course_response(a: Assessment, c: Course) -> str | None:
     known = [r for r in earlier if r is not None]
     if not known:
         return None
-    best = max(known, key=RESPONSE_RANK.__getitem__)
-    return f"{best} (reached earlier in the line)"
+    return max(known, key=RESPONSE_RANK.__getitem__)
 
 
 def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
@@ -111,9 +140,10 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
         window_end = c.last_day(a.as_of) + dt.timedelta(days=REFRACTORY_WINDOW_DAYS)
         # a progression on the very day a course starts is why it started, not its failure
         hits = [e for e in a.progression_events if c.start < e.date <= window_end]
-        if c.best_response in {"SD", "PD"}:
+        response = course_response(a, c)
+        if response is not None and response.split(" ")[0] in {"SD", "PD"}:
             verdicts.append(True)
-            reasons.append(f"best response {c.best_response} on {c.label()}")
+            reasons.append(f"best response {response} on {c.label()}")
         elif hits:
             e = hits[0]
             when = (
@@ -123,7 +153,7 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             )
             verdicts.append(True)
             reasons.append(f"progression {e.date.isoformat()} ({e.source}) {when} of {c.label()}")
-        elif a.progressions_recorded and (response := course_response(a, c)) is not None:
+        elif a.progressions_recorded and response is not None:
             verdicts.append(False)
             reasons.append(
                 f"best response {response}, no progression on or within "
@@ -135,7 +165,9 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             verdicts.append(None)
             reasons.append(
                 f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}, "
-                "but its best response is not recorded (no response, < MR, is refractory too)"
+                "but its best response is not known (not recorded, or SD on maintenance / "
+                "consolidation with the line's earlier response not recorded); no response "
+                "(< MR) is refractory too"
             )
         else:
             unconfirmed = [
@@ -154,6 +186,42 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     else:
         why = "; ".join(reasons)
     return value, why
+
+
+def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
+    """Refractory to ``inn`` or to its target: for a drug of a same-target class
+    (:data:`SAME_TARGET_CLASSES`, anti-CD38) refractoriness to any drug of the class counts
+    (an isatuximab-refractory patient is daratumumab-refractory by target)."""
+    own = drug_refractory(a, inn)
+    shared = sorted(SAME_TARGET_CLASSES & a.catalogue.classes_of(inn))
+    if not shared:
+        return own
+    others = [
+        (d, drug_refractory(a, d))
+        for d in sorted(a.catalogue.drugs)
+        if d != inn and shared[0] in a.catalogue.classes_of(d) and a.exposed_to(d)
+    ]
+    value = kleene_or([own[0], *(v for _, (v, _) in others)])
+    if value is True and own[0] is not True:
+        hits = [f"{d}: {why}" for d, (v, why) in others if v is True]
+        return True, f"by target ({CAUTION_CLASSES[shared[0]]}, same target): " + "; ".join(hits)
+    return value, own[1]
+
+
+def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]]:
+    """(class, other drug, why) for each other drug of ``inn``'s classes in
+    :data:`CAUTION_CLASSES` the patient is refractory to."""
+    found = []
+    for klass in sorted(CAUTION_CLASSES.keys() & a.catalogue.classes_of(inn)):
+        for other in sorted(a.catalogue.drugs):
+            if other == inn or klass not in a.catalogue.classes_of(other):
+                continue
+            if not a.exposed_to(other):
+                continue
+            value, why = drug_refractory(a, other)
+            if value is True:
+                found.append((klass, other, why))
+    return found
 
 
 def class_refractory(a: Assessment, klass: str, label: str) -> tuple[Value, str]:

@@ -11,7 +11,10 @@ Reading decisions (shown in the reasons):
   IMS/IMWG 2025 criterion 4 (β2M ≥ 5.5 mg/L, creatinine < 1.2 mg/dL), the definition the
   same section restates.
 - "over 2 %": strictly more than 2 % circulating plasma cells (at diagnosis: the latest
-  value before first-line treatment, as for β2M).
+  value before first-line treatment, as for β2M). Primary plasma cell leukaemia recorded at
+  diagnosis meets it without a count: the revised IMWG definition the same section restates
+  ("Den reviderede IMWG-definition af PCL kræver ≥ 5 % cirkulerende plasmaceller") means
+  at least 5 %.
 - "true" extramedullary disease: the record's ``extramedullary: extraosseous`` (seed 003:
   "Extraossøs EMD opstår i viscerale organer og bløddelsvæv via hæmatogen spredning").
 """
@@ -28,20 +31,26 @@ CIRCULATING_PC_ABOVE_PERCENT = 2.0
 
 def circulating_plasma_cells(a: Assessment) -> tuple[Value, str]:
     lab = baseline_lab(a, "circulating_plasma_cells")
+    if lab is not None and lab.value > CIRCULATING_PC_ABOVE_PERCENT:
+        return True, f"circulating plasma cells {lab.value:g} % (> 2 %) on {lab.date}"
+    pcl = a.get("primary_plasma_cell_leukemia")
+    if pcl.value is True:
+        return True, (
+            f"primary plasma cell leukaemia ({pcl.why}): ≥ 5 % circulating plasma cells by the "
+            "IMWG definition seed 003 restates, so > 2 %"
+        )
     if lab is None:
         return None, "circulating plasma cells: none measured before first-line treatment"
-    above = lab.value > CIRCULATING_PC_ABOVE_PERCENT
-    return above, (
-        f"circulating plasma cells {lab.value:g} % ({'>' if above else '≤'} 2 %) on {lab.date}"
-    )
+    return False, f"circulating plasma cells {lab.value:g} % (≤ 2 %) on {lab.date}"
 
 
 @fact(
     "high_risk_dk_additions",
     definition="seed 003 (DMSG) additions to the high-risk group: high β2M with normal kidney "
     "function (IMS/IMWG 2025 cut-offs: ≥ 5.5 mg/L, creatinine < 1.2 mg/dL), > 2 % "
-    "circulating plasma cells, or extraosseous ('true') extramedullary disease",
-    needs=("labs", "extramedullary"),
+    "circulating plasma cells (primary plasma cell leukaemia, ≥ 5 % by the IMWG definition, "
+    "included), or extraosseous ('true') extramedullary disease",
+    needs=("labs", "extramedullary", "diagnosis"),
 )
 def high_risk_dk_additions(a: Assessment) -> tuple[Value, str]:
     b2m, b2m_why = b2m_normal_creatinine(a)
@@ -62,8 +71,8 @@ def high_risk_dk_additions(a: Assessment) -> tuple[Value, str]:
     "high_risk_dk",
     definition="high risk for the DMSG pathway (seed 003): IMS/IMWG 2025 high risk or one of "
     "the DMSG additions (high β2M with normal kidney function, > 2 % circulating plasma "
-    "cells, extraosseous extramedullary disease)",
-    needs=("cytogenetics", "labs", "extramedullary"),
+    "cells or primary plasma cell leukaemia, extraosseous extramedullary disease)",
+    needs=("cytogenetics", "labs", "extramedullary", "diagnosis"),
 )
 def high_risk_dk(a: Assessment) -> tuple[Value, str]:
     imwg = a.get("high_risk_imwg2025")

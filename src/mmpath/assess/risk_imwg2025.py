@@ -78,8 +78,17 @@ def del17p_criterion(a: Assessment) -> tuple[Value, str]:
 
 def baseline_lab(a: Assessment, test: str) -> LabResult | None:
     """The value at diagnosis: the latest one before first-line treatment started (or up to
-    the decision date when untreated). Risk is a property of the disease at diagnosis."""
-    until = a.courses[0].start if a.courses else a.as_of
+    the decision date when untreated). Risk is a property of the disease at diagnosis.
+    With the treatment history not recorded, only values up to the diagnosis date count
+    (a later value may have been taken on treatment)."""
+    if a.courses:
+        until = a.courses[0].start
+    elif a.record.treatments is not None:
+        until = a.as_of
+    elif a.record.diagnosis is not None and a.record.diagnosis.date is not None:
+        until = a.record.diagnosis.date
+    else:
+        return None
     labs = [lab for lab in a.record.labs or [] if lab.test == test and lab.date <= until]
     return max(labs, key=lambda lab: lab.date) if labs else None
 

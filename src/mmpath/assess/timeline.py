@@ -1,13 +1,33 @@
-"""The patient's treatment timeline: courses, progression events and lines of therapy.
+"""The patient's treatment timeline: courses, lines of therapy and progression events.
 
-Lines of therapy (shared/reference/clinical-definitions.md, "Lines of therapy"; IMWG
-convention, Rajkumar et al., Blood 2015;126:921): courses started within
-:data:`REGIMEN_WINDOW_DAYS` of a line's first course belong to that line;
-consolidation and maintenance continue the line they follow (induction + ASCT +
-consolidation + maintenance are one line); any other new course, or any course started
-after a progression (recorded, or the end of a course stopped for progression), starts a
-new line. A ``line`` given in the record wins and
-numbering continues from it.
+Lines of therapy follow the IMWG consensus (Rajkumar, Richardson, San Miguel, "Guidelines
+for determination of the number of prior lines of therapy in multiple myeloma", Blood
+2015;126:921; shared/reference/clinical-definitions.md, "Lines of therapy"): a line is one
+or more courses of a single agent or a combination given as a planned course; induction
+followed by (single or tandem) autologous transplant and consolidation / maintenance is
+ONE line; a new line starts when treatment is changed to include other agents, or after
+progression. Stopping one drug of a combination, changing doses or a pause do not start a
+new line.
+
+Courses are read in order of their start date. A course continues the current line when
+no progression was recorded between the line's start and the course's start, and any of:
+
+1. it starts within :data:`REGIMEN_WINDOW_DAYS` of the line's first course (the drugs of
+   one regimen, started a few days apart — the window commonly used by published
+   real-world rules for drug exposure data);
+2. an autologous transplant (``procedures``) lies between the line's start and the course
+   (the planned induction → ASCT → consolidation → maintenance sequence, whether or not
+   a ``setting`` is recorded);
+3. its ``setting`` is ``consolidation`` or ``maintenance`` (a planned continuation);
+4. it adds no drug to the line's regimen (a drug dropped, the same drugs after a pause, a
+   subset). Corticosteroids do not count as an added drug (mmpath's reading: adding or
+   restarting dexamethasone alone is a dose change, not a new regimen).
+
+Otherwise it starts a new line: after a progression (a recorded progression, or a course
+stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
+outside the regimen window. A ``line`` number given in the record wins, and numbering
+continues from it. Lab-only progressions (found in the M-protein series) do not split
+lines: they depend on the line starts themselves (the nadir restarts with every line).
 """
 
 from __future__ import annotations
@@ -15,10 +35,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
+
+from mmpath.catalogue import load_catalogue
 from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
 
 REGIMEN_WINDOW_DAYS = 28
 """Drugs started within this many days of a line's first course form one regimen."""
+CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
+"""Settings that continue the line they follow (when no progression came in between)."""
+NEW_LINE_SETTINGS = frozenset({"salvage"})
+"""Settings that start a new line: salvage therapy treats relapsed or refractory disease."""
 
 
 RESPONSE_RANK = {"sCR": 6, "CR": 5, "VGPR": 4, "PR": 3, "MR": 2, "SD": 1, "PD": 0}
@@ -35,6 +62,8 @@ class Course:
     best_response: str | None
     stop_reason: str | None
     line: int
+    line_why: str = ""
+    """Why the course starts a new line, or which line it continues and why."""
 
     def last_day(self, as_of: dt.date) -> dt.date:
         return self.end if self.end is not None else as_of
@@ -46,6 +75,20 @@ class Course:
         end = self.end.isoformat() if self.end else "ongoing"
         setting = f" {self.setting}" if self.setting else ""
         return f"{self.regimen}{setting} ({self.start.isoformat()} to {end})"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of therapy: its number, first day, courses and why it started."""
+
+    number: int
+    start: dt.date
+    courses: tuple[Course, ...]
+    why: str
+
+    def describe(self) -> str:
+        parts = ", ".join(c.label() for c in self.courses)
+        return f"line {self.number} from {self.start.isoformat()}: {parts} ({self.why})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,45 +107,115 @@ class ProgressionEvent:
         return None
 
 
+@dataclass
+class _OpenLine:
+    start: dt.date
+    drugs: set[str]
+
+
+def _line_events(record: PatientRecord) -> list[tuple[dt.date, str]]:
+    """Recorded progressions and ends of courses stopped for progression, dated."""
+    events = [(p.date, f"progressions[{i}]") for i, p in enumerate(record.progressions or [])]
+    events += [
+        (t.end, f"treatments[{i}].stop_reason")
+        for i, t in enumerate(record.treatments or [])
+        if t.stop_reason == "progression" and t.end is not None
+    ]
+    return sorted(events)
+
+
 def build_courses(record: PatientRecord) -> tuple[Course, ...]:
+    """The record's courses in start order, each with its line number and the reason."""
+    catalogue = load_catalogue()
     raw = sorted(enumerate(record.treatments or []), key=lambda item: (item[1].start, item[0]))
-    events = [p.date for p in record.progressions or []]
-    # a course stopped for progression is a progression at its end (as in recorded_events)
-    events += [t.end for t in record.treatments or [] if t.stop_reason == "progression" and t.end]
+    events = _line_events(record)
+    ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")
+    lines: dict[int, _OpenLine] = {}
+    current = 0
     courses: list[Course] = []
-    line = 0
-    line_start: dt.date | None = None
     for index, t in raw:
-        progressed_since = line_start is not None and any(line_start < d <= t.start for d in events)
-        continues = (
-            line_start is not None
-            and not progressed_since
-            and (
-                t.setting in {"consolidation", "maintenance"}
-                or (t.start - line_start).days <= REGIMEN_WINDOW_DAYS
-            )
-        )
+        drugs = t.drug_set()
+        active = set(catalogue.active_drugs(drugs))
         if t.line is not None:
-            if t.line != line:
-                line_start = t.start
-            line = t.line
-        elif not continues:
-            line += 1
-            line_start = t.start
+            number, why = t.line, f"line {t.line} as given in the record"
+        elif current == 0:
+            number, why = 1, "first treatment recorded"
+        else:
+            open_line = lines[current]
+            joins, why = _continues(t.start, t.setting, active, current, open_line, events, ascts)
+            number = current if joins else max(lines) + 1
+        if number not in lines:
+            lines[number] = _OpenLine(t.start, set())
+        lines[number].drugs |= active
+        current = number
         courses.append(
             Course(
                 index=index,
-                regimen=t.regimen or " - ".join(t.drug_set()),
-                drugs=t.drug_set(),
+                regimen=t.regimen or " - ".join(drugs),
+                drugs=drugs,
                 start=t.start,
                 end=t.end,
                 setting=t.setting,
                 best_response=t.best_response,
                 stop_reason=t.stop_reason,
-                line=line,
+                line=number,
+                line_why=why,
             )
         )
     return tuple(courses)
+
+
+def _continues(
+    start: dt.date,
+    setting: str | None,
+    active: set[str],
+    number: int,
+    line: _OpenLine,
+    events: list[tuple[dt.date, str]],
+    ascts: list[dt.date],
+) -> tuple[bool, str]:
+    """Whether a course starting on ``start`` continues line ``number``, and why (see the
+    module docstring for the order of the tests)."""
+    progressed = [(d, src) for d, src in events if line.start < d <= start]
+    if progressed:
+        day, src = progressed[-1]
+        return False, f"new line: started after progression on {day.isoformat()} ({src})"
+    if setting in NEW_LINE_SETTINGS:
+        return False, f"new line: given as {setting} therapy"
+    if (start - line.start).days <= REGIMEN_WINDOW_DAYS:
+        return True, (
+            f"continues line {number}: started within {REGIMEN_WINDOW_DAYS} days of its start"
+        )
+    transplants = [d for d in ascts if line.start <= d <= start]
+    if transplants:
+        return True, (
+            f"continues line {number}: after the ASCT of {transplants[-1].isoformat()}, "
+            "no progression in between"
+        )
+    if setting in CONTINUING_SETTINGS:
+        return True, f"continues line {number}: {setting}, no progression since it started"
+    added = sorted(active - line.drugs)
+    if not added:
+        return True, (
+            f"continues line {number}: no drug added to its regimen and no progression "
+            "(a drug dropped, a pause, or the same drugs again)"
+        )
+    return False, (
+        f"new line: adds {', '.join(added)} to line {number}'s regimen "
+        f"({', '.join(sorted(line.drugs)) or 'corticosteroid only'}) more than "
+        f"{REGIMEN_WINDOW_DAYS} days after its start"
+    )
+
+
+def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
+    """The lines of therapy, by number, each with its courses and why it started."""
+    grouped: dict[int, list[Course]] = {}
+    for c in courses:
+        grouped.setdefault(c.line, []).append(c)
+    return tuple(
+        Line(number=n, start=group[0].start, courses=tuple(group), why=group[0].line_why)
+        for n, group in sorted(grouped.items())
+    )
 
 
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
@@ -120,6 +233,18 @@ def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[
     return events
 
 
-def months_between(start: dt.date, end: dt.date) -> float:
-    """Elapsed months (mean Gregorian month, 30.4375 days)."""
-    return (end - start).days / 30.4375
+def months_after(start: dt.date, months: int) -> dt.date:
+    """The calendar day ``months`` months after ``start`` (the anniversary day; the last day
+    of the month when the month is shorter: 31 January + 1 month = 28/29 February).
+
+    Time spans in the sources are calendar months ("at least 24 months", "within 24
+    months"); comparisons at those boundaries use this day, never a mean month length.
+    """
+    return start + relativedelta(months=months)
+
+
+def elapsed(start: dt.date, end: dt.date) -> str:
+    """Calendar months and days from ``start`` to ``end``, for reasons: "24 months 3 days"."""
+    span = relativedelta(end, start)
+    months = span.years * 12 + span.months
+    return f"{months} months {span.days} days" if span.days else f"{months} months"

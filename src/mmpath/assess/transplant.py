@@ -1,14 +1,21 @@
 """Stem-cell transplantation: prior ASCT, eligibility, second ASCT, allogeneic SCT.
 
 Sources (shared/reference/clinical-definitions.md, "Transplant"):
-- Eligibility (seed 003, DMSG recommendation 1 and its evidence section): biological age
-  ≤ 70, no significant comorbidity; contraindications include performance status ≥ 2 and
-  high comorbidity. The clinician's ``transplant_eligible`` in the record wins. Whether a
-  recorded comorbidity is "significant" is the clinician's judgement: with comorbidities
-  recorded and age/ECOG within limits the derived value stays unknown.
+- Eligibility: the relapse guidelines define no rule, so ``transplant_eligible`` is the
+  clinician's judgement (the record's ``transplant_eligible`` or an assertion), unknown
+  otherwise. The Danish rule (seed 003, DMSG recommendation 1 and its evidence section:
+  biological age ≤ 70, no significant comorbidity; contraindications include performance
+  status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
+  the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
+  is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
+  DMSG value stays unknown.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
   after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
-  maintenance was given), enough stored stem cells. The protocol does not define "good
+  maintenance was given), enough stored stem cells ("nog voldoende stamcellen zijn
+  ingevroren": the record's ``sufficient_for_asct``, else at least one stored graft still
+  available). Transplants are counted: after two ASCTs (a tandem counts as two) a further
+  one is not a second ASCT and the criteria are false. Months are calendar months: more
+  than 24 months = after the day 24 months after the ASCT. The protocol does not define "good
   response": VGPR or better counts, MR/SD/PD do not, PR stays unknown.
 - Allogeneic SCT (seed 000, "Overweging allogene SCT"): (first) relapse with high-risk
   disease and/or relapse within 24 months. The protocol does not say from when the 24
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact, kleene_and, kleene_not, kleene_or
-from mmpath.assess.timeline import RESPONSE_RANK, months_between
+from mmpath.assess.timeline import RESPONSE_RANK, elapsed, months_after
 
 ELIGIBILITY_MAX_AGE = 70
 ELIGIBILITY_MAX_ECOG = 1
@@ -50,40 +57,71 @@ def prior_asct(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "transplant_eligible",
-    definition="the clinician's judgement in the record; otherwise DMSG (seed 003, "
-    "recommendation 1): biological age ≤ 70, ECOG < 2, no significant comorbidity",
-    needs=("transplant_eligible", "birth_date", "ecog", "comorbidities"),
+    definition="the clinician's judgement of transplant eligibility (record transplant_eligible, "
+    "or asserted); unknown otherwise: the relapse guidelines define no eligibility rule, and "
+    "mmpath does not borrow another guideline's (DMSG's is transplant_eligible_dmsg)",
+    needs=("transplant_eligible",),
 )
 def transplant_eligible(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
         return judged, f"clinician's judgement in the record: {judged}"
+    return None, (
+        "not recorded: eligibility is the clinician's judgement (set transplant_eligible); the "
+        "relapse guidelines define no eligibility rule and mmpath borrows none"
+    )
+
+
+@fact(
+    "transplant_eligible_dmsg",
+    definition="the clinician's judgement in the record; otherwise DMSG (seed 003, "
+    "recommendation 1): biological age ≤ 70, ECOG < 2, no significant comorbidity",
+    needs=("transplant_eligible", "birth_date", "ecog", "comorbidities"),
+)
+def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
+    judged = a.record.transplant_eligible
+    if judged is not None:
+        return judged, f"clinician's judgement in the record: {judged}"
     reasons_against = []
     if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        reasons_against.append(f"age {a.age} > {ELIGIBILITY_MAX_AGE}")
+        reasons_against.append(
+            f"age {a.age} > {ELIGIBILITY_MAX_AGE} (chronological age read as biological age)"
+        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
         reasons_against.append(f"ECOG {ecog} ≥ 2")
     if reasons_against:
-        return False, "; ".join(reasons_against)
+        return False, "DMSG rule: " + "; ".join(reasons_against)
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
     if missing:
-        return None, "not recorded: " + ", ".join(missing)
+        return None, "DMSG rule: not recorded: " + ", ".join(missing)
     if a.record.comorbidities:
         return None, (
-            f"age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
+            f"DMSG rule: age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
             "whether they are significant is the clinician's judgement (set transplant_eligible)"
         )
-    return True, f"age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+    return True, f"DMSG rule: age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+
+
+def _grafts_conflict(a: Assessment) -> list[str]:
+    sc = a.record.stem_cells
+    if sc is not None and sc.sufficient_for_asct is True and sc.stored_grafts == 0:
+        return [
+            "stem_cells says sufficient_for_asct but no stored graft is left (stored_grafts 0); "
+            "sufficient_for_asct is used — check the record"
+        ]
+    return []
 
 
 @fact(
     "stem_cells_sufficient",
-    definition="enough stored autologous stem cells for an ASCT (record: sufficient_for_asct, "
-    "or at least one stored graft)",
+    definition="enough stored autologous stem cells for an ASCT (seed 000: 'nog voldoende "
+    "stamcellen zijn ingevroren'): the record's sufficient_for_asct, else at least one stored "
+    "graft still available",
     needs=("stem_cells",),
+    warnings=_grafts_conflict,
 )
 def stem_cells_sufficient(a: Assessment) -> tuple[Value, str]:
     sc = a.record.stem_cells
@@ -107,6 +145,12 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
     if not ascts:
         prior = a.get("prior_asct")
         return (False if prior.value is False else None), f"no first ASCT: {prior.why}"
+    if len(ascts) >= 2:
+        dates = ", ".join(p.date.isoformat() for p in ascts)
+        return False, (
+            f"{len(ascts)} ASCTs already given ({dates}; a tandem counts as two): a further one "
+            "is not a second ASCT, for which the protocol's criteria are written"
+        )
     first = ascts[0]
     response = first.best_response_after
     if response is None:
@@ -127,14 +171,14 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
         SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE if len_maintenance else SECOND_ASCT_MIN_MONTHS
     )
     after = [e for e in a.progression_events if e.date > first.date]
+    boundary = months_after(first.date, threshold)
+    needs = f"needs > {threshold} months: after {boundary}"
     if after:
-        months = months_between(first.date, after[0].date)
-        durable: Value = months > threshold
-        pfs_why = f"progression {months:.1f} months after ASCT (needs > {threshold})"
+        durable: Value = after[0].date > boundary
+        pfs_why = f"progression {elapsed(first.date, after[0].date)} after ASCT ({needs})"
     elif a.progressions_recorded:
-        months = months_between(first.date, a.as_of)
-        durable = True if months > threshold else None
-        pfs_why = f"no progression in {months:.1f} months since ASCT (needs > {threshold})"
+        durable = True if a.as_of > boundary else None
+        pfs_why = f"no progression in {elapsed(first.date, a.as_of)} since ASCT ({needs})"
     else:
         durable, pfs_why = None, "progression after ASCT not recorded"
     if len_maintenance:
@@ -181,15 +225,18 @@ def early_relapse(a: Assessment) -> tuple[Value, str]:
         return (False if a.record.treatments is not None else None), "no treatment recorded"
     start = a.courses[0].start
     events = [e for e in a.progression_events if e.date > start]
+    boundary = months_after(start, ALLO_EARLY_RELAPSE_MONTHS)
     if events:
-        months = months_between(start, events[0].date)
-        why = f"first progression {months:.1f} months after the start of therapy ({start})"
-        if months >= ALLO_EARLY_RELAPSE_MONTHS and not a.progressions_recorded:
+        early = events[0].date < boundary
+        why = (
+            f"first progression {elapsed(start, events[0].date)} after the start of therapy "
+            f"({start}; within {ALLO_EARLY_RELAPSE_MONTHS} months: before {boundary})"
+        )
+        if not early and not a.progressions_recorded:
             # only labs / stop reasons: an earlier, unrecorded progression cannot be ruled out
             return None, f"{why}; progressions not recorded, an earlier one cannot be ruled out"
-        return months < ALLO_EARLY_RELAPSE_MONTHS, why
-    months = months_between(start, a.as_of)
-    if a.progressions_recorded and months >= ALLO_EARLY_RELAPSE_MONTHS:
+        return early, why
+    if a.progressions_recorded and a.as_of >= boundary:
         return False, f"no progression in the first {ALLO_EARLY_RELAPSE_MONTHS} months"
     return None, "no progression recorded yet"
 

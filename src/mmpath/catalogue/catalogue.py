@@ -50,6 +50,23 @@ class Regimen:
     name: str
     drugs: tuple[str, ...]
     aliases: tuple[str, ...]
+    setting: str | None = None
+    """``maintenance`` for regimens given only as maintenance (dose notes use it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguity:
+    """An abbreviation with more than one reading in the literature (``regimens.yaml``)."""
+
+    name: str
+    readings: tuple[Regimen, ...]
+    note: str
+    exact: dict[str, str]
+    """Spellings, exact as typed, conventional for one reading: spelling -> regimen id."""
+
+    def describe(self) -> str:
+        readings = "; or ".join(f"{r.name} ({r.id})" for r in self.readings)
+        return f"{readings} — {self.note}"
 
 
 class CatalogueError(ValueError):
@@ -59,9 +76,22 @@ class CatalogueError(ValueError):
 class Catalogue:
     """Drugs and regimens with alias lookup."""
 
-    def __init__(self, drugs: dict[str, Drug], regimens: dict[str, Regimen]) -> None:
+    def __init__(
+        self,
+        drugs: dict[str, Drug],
+        regimens: dict[str, Regimen],
+        ambiguous: dict[str, tuple[list[str], str, dict[str, str]]] | None = None,
+    ) -> None:
         self.drugs = drugs
         self.regimens = regimens
+        self.ambiguous: dict[str, Ambiguity] = {}
+        for name, (readings, note, exact) in (ambiguous or {}).items():
+            unknown = [r for r in (*readings, *exact.values()) if r not in regimens]
+            if unknown:
+                raise CatalogueError(f"ambiguous {name}: unknown regimen(s) {unknown}")
+            self.ambiguous[normalise(name)] = Ambiguity(
+                name, tuple(regimens[r] for r in readings), note, exact
+            )
         self._drug_keys: dict[str, str] = {}
         for drug in drugs.values():
             for name in (drug.inn, *drug.aliases):
@@ -84,6 +114,14 @@ class Catalogue:
             raise CatalogueError(f"{kind} name key {key!r} is claimed by {keys[key]} and {owner}")
         keys[key] = owner
 
+    def ambiguity(self, name: str) -> Ambiguity | None:
+        """The ambiguity of a regimen name (None when it has one reading, or is spelled in
+        the exact form conventional for one reading)."""
+        found = self.ambiguous.get(normalise(name))
+        if found is None or name.strip() in found.exact:
+            return None
+        return found
+
     def drug(self, name: str) -> str | None:
         """The INN for a drug name or alias, or None."""
         return self._drug_keys.get(normalise(name))
@@ -94,6 +132,10 @@ class Catalogue:
         A combination whose drug set matches no catalogue regimen resolves to an ad-hoc
         regimen whose id is the name as written.
         """
+        if name in self.regimens:
+            return self.regimens[name]
+        if self.ambiguity(name) is not None:
+            return None
         key = normalise(name)
         if key in self._regimen_keys:
             return self.regimens[self._regimen_keys[key]]
@@ -105,7 +147,10 @@ class Catalogue:
         )
 
     def drugs_of(self, name: str) -> tuple[str, ...] | None:
-        """The drugs a regimen name denotes, or None when any part is unknown."""
+        """The drugs a regimen name denotes, or None when any part is unknown or the name
+        is ambiguous (:meth:`ambiguity`)."""
+        if self.ambiguity(name) is not None:
+            return None
         key = normalise(name)
         if key in self._regimen_keys:
             return self.regimens[self._regimen_keys[key]].drugs
@@ -156,8 +201,17 @@ def load_catalogue() -> Catalogue:
     }
     regimens = {
         rid: Regimen(
-            id=rid, name=r["name"], drugs=tuple(r["drugs"]), aliases=tuple(r.get("aliases", []))
+            id=rid,
+            name=r["name"],
+            drugs=tuple(r["drugs"]),
+            aliases=tuple(r.get("aliases", [])),
+            setting=r.get("setting"),
         )
         for rid, r in _read("regimens.yaml")["regimens"].items()
     }
-    return Catalogue(drugs, regimens)
+    data = _read("regimens.yaml")
+    ambiguous = {
+        name: (list(a["readings"]), a["note"], dict(a.get("exact", {})))
+        for name, a in data.get("ambiguous", {}).items()
+    }
+    return Catalogue(drugs, regimens, ambiguous)

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 
 from mmpath.assess import FACTS, Assessment
 from mmpath.assess.fact import Value
-from mmpath.assess.refractoriness import drug_refractory
+from mmpath.assess.refractoriness import (
+    CAUTION_CLASSES,
+    SAME_TARGET_CLASSES,
+    class_refractory_other,
+    drug_refractory,
+    target_refractory,
+)
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import (
     NOTHING,
@@ -27,7 +33,13 @@ from mmpath.engine.conditions import (
     fact_names,
     residual,
 )
-from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
+from mmpath.engine.drug_notes import (
+    DrugNote,
+    drug_note_fact_names,
+    drug_notes,
+    maintenance_note,
+    source_text,
+)
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
@@ -49,11 +61,8 @@ from mmpath.recommendation import (
     SourceOut,
 )
 
-SHARED_TARGET_CLASSES = {"anti_cd38": "anti_cd38_refractory"}
-"""Classes whose drugs share one target, so refractoriness to one is refractoriness to all
-(shared/reference/clinical-definitions.md, "Class-level facts": daratumumab and isatuximab
-both target CD38). Not PIs or IMiDs: carfilzomib and pomalidomide are given to patients
-refractory to bortezomib and lenalidomide."""
+SHARED_TARGET_FACTS = frozenset(f"{klass}_refractory" for klass in SAME_TARGET_CLASSES)
+"""the class facts that decide refractoriness by target (``assess.refractoriness``)"""
 
 REFRACTORY_RULE = (
     "mmpath safety rule: an option with a drug (or a drug of the same target) the patient is "
@@ -142,6 +151,9 @@ def _and(
     return None, a[1] | b[1]
 
 
+CLASS_RULE = "mmpath rule: refractory to another drug of the same class"
+
+
 class PackEvaluator:
     """Evaluates one pack; holds the catalogue lookups it needs."""
 
@@ -150,6 +162,7 @@ class PackEvaluator:
         self.catalogue = catalogue
         self.fired: list[str] = []
         self._refractory: dict[str, tuple[Value, str]] = {}
+        self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
         self._sources: dict[str, SourceOut] = {}
         self._outcomes: dict[int, Outcome] = {}
 
@@ -158,6 +171,14 @@ class PackEvaluator:
         found = self._refractory.get(drug)
         if found is None:
             found = self._refractory[drug] = drug_refractory(facts, drug)
+        return found
+
+    def target_refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
+        """``target_refractory`` (anti-CD38 by target) remembered for this run."""
+        key = f"target:{drug}"
+        found = self._refractory.get(key)
+        if found is None:
+            found = self._refractory[key] = target_refractory(facts, drug)
         return found
 
     def _fire(self, what: str) -> None:
@@ -218,6 +239,7 @@ class PackEvaluator:
         pack = self.pack
         self.fired = []
         self._refractory = {}
+        self._class_hits = {}
         self._sources = {}
         self._outcomes = {}
         self._true_rules: list[Rule] = []
@@ -331,6 +353,7 @@ class PackEvaluator:
                                 reason=spec.exclude_reason or "",
                                 by=f"rule:{rule.id}",
                                 sources=self.sources(spec.sources or rule.sources),
+                                provenance="guideline",
                             ),
                         )
                         continue
@@ -353,6 +376,7 @@ class PackEvaluator:
                         reason=ex.reason,
                         by=f"rule:{rule.id}",
                         sources=self.sources(ex.sources),
+                        provenance="guideline",
                     ),
                 )
 
@@ -447,20 +471,6 @@ class PackEvaluator:
                 ]
         return None
 
-    def target_refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
-        """Refractory to ``drug`` itself, or to a drug sharing its target (anti-CD38)."""
-        value, why = self.refractory(facts, drug)
-        if value is True:
-            return value, why
-        for klass, fact_name in SHARED_TARGET_CLASSES.items():
-            if klass in self.catalogue.classes_of(drug):
-                shared = facts.get(fact_name)
-                if shared.value is True:
-                    return True, f"same target ({klass.replace('_', '-')}): {shared.why}"
-                if shared.value is None and value is False:
-                    return None, f"{why}; {klass.replace('_', '-')} class: {shared.why}"
-        return value, why
-
     def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
         active = self.catalogue.active_drugs(option.drugs)
         if not active or active <= option.exempt():
@@ -543,7 +553,7 @@ class PackEvaluator:
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
         """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
         requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
-        requires = requires or frozenset(SHARED_TARGET_CLASSES.values())
+        requires = requires or SHARED_TARGET_FACTS
         option.if_not_refractory = drugs
         option.contributions = [
             (rule, spec, None if v else v, req | requires)
@@ -568,6 +578,7 @@ class PackEvaluator:
         cautions += self._cautions(self.pack.cautions, option, facts, missing)
         dosing = self._cautions(self.pack.dosing, option, facts, missing, severity="dose")
         dosing += self._drug_notes(option, facts, missing)
+        cautions += self._class_refractoriness(option, facts)
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
@@ -687,6 +698,44 @@ class PackEvaluator:
         extra += [f"unless: {reason}" for reason in option.unless]
         return "; ".join(p for p in [text, *extra] if p) or "unknown facts are settled"
 
+    def _class_refractoriness(self, option: _Option, facts: Assessment) -> list[CautionOut]:
+        """mmpath's rule: an option with a drug of a class (anti-CD38, PI, IMiD) the patient
+        is refractory to through another drug of that class is flagged (one caution per drug
+        and class); for anti-CD38 antibodies (one target, CD38) as refractoriness to the
+        target. A drug the patient is refractory to itself has its own caution instead."""
+        out = []
+        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
+            if self.target_refractory(facts, drug)[0] is True:
+                continue  # the refractoriness ranking flags it (by target for anti-CD38)
+            key = f"class:{drug}"
+            if key not in self._class_hits:
+                self._class_hits[key] = class_refractory_other(facts, drug)
+            by_class: dict[str, list[str]] = {}
+            for klass, other, why in self._class_hits[key]:
+                if other not in option.drugs:  # the option's own drugs have their own caution
+                    by_class.setdefault(klass, []).append(f"{other} ({why})")
+            for klass, reasons in by_class.items():
+                label = CAUTION_CLASSES[klass]
+                same = (
+                    f"same target: {drug} is {label} too"
+                    if klass in SAME_TARGET_CLASSES
+                    else f"{drug} is {label} too; the guideline's own rules decide whether it "
+                    "is still an option"
+                )
+                out.append(
+                    CautionOut(
+                        id=f"class-refractory-{klass}-{drug}",
+                        text=f"Refractory to {label} ({same}): {'; '.join(reasons)}.",
+                        applies=True,
+                        requires=[],
+                        sources=[],
+                        severity="information",
+                        provenance="mmpath_rule",
+                        source=CLASS_RULE,
+                    )
+                )
+        return out
+
     def _cautions(
         self,
         items: list[Caution],
@@ -720,12 +769,23 @@ class PackEvaluator:
             )
         return out
 
+    def is_maintenance(self, option: _Option) -> bool:
+        """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
+        maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
+        if option.spec.phase == "maintenance":
+            return True
+        regimen = self.catalogue.regimen(option.id) if option.spec.kind == "regimen" else None
+        return regimen is not None and regimen.setting == "maintenance"
+
     def _drug_notes(
         self, option: _Option, facts: Assessment, missing: _Missing
     ) -> list[CautionOut]:
-        """Kidney-function dose notes; while unknown, one 'check' line per drug."""
+        """Kidney-function dose notes from the product labels (``dose_notes.yaml``); a
+        maintenance option gets no relapse / induction starting dose but the prompt to use
+        the label's maintenance adjustment; while undecided, one 'check' line per drug."""
         out = []
         notes: list[DrugNote] = drug_notes()
+        maintenance = self.is_maintenance(option)
         for drug in option.drugs:
             applying: list[DrugNote] = []
             undecided: list[DrugNote] = []
@@ -738,31 +798,50 @@ class PackEvaluator:
                     undecided.append(note)
                     requires |= unknown
                     missing.add(unknown, f"dosing:{note.id}")
+            starting = [n for n in applying if n.scope == "starting"]
+            if maintenance and starting:
+                nid, text = maintenance_note(drug, starting)
+                out.append(
+                    CautionOut(
+                        id=nid,
+                        text=text,
+                        applies=True,
+                        requires=[],
+                        sources=list(starting[0].sources),
+                        severity="dose",
+                        provenance="label",
+                        source=source_text(
+                            [label for n in starting for label in n.labels],
+                            "maintenance (mmpath holds no maintenance table)",
+                        ),
+                    )
+                )
+                applying = [n for n in applying if n.scope != "starting"]
             out += [
                 CautionOut(
                     id=n.id,
                     text=render_text(n.text, facts),
                     applies=True,
                     requires=[],
+                    sources=list(n.sources),
                     severity="dose",
                     provenance="label",
-                    source=n.label,
-                    sources=[n.source],
+                    source=n.source,
                 )
                 for n in applying
             ]
-            if undecided and not applying:
+            if undecided and not applying and not (maintenance and starting):
                 out.append(
                     CautionOut(
                         id=f"{drug}-kidney-function-unknown",
-                        text=f"Kidney function not known ({', '.join(sorted(requires))}): the "
-                        f"starting dose of {drug} depends on it.",
+                        text=f"Not settled ({', '.join(sorted(requires))} unknown): the dose of "
+                        f"{drug} depends on kidney function and the label that applies.",
                         applies=None,
                         requires=sorted(requires),
+                        sources=list(undecided[0].sources),
                         severity="dose",
                         provenance="label",
-                        source=undecided[0].label,
-                        sources=[undecided[0].source],
+                        source=undecided[0].source,
                     )
                 )
         return out
@@ -773,7 +852,11 @@ class PackEvaluator:
         for name in names:
             f = facts.get(name)
             out[name] = FactOut(
-                value=f.value, asserted=f.asserted, why=f.why, definition=f.definition
+                value=f.value,
+                asserted=f.asserted,
+                why=f.why,
+                definition=f.definition,
+                warnings=list(f.warnings),
             )
         return out
 
@@ -808,7 +891,7 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
 def fact_names_read(pack: Pack) -> set[str]:
     """The facts the pack's conditions and the dose notes read (shown in the output)."""
     names = set(pack.fact_names | drug_note_fact_names())
-    return names | refractory_facts_read(pack) | set(SHARED_TARGET_CLASSES.values())
+    return names | refractory_facts_read(pack) | set(SHARED_TARGET_FACTS)
 
 
 def refractory_facts_read(pack: Pack) -> set[str]:

@@ -142,14 +142,24 @@ def facts(
         _fail([f"{record}: {p}" for p in error.problems])
     if as_json:
         data = {
-            n: {"value": f.value, "asserted": f.asserted, "why": f.why, "definition": f.definition}
+            n: {
+                "value": f.value,
+                "asserted": f.asserted,
+                "why": f.why,
+                "definition": f.definition,
+                "warnings": list(f.warnings),
+            }
             for n, f in derived.items()
         }
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return
-    from mmpath.present.text import render_facts
+    from mmpath.present.text import render_facts, render_lines
 
-    render_facts(out, {n: (f.value, f.asserted, f.why, f.definition) for n, f in derived.items()})
+    render_lines(out, assessment.lines)
+    render_facts(
+        out,
+        {n: (f.value, f.asserted, f.why, f.definition, f.warnings) for n, f in derived.items()},
+    )
 
 
 @app.command()
@@ -260,6 +270,9 @@ def regimens(query: Annotated[str | None, typer.Argument(help="resolve this name
 
     catalogue = load_catalogue()
     if query is not None:
+        ambiguous = catalogue.ambiguity(query)
+        if ambiguous is not None:
+            _fail([f"{query!r} is ambiguous: {ambiguous.describe()}"])
         regimen = catalogue.regimen(query)
         if regimen is None:
             _fail([f"unknown regimen {query!r}"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mmpath.engine.drug_notes import DETAILS
 from mmpath.recommendation import CautionOut, ExcludedOut, OptionOut, ResultOut
 
 TIERS = ("preferred", "alternative", "consider")
@@ -53,7 +54,9 @@ def origin(item: CautionOut | ExcludedOut) -> str:
     if item.provenance == "guideline":
         return "the guideline"
     if item.provenance == "label":
-        return f"product label ({item.source})" if item.source else "product label"
+        # the label's short names; the full source (region, version, setting) is in the JSON
+        short = item.source.split(DETAILS)[0] if item.source else ""
+        return f"product label: {short}" if short else "product label"
     if item.provenance == "mmpath_rule":
         return item.source or "mmpath's general safety rule"
     return "the guideline" if item.sources else ""

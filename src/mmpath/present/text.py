@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mmpath.assess.timeline import Line
 from mmpath.present.grouping import (
     SEVERITY_LABELS,
     TIER_TITLES,
@@ -131,11 +132,65 @@ def render_result(console: Console, result: ResultOut, *, original: bool = False
         console.print(Panel("\n".join(f"• {n}" for n in result.notes), title="Notes"))
 
 
+SUMMARY_LABELS = {
+    "prior_lines": "prior lines",
+    "current_line": "current line",
+    "relapse_type": "relapse",
+    "refractory": "refractory to",
+    "refractory_unknown": "refractoriness unknown",
+    "exposed": "exposed to",
+    "exposed_unknown": "exposure unknown",
+    "creatinine_clearance": "CrCl (mL/min)",
+    "risk": "risk",
+    "transplant_eligible": "transplant-eligible",
+    "frail": "frail",
+}
+
+
+def _summary_value(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _value(value)
+
+
+WHY_SHOWN = 110
+"""Characters of each item's reason shown in the terminal (the JSON and `mmpath facts` hold
+it whole)."""
+
+
+def render_summary(console: Console, rec: RecommendationOut) -> None:
+    """The decision summary (recommendation 1.1): the branch-deciding facts at a glance, the
+    start of each reason, and the derived lines of therapy."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column("item", style="bold", no_wrap=True)
+    table.add_column("value")
+    table.add_column("why", style="dim")
+    lines = ""
+    for name, item in rec.summary.items():
+        value = Text(_summary_value(item.value), style="yellow" if item.value is None else "")
+        why_text, _, listed = item.why.partition(" Lines: ")
+        lines = lines or listed
+        if name == "current_line":
+            why_text = ""  # the same reason as prior lines
+        short = why_text if len(why_text) <= WHY_SHOWN else why_text[: WHY_SHOWN - 1] + "…"
+        why = Text(short)
+        for warning in item.warnings:
+            why.append(f"\nWARNING: {warning}", style="bold red")
+        table.add_row(SUMMARY_LABELS.get(name, name), value, why)
+    body: list[Table | Text] = [table]
+    if lines:
+        body.append(Text(f"Lines of therapy: {lines}"))
+    console.print(Panel(Group(*body), title="Decision summary", border_style="blue"))
+
+
 def render(console: Console, rec: RecommendationOut, *, original: bool = False) -> None:
     console.print(
         f"[bold]mmpath {rec.mmpath_version}[/] — patient {rec.patient_id or '(no id)'} — "
         f"decision date {rec.as_of}"
     )
+    render_summary(console, rec)
     for result in rec.results:
         render_result(console, result, original=original)
     if rec.comparison is not None:
@@ -151,12 +206,34 @@ def render(console: Console, rec: RecommendationOut, *, original: bool = False) 
     )
 
 
-def render_facts(console: Console, facts: dict[str, tuple[object, bool, str, str]]) -> None:
+def render_facts(
+    console: Console, facts: dict[str, tuple[object, bool, str, str, tuple[str, ...]]]
+) -> None:
     table = Table(show_header=True)
     table.add_column("fact")
     table.add_column("value")
     table.add_column("why")
-    for name, (value, asserted, why, _definition) in facts.items():
+    for name, (value, asserted, why, _definition, warnings) in facts.items():
         shown = _value(value) + (" (asserted)" if asserted else "")
-        table.add_row(name, shown, why)
+        text = Text(why)
+        for warning in warnings:
+            text.append(f"\nWARNING: {warning}", style="bold red")
+        table.add_row(name, shown, text)
+    console.print(table)
+
+
+def render_lines(console: Console, lines: tuple[Line, ...]) -> None:
+    """The derived lines of therapy: number, first day, courses (each later one with the
+    reason it continues the line), why the line started."""
+    table = Table(title="Lines of therapy (IMWG consensus, Rajkumar 2015)", show_header=True)
+    table.add_column("line")
+    table.add_column("from")
+    table.add_column("courses")
+    table.add_column("why it is a line")
+    for line in lines:
+        courses = [line.courses[0].label()]
+        courses += [f"{c.label()}: {c.line_why}" for c in line.courses[1:]]
+        table.add_row(str(line.number), line.start.isoformat(), "\n".join(courses), line.why)
+    if not lines:
+        table.add_row("-", "-", "no treatment recorded", "")
     console.print(table)

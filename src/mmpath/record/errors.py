@@ -33,6 +33,14 @@ class FieldProblem(ValueError):
         super().__init__(message)
 
 
+class FieldProblems(ValueError):
+    """Raised inside a model validator to blame several fields of that model at once."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p}" for p in problems))
+
+
 def path_of(loc: tuple[Any, ...]) -> str:
     """``('treatments', 1, 'end')`` -> ``treatments[1].end``."""
     out = ""
@@ -56,6 +64,9 @@ def problems_from(error: ValidationError) -> list[Problem]:
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblems):
+            problems += [Problem(path_of((*loc, p.field)), str(p)) for p in cause.problems]
+            continue
         if isinstance(cause, FieldProblem):
             loc = (*loc, cause.field)
             message = str(cause)

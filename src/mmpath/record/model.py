@@ -7,12 +7,14 @@ fields may be added. Unknown fields are refused rather than silently dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mmpath.catalogue import load_catalogue
-from mmpath.record.errors import FieldProblem
+from mmpath.record.errors import FieldProblem, FieldProblems
+from mmpath.record.plausibility import body_problem, lab_problem
 from mmpath.record.types import Fraction, IsoDate, NonNegative, Number
 from mmpath.record.units import accepted_units
 
@@ -120,6 +122,13 @@ class LabResult(_Model):
                 f"unit {self.unit!r} is not accepted for {self.test}; "
                 f"expected one of {', '.join(accepted_units(self.test))}",
             )
+        problem = lab_problem(self.test, self.value, self.unit)
+        if problem is not None:
+            raise FieldProblem("value", problem)
+        if self.upper_limit is not None and (
+            limit := lab_problem(self.test, self.upper_limit, self.unit)
+        ):
+            raise FieldProblem("upper_limit", f"upper limit: {limit}")
         return self
 
 
@@ -155,8 +164,26 @@ class Treatment(_Model):
         catalogue = load_catalogue()
         if self.regimen is None and not self.drugs:
             raise FieldProblem("regimen", "give a regimen name or a list of drugs")
+        for i, name in enumerate(self.drugs or []):
+            if catalogue.drug(name) is None:
+                raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
         regimen_drugs = None
-        if self.regimen is not None:
+        ambiguous = catalogue.ambiguity(self.regimen) if self.regimen is not None else None
+        if ambiguous is not None and not self.drugs:
+            raise FieldProblem(
+                "regimen",
+                f"{self.regimen!r} is ambiguous: {ambiguous.describe()}; give the course's "
+                "drugs (INNs) to say which",
+            )
+        if ambiguous is not None:
+            given_set = {catalogue.drug(n) for n in self.drugs or []}
+            if not any(given_set == set(r.drugs) for r in ambiguous.readings):
+                raise FieldProblem(
+                    "drugs",
+                    f"drugs {sorted(n for n in given_set if n)} match no reading of the "
+                    f"ambiguous {self.regimen!r}: {ambiguous.describe()}",
+                )
+        elif self.regimen is not None:
             regimen_drugs = catalogue.drugs_of(self.regimen)
             if regimen_drugs is None:
                 raise FieldProblem(
@@ -165,9 +192,6 @@ class Treatment(_Model):
                     "regimen catalogue (mmpath regimens) or drug names joined by ' - '",
                 )
         if self.drugs:
-            for i, name in enumerate(self.drugs):
-                if catalogue.drug(name) is None:
-                    raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
             given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
             if regimen_drugs is not None and given != set(regimen_drugs):
                 raise FieldProblem(
@@ -180,12 +204,14 @@ class Treatment(_Model):
         return self
 
     def drug_set(self) -> tuple[str, ...]:
-        """The course's drugs as INNs (regimen resolved through the catalogue)."""
+        """The course's drugs as INNs (regimen resolved through the catalogue; for an
+        ambiguous regimen name, the given drugs)."""
         catalogue = load_catalogue()
-        if self.regimen is not None:
+        if self.regimen is not None and catalogue.ambiguity(self.regimen) is None:
             drugs = catalogue.drugs_of(self.regimen)
             assert drugs is not None  # guaranteed by validation
             return drugs
+        # no regimen, or an ambiguous one: the course's drugs decide (validation checked them)
         return tuple(dict.fromkeys(catalogue.drug(n) or n for n in self.drugs or []))
 
 
@@ -224,7 +250,12 @@ class MrdResult(_Model):
 
 
 class PatientRecord(_Model):
-    """One patient at one decision date (``as_of``)."""
+    """One patient at one decision date (``as_of``).
+
+    Nothing dated after the decision date may be in the record (every dated entry is
+    checked, see :meth:`dated_entries`): a decision can only rest on what was known then,
+    and a record replayed at an earlier date carries only the data known at that date.
+    """
 
     schema_version: Literal["1"]
     id: str | None = None
@@ -278,12 +309,54 @@ class PatientRecord(_Model):
                         else "a drug INN"
                     )
                     raise FieldProblem(f"{field}[{i}]", f"unknown {name!r}; expected {expected}")
-        if self.as_of is not None:
-            if self.birth_date is not None and self.birth_date > self.as_of:
-                raise FieldProblem("birth_date", f"birth_date is after as_of {self.as_of}")
-            for i, course in enumerate(self.treatments or []):
-                if course.start > self.as_of:
-                    raise FieldProblem(
-                        f"treatments[{i}].start", f"start is after as_of {self.as_of}"
-                    )
+        for field in ("weight_kg", "height_cm"):
+            measured = getattr(self, field)
+            if measured is not None and (problem := body_problem(field, measured)):
+                raise FieldProblem(field, problem)
+        decision = self.decision_date()
+        which = "as_of" if self.as_of is not None else "today: as_of is absent"
+        after = [
+            FieldProblem(
+                path,
+                f"{what} {day} is after the decision date {decision} ({which}); a record "
+                "replayed at an earlier date holds only the data known then",
+            )
+            for path, what, day in self.dated_entries()
+            if day > decision
+        ]
+        if self.birth_date is not None:
+            after += [
+                FieldProblem(path, f"{what} {day} is before birth_date {self.birth_date}")
+                for path, what, day in self.dated_entries()
+                if day < self.birth_date
+            ]
+        if after:
+            raise FieldProblems(after)
         return self
+
+    def decision_date(self) -> dt.date:
+        """``as_of``, or today when it is absent (the contract's default)."""
+        return self.as_of or dt.date.today()
+
+    def dated_entries(self) -> list[tuple[str, str, dt.date]]:
+        """Every date in the record with its field path and what it dates."""
+        found: list[tuple[str, str, dt.date]] = []
+        if self.birth_date is not None:
+            found.append(("birth_date", "birth date", self.birth_date))
+        if self.diagnosis is not None and self.diagnosis.date is not None:
+            found.append(("diagnosis.date", "diagnosis", self.diagnosis.date))
+        if self.cytogenetics is not None and self.cytogenetics.date is not None:
+            found.append(("cytogenetics.date", "cytogenetics", self.cytogenetics.date))
+        for i, course in enumerate(self.treatments or []):
+            found.append((f"treatments[{i}].start", "start", course.start))
+            if course.end is not None:
+                found.append((f"treatments[{i}].end", "end", course.end))
+        dates: list[tuple[str, str, list[dt.date]]] = [
+            ("procedures", "procedure", [p.date for p in self.procedures or []]),
+            ("progressions", "progression", [p.date for p in self.progressions or []]),
+            ("labs", "lab result", [lab.date for lab in self.labs or []]),
+            ("mrd", "MRD result", [m.date for m in self.mrd or []]),
+        ]
+        for field, what, days in dates:
+            found += [(f"{field}[{i}].date", what, day) for i, day in enumerate(days)]
+        return found

@@ -55,13 +55,20 @@ def caution_line(caution: CautionOut) -> str:
 
 
 def option_notes(option: OptionOut) -> list[str]:
-    """The cautions and dose notes of an option that apply or may apply, most severe first."""
-    return [caution_line(c) for c in (*option.cautions, *option.dosing) if c.applies is not False]
+    """The cautions and dose notes of an option that apply or may apply, most severe first;
+    notes of severity "information" stay on the Options page (the summary is one page)."""
+    return [
+        caution_line(c)
+        for c in (*option.cautions, *option.dosing)
+        if c.applies is not False and c.severity != "information"
+    ]
 
 
 @dataclass(slots=True)
 class Summary:
     patient: list[tuple[str, str]]
+    decision: list[tuple[str, str]]  # the decision summary, label and value
+    lines: str  # the derived lines of therapy, one clause each
     history: list[str]
     focus: GuidelineSummary | None  # shown in full
     others: list[GuidelineSummary]  # other applicable guidelines, one line each
@@ -88,13 +95,22 @@ def _patient_lines(record: PatientRecord, out: RecommendationOut) -> list[tuple[
         ("Diagnosis", record.diagnosis.date if record.diagnosis else None),
     ):
         lines.append((label, "unknown" if value is None else str(value)))
-    for name in ("prior_lines", "lenalidomide_refractory", "double_refractory", "frail"):
-        for result in out.results:
-            if name in result.facts:
-                fact = result.facts[name].value
-                lines.append((name.replace("_", " "), _shown(fact)))
-                break
     return lines
+
+
+SUMMARY_LABELS = {
+    "prior_lines": "Prior lines",
+    "current_line": "Current line",
+    "relapse_type": "Relapse",
+    "refractory": "Refractory to",
+    "refractory_unknown": "Refractoriness unknown",
+    "exposed": "Exposed to",
+    "exposed_unknown": "Exposure unknown",
+    "creatinine_clearance": "CrCl (mL/min)",
+    "risk": "Risk",
+    "transplant_eligible": "Transplant-eligible",
+    "frail": "Frail",
+}
 
 
 def _shown(value: object) -> str:
@@ -102,7 +118,23 @@ def _shown(value: object) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
     return str(value)
+
+
+def _decision(out: RecommendationOut) -> list[tuple[str, str]]:
+    return [(SUMMARY_LABELS.get(k, k), _shown(item.value)) for k, item in out.summary.items()]
+
+
+def _lines(out: RecommendationOut) -> str:
+    """The derived lines from the summary's reason ("... Lines: line 1 from ...")."""
+    item = out.summary.get("current_line")
+    if item is None or "Lines: " not in item.why:
+        return ""
+    return item.why.split("Lines: ", 1)[1]
 
 
 def _history(record: PatientRecord) -> list[str]:
@@ -172,6 +204,8 @@ def summarise(
         focus = guidelines[0]
     return Summary(
         patient=_patient_lines(record, out),
+        decision=_decision(out),
+        lines=_lines(out),
         history=_history(record),
         focus=focus,
         others=[g for g in guidelines if g is not focus],
@@ -245,6 +279,11 @@ def render_pdf(summary: Summary) -> bytes:
         line("(DejaVu font not installed: some characters are simplified.)", 7)
     pdf.ln(2)
     line("  ·  ".join(f"{k}: {v}" for k, v in summary.patient), 9)
+    pdf.ln(1)
+    line("Decision summary", 11, "B", 6)
+    line("  ·  ".join(f"{k}: {v}" for k, v in summary.decision), 9)
+    if summary.lines:
+        line(f"Lines of therapy: {summary.lines}", 8, height=4)
     pdf.ln(1)
     line("History", 11, "B", 6)
     for event in summary.history or ["no treatment history recorded"]:

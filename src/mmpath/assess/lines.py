@@ -1,0 +1,130 @@
+"""Where the patient stands in the sequence of lines of therapy at the decision date.
+
+Lines are derived in ``timeline`` (IMWG consensus, Rajkumar et al., Blood 2015;126:921).
+At a decision point (shared/reference/clinical-definitions.md, "Lines of therapy"):
+"prior lines" are the lines started before the progression being treated; a line the
+patient is on and responding to is the current line, not a prior one. Hence:
+
+- progression since the start of the latest line (fact ``progressive_disease``): the
+  decision is about a new line; ``prior_lines`` = the lines started before that
+  progression (the latest line's number) and ``current_line`` = ``prior_lines`` + 1;
+- no progression since the latest line started (on it, or in remission after it):
+  ``current_line`` = the latest line's number, ``prior_lines`` = ``current_line`` − 1;
+- no treatment recorded (``treatments: []``): 0 prior lines, current line 1;
+- whether the patient progressed since the latest line started is unknown: the record's
+  ``status`` settles it when it can (``newly_diagnosed``: on the current line;
+  ``relapsed`` with a single line: the relapse came after that line started); otherwise
+  both are unknown.
+
+Line numbers given in the record win (a record holding only "line 3" counts two earlier
+lines).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mmpath.assess.assessment import Assessment
+from mmpath.assess.disease_status import lab_warnings
+from mmpath.assess.fact import Value, fact
+
+NEEDS = ("treatments", "progressions", "procedures", "labs")
+DEFINITION = (
+    "IMWG consensus (Rajkumar 2015): induction + ASCT + consolidation + maintenance are one "
+    "line; a new line starts after progression or when a drug is added outside a 28-day "
+    "regimen window (a dropped drug, dose change or pause is not a new line); the record's "
+    "line numbers win. "
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    prior: int | None
+    current: int | None
+    why: str
+
+
+def describe_lines(a: Assessment) -> str:
+    """The derived lines, one clause each (number, courses, why it started)."""
+    return "; ".join(line.describe() for line in a.lines)
+
+
+def position(a: Assessment) -> Position:
+    """Prior and current line at the decision date (memoised per assessment)."""
+    key = ("line_position", "")
+    if key not in a.memo:
+        a.memo[key] = _position(a)
+    found: Position = a.memo[key]
+    return found
+
+
+def _position(a: Assessment) -> Position:
+    if a.record.treatments is None:
+        return Position(None, None, "treatment history not recorded")
+    if not a.lines:
+        return Position(0, 1, "no treatment recorded: the first line is the decision")
+    latest = max(a.lines, key=lambda line: line.number)
+    lines = describe_lines(a)
+    progressed = a.get("progressive_disease")
+    if progressed.value is True:
+        return Position(
+            latest.number,
+            latest.number + 1,
+            f"progression since line {latest.number} started ({progressed.why}): a decision "
+            f"about line {latest.number + 1}. Lines: {lines}",
+        )
+    if progressed.value is False:
+        return Position(
+            latest.number - 1,
+            latest.number,
+            f"no progression since line {latest.number} started: it is the current line. "
+            f"Lines: {lines}",
+        )
+    status = a.record.status
+    if status == "newly_diagnosed":
+        return Position(
+            latest.number - 1,
+            latest.number,
+            f"record status newly_diagnosed: line {latest.number} is the current line. "
+            f"Lines: {lines}",
+        )
+    if status == "relapsed" and latest.number == 1:
+        return Position(
+            1,
+            2,
+            "record status relapsed with one line of therapy: the relapse came after line 1 "
+            f"started, so this is a decision about line 2. Lines: {lines}",
+        )
+    return Position(
+        None,
+        None,
+        f"whether the disease progressed since line {latest.number} started is unknown "
+        f"({progressed.why}): line {latest.number} is the current line, or a decision about "
+        f"line {latest.number + 1}. Lines: {lines}",
+    )
+
+
+@fact(
+    "prior_lines",
+    definition=DEFINITION + "Prior lines: the lines started before the progression being "
+    "treated; a line the patient is on without progression is the current line, not a prior one",
+    needs=NEEDS,
+    kind="number",
+    warnings=lab_warnings,
+)
+def prior_lines(a: Assessment) -> tuple[Value, str]:
+    found = position(a)
+    return found.prior, found.why
+
+
+@fact(
+    "current_line",
+    definition=DEFINITION + "Current line: the line the patient is on (or in remission after) "
+    "without progression since it started; after progression, the next line",
+    needs=NEEDS,
+    kind="number",
+    warnings=lab_warnings,
+)
+def current_line(a: Assessment) -> tuple[Value, str]:
+    found = position(a)
+    return found.current, found.why

@@ -1,0 +1,153 @@
+"""The decision summary (recommendation 1.1 ``summary``): once per record, at the top of the
+CLI text, the JSON, the web result page, the print summary and the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from mmpath.decision_summary import ORDER
+from mmpath.present.cli import app
+from mmpath.record.load import load_record, parse_record
+from mmpath.service import recommend
+from mmpath.web.summary import render_pdf, summarise
+from records import course, days, lab, progression, record_dict
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "first-relapse-on-lenalidomide.json"
+START = dt.date(2022, 1, 10)
+
+
+def summary(**fields: Any) -> dict[str, Any]:
+    out = recommend(parse_record(record_dict(**fields)), "nl-rrmm")
+    return {k: v.value for k, v in out.summary.items()}
+
+
+def test_every_item_is_present_in_order_once_per_record() -> None:
+    out = recommend(load_record(EXAMPLE), "all")
+    assert list(out.summary) == list(ORDER)
+    data = json.loads(out.model_dump_json())
+    assert data["summary"]["prior_lines"]["value"] == 1
+    assert data["summary"]["current_line"]["value"] == 2
+    assert data["summary"]["relapse_type"]["value"] == "clinical"
+    assert data["summary"]["refractory"]["value"] == ["lenalidomide", "imid"]
+    assert "line 1 from 2024-01-08" in data["summary"]["prior_lines"]["why"]
+    # not per pack
+    assert all("summary" not in r for r in data["results"])
+
+
+def test_responding_on_the_second_line() -> None:
+    p = START + days(400)
+    found = summary(
+        treatments=[
+            course("VRd", START, START + days(180), best_response="VGPR"),
+            course("DKd", p + days(10)),
+        ],
+        progressions=[progression(p)],
+    )
+    assert (found["prior_lines"], found["current_line"]) == (1, 2)
+    # progression 220 days after VRd ended: not refractory (IMWG 60 days)
+    assert found["refractory"] == []
+    assert found["refractory_unknown"] == [
+        "carfilzomib",
+        "daratumumab",
+        "proteasome_inhibitor",
+        "anti_cd38",
+    ]
+    assert found["exposed"][-3:] == ["proteasome_inhibitor", "imid", "anti_cd38"]
+
+
+def test_kidney_risk_transplant_and_frailty() -> None:
+    found = summary(
+        comorbidities=["dialysis"],
+        ecog=2,
+        diagnosis={"plasma_cell_leukemia": True},
+        treatments=[],
+    )
+    assert found["creatinine_clearance"] == "dialysis"
+    assert found["risk"] == "high"
+    assert found["frail"] is True
+    assert found["transplant_eligible"] is None
+    out = recommend(parse_record(record_dict(age=75, ecog=0, comorbidities=[])), "nl-rrmm")
+    why = out.summary["transplant_eligible"].why
+    assert "clinician's judgement" in why and "DMSG rule" in why and "would give false" in why
+    assert "simplified" in out.summary["frail"].why or "IMWG" in out.summary["frail"].why
+
+
+def test_unknown_history_is_unknown_not_none() -> None:
+    found = summary()
+    for key in ("prior_lines", "current_line", "refractory", "exposed", "refractory_unknown"):
+        assert found[key] is None, key
+
+
+def test_a_lab_progression_the_record_lacks_is_a_warning_in_the_summary() -> None:
+    labs = [
+        lab(START + days(30 * i), "serum_m_protein", v, "g/dL")
+        for i, v in enumerate([3.0, 1.0, 1.0, 1.6, 1.7])
+    ]
+    out = recommend(
+        parse_record(record_dict(treatments=[course("Rd", START)], labs=labs, progressions=[])),
+        "nl-rrmm",
+    )
+    assert out.summary["prior_lines"].warnings
+    assert "do not list" in out.summary["prior_lines"].warnings[0]
+
+
+def test_cli_text_shows_the_summary_first() -> None:
+    result = CliRunner().invoke(app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm"])
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.index("Decision summary") < text.index("nl-rrmm")
+    assert "current line" in text and "Lines of therapy: line 1" in text
+
+
+def test_print_summary_and_pdf_carry_the_summary() -> None:
+    record = load_record(EXAMPLE)
+    out = recommend(record, "all")
+    content = summarise(record, out)
+    assert ("Prior lines", "1") in content.decision
+    assert ("Refractory to", "lenalidomide, imid") in content.decision
+    assert content.lines.startswith("line 1 from 2024-01-08")
+    assert render_pdf(content).startswith(b"%PDF-")
+
+
+def test_cli_facts_shows_the_derived_lines() -> None:
+    result = CliRunner().invoke(app, ["facts", str(EXAMPLE)])
+    assert result.exit_code == 0
+    assert "Lines of therapy" in result.stdout
+    # the same table on a wide console: each course says which line it continues and why
+    from rich.console import Console
+
+    from mmpath.assess import Assessment
+    from mmpath.present.text import render_lines
+
+    console = Console(width=400, record=True)
+    render_lines(console, Assessment(load_record(EXAMPLE)).lines)
+    text = console.export_text()
+    assert "continues line 1: after the ASCT of 2024-06-10" in text
+    assert "first treatment recorded" in text
+
+
+def test_web_result_and_print_pages_show_the_summary(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from mmpath.api.app import create_app
+    from mmpath.api.settings import Settings
+    from mmpath.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    try:
+        client = TestClient(create_app(Settings(), store=store))
+        posted = {"record": EXAMPLE.read_text("utf-8")}
+        for path in ("/evaluate", "/summary", "/compare"):
+            page = client.post(path, data=posted).text
+            assert 'class="decision-summary"' in page, path
+            assert "Prior lines" in page and "Refractory to" in page, path
+            assert page.index("decision-summary") < page.index(
+                "<h2", page.index("decision-summary") + 40
+            )
+    finally:
+        store.close()

@@ -1,0 +1,69 @@
+"""Kidney dose notes from product labels: dialysis is the lowest band, the label follows the
+region, maintenance never gets a relapse starting dose, every note names its label."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mmpath.assess import Assessment
+from mmpath.record.load import parse_record
+from mmpath.service import recommend
+
+VIGNETTES = Path(__file__).parent / "vignettes"
+
+
+def nl_record(**changes: Any) -> dict[str, Any]:
+    path = VIGNETTES / "nl-rrmm" / "24-crcl-30-60-cockcroft-gault-umol.json"
+    record: dict[str, Any] = json.loads(path.read_text("utf-8"))["record"]
+    record.update(changes)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def dosing(record: dict[str, Any], option: str) -> dict[str, Any]:
+    result = recommend(parse_record(record), "nl-rrmm").results[0]
+    found = next(o for o in result.options if o.id == option)
+    return {d.id: d for d in found.dosing}
+
+
+def test_dialysis_is_the_lowest_band_whatever_cockcroft_gault_gives() -> None:
+    record = nl_record(comorbidities=["dialysis"])  # creatinine 110 µmol/L: CG 39 mL/min
+    facts = Assessment(parse_record(record))
+    assert facts.value("creatinine_clearance") is None
+    assert "dialysis" in facts.get("creatinine_clearance").why
+    assert facts.value("kidney_function") == "dialysis"
+    assert set(dosing(record, "DRd")) == {"lenalidomide-dialysis"}
+
+
+def test_every_label_note_names_its_label_region_version_and_setting() -> None:
+    note = dosing(nl_record(), "DRd")["lenalidomide-crcl-30-50"]
+    assert note.provenance == "label"
+    assert note.severity == "dose"
+    assert note.source is not None
+    assert "Revlimid" in note.source and "EU (EMA)" in note.source and "US (FDA)" in note.source
+    assert "version:" in note.source and "setting: starting dose" in note.source
+    assert note.sources and note.sources[0].document.endswith("clinical-definitions.md")
+
+
+def test_without_a_region_the_50_to_60_band_is_not_settled() -> None:
+    record = nl_record(
+        region=None,
+        labs=[
+            {"date": "2026-08-20", "test": "creatinine_clearance", "value": 55, "unit": "mL/min"}
+        ],
+    )
+    found = dosing(record, "DRd")
+    assert set(found) == {"lenalidomide-kidney-function-unknown"}
+    assert found["lenalidomide-kidney-function-unknown"].applies is None
+    assert "label_region" in found["lenalidomide-kidney-function-unknown"].requires
+
+
+def test_japan_gets_both_labels_and_a_prompt_to_check_its_own() -> None:
+    record = nl_record(
+        region="JP",
+        labs=[
+            {"date": "2026-08-20", "test": "creatinine_clearance", "value": 55, "unit": "mL/min"}
+        ],
+    )
+    assert set(dosing(record, "DRd")) == {"lenalidomide-crcl-50-60-other-label"}
