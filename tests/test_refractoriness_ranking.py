@@ -133,7 +133,7 @@ def test_isatuximab_refractory_is_anti_cd38_refractory() -> None:
     result = evaluate(ON_ISA_R, PREFERRED)  # never had daratumumab
     dvd = option(result, "DVd")
     assert (dvd.tier, dvd.listed_tier) == ("consider", "preferred")
-    assert "same target (anti-cd38)" in dvd.cautions[0].text
+    assert "by target (an anti-CD38 antibody, same target)" in dvd.cautions[0].text
     assert {e.id for e in result.excluded} == {"DRd"}  # daratumumab and lenalidomide
 
 

@@ -158,8 +158,8 @@ def test_unknown_eligibility_leaves_the_decision_undetermined(tmp_path: Path) ->
     rows = ReferenceBackend().evaluate(extract, "dk-ndmm-te").rows
     dk2 = rows.filter(pl.col("patient_id") == "dk2").row(0, named=True)
     assert dk2["classification"] == "undetermined"
-    assert "transplant_eligible" in dk2["unknown_facts"]
-    assert "transplant_eligible" in dk2["missing_facts"]
+    assert "transplant_eligible_dmsg" in dk2["unknown_facts"]
+    assert "transplant_eligible_dmsg" in dk2["missing_facts"]
 
 
 def test_differences_between_backends_are_found() -> None:

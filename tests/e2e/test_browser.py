@@ -77,7 +77,7 @@ def test_first_relapse_in_the_browser(server: Server, page: Any, example: dict[s
     record = first_relapse(example)
     expected = recommend(parse_record(record), "all")
     nl = next(r for r in expected.results if r.guideline.id == "nl-rrmm")
-    preferred = [o for o in nl.options if o.tier == "preferred"]
+    preferred = [o for o in nl.options if o.tier == "preferred" and o.status == "recommended"]
     assert "DVd" in {o.id for o in preferred}  # the clinical reference (nl-rrmm vignette 01)
     dvd = next(o for o in preferred if o.id == "DVd")
 
