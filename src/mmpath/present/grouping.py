@@ -58,7 +58,8 @@ def origin(item: CautionOut | ExcludedOut) -> str:
         short = item.source.split(DETAILS)[0] if item.source else ""
         return f"product label: {short}" if short else "product label"
     if item.provenance == "mmpath_rule":
-        return item.source or "mmpath's general safety rule"
+        # the rule's name (before its colon); the whole rule is in the JSON ``source``
+        return (item.source or "mmpath's general safety rule").split(":")[0]
     return "the guideline" if item.sources else ""
 
 
