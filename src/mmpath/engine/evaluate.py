@@ -40,6 +40,7 @@ from mmpath.engine.drug_notes import (
     maintenance_note,
     source_text,
 )
+from mmpath.engine.label_cautions import LabelCaution, label_caution_fact_names, label_cautions
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.engine.vocabulary import NAMES
@@ -579,6 +580,7 @@ class PackEvaluator:
         dosing = self._cautions(self.pack.dosing, option, facts, missing, severity="dose")
         dosing += self._drug_notes(option, facts, missing)
         cautions += self._class_refractoriness(option, facts)
+        cautions += self._label_cautions(option, facts, missing)
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
@@ -769,6 +771,45 @@ class PackEvaluator:
             )
         return out
 
+    def _label_cautions(
+        self, option: _Option, facts: Assessment, missing: _Missing
+    ) -> list[CautionOut]:
+        """Product-label cautions by comorbidity (``label_cautions``) for the option's drugs,
+        unless one of the pack's own cautions on that drug reads the same comorbidity."""
+        out = []
+        for caution in label_cautions():
+            if caution.drugs.isdisjoint(option.drug_set):
+                continue
+            if self._pack_covers(caution, option):
+                continue
+            value, unknown = self.check(caution.condition, facts)
+            if value is False:
+                continue
+            missing.add(unknown, f"label:{caution.id}")
+            out.append(
+                CautionOut(
+                    id=caution.id,
+                    text=caution.text,
+                    applies=value,
+                    requires=sorted(unknown),
+                    severity=caution.severity,
+                    provenance="label",
+                    source=caution.source,
+                )
+            )
+        return out
+
+    def _pack_covers(self, caution: LabelCaution, option: _Option) -> bool:
+        drugs = caution.drugs & option.drug_set
+        for own in self.pack.cautions:
+            target = own.applies_to
+            about_drug = not drugs.isdisjoint(target.drugs) or any(
+                not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs
+            )
+            if about_drug and not caution.facts.isdisjoint(fact_names(own.condition)):
+                return True
+        return False
+
     def is_maintenance(self, option: _Option) -> bool:
         """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
         maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
@@ -890,7 +931,7 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
 
 def fact_names_read(pack: Pack) -> set[str]:
     """The facts the pack's conditions and the dose notes read (shown in the output)."""
-    names = set(pack.fact_names | drug_note_fact_names())
+    names = set(pack.fact_names | drug_note_fact_names() | label_caution_fact_names())
     return names | refractory_facts_read(pack) | set(SHARED_TARGET_FACTS)
 
 

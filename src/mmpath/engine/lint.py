@@ -25,6 +25,7 @@ from mmpath.assess import FACTS
 from mmpath.catalogue import load_catalogue
 from mmpath.engine.conditions import Const, fact_names
 from mmpath.engine.drug_notes import drug_notes
+from mmpath.engine.label_cautions import label_cautions
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import (
     PackError,
@@ -93,6 +94,17 @@ def check_catalogue() -> list[str]:
         errors += [
             f"dose_notes {note.id}: unknown fact {name!r}"
             for name in fact_names(note.condition)
+            if name not in FACTS
+        ]
+    for caution in label_cautions():
+        errors += [
+            f"label_cautions {caution.id}: unknown drug {drug!r}"
+            for drug in sorted(caution.drugs)
+            if drug not in catalogue.drugs
+        ]
+        errors += [
+            f"label_cautions {caution.id}: unknown fact {name!r}"
+            for name in sorted(caution.facts)
             if name not in FACTS
         ]
     return errors
