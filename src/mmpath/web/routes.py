@@ -27,8 +27,9 @@ from mmpath.assess import FACTS
 from mmpath.engine.packs import load_packs
 from mmpath.present.grouping import condition_text, group
 from mmpath.recommendation import RecommendationOut, ResultOut
+from mmpath.record.decode import decode_bytes, displayable, limit_problems, strict_json
 from mmpath.record.errors import Problem, RecordError
-from mmpath.record.load import decode, parse_record
+from mmpath.record.load import parse_record
 from mmpath.record.model import PatientRecord
 from mmpath.service import recommend
 from mmpath.store import StoreError
@@ -68,6 +69,12 @@ class Submitted:
 
     data: dict[str, Any]
     patient_id: str | None
+    #: why the posted record JSON could not be decoded (strict decoder); shown, never evaluated
+    problems: tuple[Problem, ...] = ()
+
+    def check(self) -> None:
+        if self.problems:
+            raise RecordError(list(self.problems))
 
 
 # ------------------------------------------------------------------ helpers
@@ -78,14 +85,18 @@ async def _submitted(request: Request) -> tuple[Submitted, Any]:
     patient_id = str(form.get("_patient_id") or "") or None
     text = form.get("record")
     if isinstance(text, str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        return Submitted(data, patient_id), form
-    return Submitted(F.record_from_form(form), patient_id), form
+        try:  # the same strict decoder as the API and the CLI (record/decode.py)
+            data = strict_json(text)
+            if not isinstance(data, dict):
+                raise RecordError([Problem("", "expected a JSON object")])
+        except RecordError as error:
+            return Submitted({"schema_version": "1"}, patient_id, tuple(error.problems)), form
+    else:
+        data = F.record_from_form(form)
+    problems = limit_problems(data)
+    if problems:  # shown next to the fields, with text the page can display
+        return Submitted(displayable(data), patient_id, tuple(problems)), form
+    return Submitted(data, patient_id), form
 
 
 def _store(request: Request) -> Any:
@@ -166,6 +177,7 @@ def _evaluate(
     text the database cannot store), a store failure shows an error page: nothing is shown
     without its audit row."""
     try:
+        submitted.check()
         record = parse_record(submitted.data)
         out = recommend(record, "all")
         settings = getattr(request.app.state, "settings", None)
@@ -266,14 +278,17 @@ async def import_record(request: Request) -> HTMLResponse:
     try:
         if len(content) > MAX_UPLOAD:
             raise RecordError([Problem("", f"{name}: larger than {MAX_UPLOAD} bytes")])
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RecordError([Problem("", f"{name}: not UTF-8 text")]) from None
-        data = decode(text, yaml_syntax=name.lower().endswith((".yaml", ".yml")))
+        # the same strict decoder as the API and the CLI (record/decode.py)
+        data = decode_bytes(
+            content, yaml_syntax=name.lower().endswith((".yaml", ".yml")), where=name[:100]
+        )
         parse_record(data)
     except RecordError as error:
-        shown = data if "data" in locals() and isinstance(data, dict) else {"schema_version": "1"}
+        shown = (
+            displayable(data)
+            if "data" in locals() and isinstance(data, dict)
+            else {"schema_version": "1"}
+        )
         return _form_page(request, shown, problems=error.problems, status_code=422)
     return _form_page(
         request, data, notice=f"Imported {name}. Check the values, then show the options."
@@ -360,6 +375,7 @@ async def summary_pdf(request: Request) -> Response:
 def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLResponse:
     """The validated record, or the form again with every problem (nothing half-done)."""
     try:
+        submitted.check()
         return parse_record(submitted.data)
     except RecordError as error:
         return _form_again(request, submitted, error)
