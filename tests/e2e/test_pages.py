@@ -18,13 +18,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.web import form as F
 from mmpath.web.timeline import render_timeline
+from signin import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "first-relapse-on-lenalidomide.json"
 
@@ -44,7 +43,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    return TestClient(create_app(Settings(), store=store))
+    return signed_in_client(store, "clinician", raise_server_exceptions=True)
 
 
 def posted(fields: list[tuple[str, str]]) -> dict[str, list[str]]:

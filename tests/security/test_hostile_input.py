@@ -134,7 +134,9 @@ def client(store: Store, signed_in: Any) -> Any:
 
 def _nothing_stored(store: Store) -> None:
     assert store.list_patients() == []
-    assert store.count_audit() == 0
+    assert [
+        e.action for e in store.list_audit(limit=None, payloads=False) if e.action != "sign-in"
+    ] == []
 
 
 @pytest.mark.parametrize("case", HTTP_CASES, ids=lambda c: c.name)

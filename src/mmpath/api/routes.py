@@ -62,10 +62,15 @@ def _recommendation(audited_json: str, audit_id: int | None) -> Response:
     return Response(audited_json, media_type="application/json", headers=headers)
 
 
-@router.get("/health", tags=["service"])
+@router.get(
+    "/health",
+    tags=["service"],
+    responses={503: {"description": "not ready: the database cannot take a write"}},
+)
 def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
-    """`ok` when the app and its database answer (503 otherwise)."""
-    store.ping()
+    """Readiness: `ok` when the database answers and takes a write (a commit; for SQLite
+    also enough free disk); 503 with the reason otherwise (full or read-only disk)."""
+    store.ready()
     return {"status": "ok", "database": "ok"}
 
 
@@ -251,7 +256,9 @@ def list_audit(
     """Audit entries, newest first (without record and output; see `/audit/{id}`)."""
     return {
         "total": store.count_audit(),
-        "entries": [e.summary() for e in store.list_audit(limit=limit, offset=offset)],
+        "entries": [
+            e.summary() for e in store.list_audit(limit=limit, offset=offset, payloads=False)
+        ],
     }
 
 
