@@ -143,7 +143,7 @@ def _sign_in(servers: Servers, subject: str) -> tuple[httpx.Client, httpx.Respon
 
 def test_sign_in_through_the_provider(servers: Servers) -> None:
     client, answer, _ = _sign_in(servers, "alice")
-    assert answer.status_code == 303, answer.text[answer.text.find("<main"):][:800]
+    assert answer.status_code == 303, answer.text[answer.text.find("<main") :][:800]
     assert answer.headers["location"] == "/patients"
     assert "mmpath_session" in client.cookies
     page = client.get(f"{servers.mmpath}/patients")
