@@ -182,6 +182,7 @@ def test_session_cookie_attributes(store: Store) -> None:
     ensure_user(store, "dr-a", "clinician")
     for secure in (False, True):
         client = anonymous(store, secure_cookies=secure)
+        client.base_url = client.base_url.copy_with(scheme="https" if secure else "http")
         client.get("/login")
         response = client.post(
             "/login",

@@ -280,7 +280,8 @@ class Store:
         parsed = make_url(self.url)
         if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
             return None
-        return Path(str(parsed.database))
+        database = str(parsed.database)
+        return Path(database.removeprefix("file:") if "uri" in parsed.query else database)
 
     def ready(self) -> None:
         """Raise :class:`StoreError` unless the database can take a write now: a commit to
