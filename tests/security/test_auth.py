@@ -352,3 +352,29 @@ def test_no_auth_is_refused_off_loopback() -> None:
     result = CliRunner().invoke(cli, ["serve", "--no-auth", "--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "--no-auth is refused on 0.0.0.0" in result.output
+
+
+def test_no_auth_mode_still_needs_the_csrf_token(store: Store) -> None:
+    client = anonymous(store, auth=False)
+    assert client.get("/patients").status_code == 200
+    posted = {"record": json.dumps(EXAMPLE)}
+    assert client.post("/evaluate", data=posted).status_code == 403
+    page = client.get("/")  # sets the double-submit cookie and puts it in the forms
+    token = client.cookies["mmpath_csrf"]
+    assert f'name="_csrf" value="{token}"' in page.text
+    assert client.post("/evaluate", data={**posted, "_csrf": token}).status_code == 200
+    log = [(e.action, e.actor) for e in reversed(store.list_audit(payloads=False))]
+    assert log == [("list", None), ("evaluate", None)]
+
+
+def test_first_serve_creates_the_administrator(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mmpath.present.cli import _first_admin
+
+    monkeypatch.setenv("MMPATH_ADMIN_PASSWORD", "first admin password")
+    _first_admin(store)
+    admin = accounts.authenticate(store, "admin", "first admin password")
+    assert admin is not None and admin.role == "admin"
+    _first_admin(store)  # only once
+    assert accounts.count_users(store) == 1
