@@ -88,11 +88,38 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _yaml_shape(text: str) -> None:
+    """Walk the YAML events (PyYAML's parser is iterative, its scanner lazy) and stop at
+    the first alias or at nesting deeper than :data:`MAX_DEPTH`, before anything is built:
+    a hostile document costs as much as its first few hundred characters."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not accepted in a patient record",
+                event.start_mark,  # type: ignore[arg-type]
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels",
+                    event.start_mark,  # type: ignore[arg-type]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def safe_yaml(text: str, where: str = "") -> Any:
     """Decode YAML text with the safe loader, aliases refused; problems raise ``RecordError``."""
     prefix = f"{where}: " if where else ""
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)
+        _yaml_shape(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
