@@ -14,8 +14,10 @@ def born(age: int) -> str:
     return f"{AS_OF.year - age}-01-01"
 
 
-@pytest.mark.parametrize(("age", "expected"), [(70, True), (71, False)])
-def test_dmsg_eligibility_age_boundary(age: int, expected: bool) -> None:
+@pytest.mark.parametrize(("age", "expected"), [(70, True), (71, None), (85, None)])
+def test_dmsg_eligibility_age_boundary(age: int, expected: bool | None) -> None:
+    """Seed 003: "biologisk alder ≤ 70 år" — above 70 chronologically, the biological age
+    is the clinician's judgement (unknown), not a derived 'ineligible'."""
     fields = {"birth_date": born(age), "ecog": 1, "comorbidities": []}
     assert value("transplant_eligible_dmsg", **fields) is expected
 
@@ -35,8 +37,10 @@ def test_unrecorded_comorbidities_leave_dmsg_eligibility_unknown() -> None:
     assert value("transplant_eligible_dmsg", birth_date=born(60), ecog=0) is None
 
 
-def test_age_over_70_decides_the_dmsg_rule_even_with_unknowns() -> None:
-    assert value("transplant_eligible_dmsg", birth_date=born(75)) is False
+def test_ecog_2_decides_the_dmsg_rule_even_with_unknowns() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(75)) is None
+    assert value("transplant_eligible_dmsg", birth_date=born(75), ecog=2) is False
+    assert value("transplant_eligible_dmsg", ecog=3) is False
 
 
 def test_generic_eligibility_is_the_clinicians_judgement_only() -> None:

@@ -8,7 +8,9 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
   the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
   is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
-  DMSG value stays unknown.
+  DMSG value stays unknown. The age limit is BIOLOGICAL age: a chronological age above 70
+  does not make the patient ineligible by itself (unknown, the clinician's judgement);
+  ECOG ≥ 2, a contraindication the source names, does.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
   after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
   maintenance was given), enough stored stem cells ("nog voldoende stamcellen zijn
@@ -82,16 +84,15 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
         return judged, f"clinician's judgement in the record: {judged}"
-    reasons_against = []
-    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        reasons_against.append(
-            f"age {a.age} > {ELIGIBILITY_MAX_AGE} (chronological age read as biological age)"
-        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
-        reasons_against.append(f"ECOG {ecog} ≥ 2")
-    if reasons_against:
-        return False, "DMSG rule: " + "; ".join(reasons_against)
+        return False, f"DMSG rule: ECOG {ecog} ≥ 2 (a contraindication the source names)"
+    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+        return None, (
+            f"DMSG rule: chronological age {a.age} > {ELIGIBILITY_MAX_AGE}, but the source's "
+            "limit is BIOLOGICAL age ('biologisk alder ≤ 70 år'): the clinician's judgement "
+            "(set transplant_eligible)"
+        )
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
