@@ -269,3 +269,24 @@ def test_the_reason_lists_the_derived_lines() -> None:
     assert "line 1 from 2023-01-10: VRd" in why
     assert "line 2 from" in why and "after progression" in why
     assert value("prior_lines", treatments=[], progressions=[]) == 0
+
+
+def test_an_adjunct_is_not_an_anti_myeloma_drug() -> None:
+    """Clarithromycin added to Pd (ClaPd) adds no anti-myeloma drug: not a new line, and
+    never listed as exposure or refractoriness (class: a non-myeloma drug counted)."""
+    from mmpath.decision_summary import decision_summary
+
+    pd_start = START + days(400)
+    fields: dict[str, Any] = {
+        "treatments": [
+            course("VRd", START, START + days(120), best_response="VGPR"),
+            course("Pd", pd_start, best_response="PR"),
+            course("ClaPd", pd_start + days(90), pd_start + days(300), stop_reason="progression"),
+        ],
+        "progressions": [progression(START + days(380))],
+    }
+    assert lines_of(**fields) == [1, 2, 2]
+    summary = decision_summary(assess(**fields))
+    assert "clarithromycin" not in summary["exposed"].value  # type: ignore[operator]
+    assert "clarithromycin" not in summary["refractory"].value  # type: ignore[operator]
+    assert "pomalidomide" in summary["refractory"].value  # type: ignore[operator]

@@ -323,6 +323,20 @@ def test_an_ambiguous_regimen_asks_for_the_drugs() -> None:
     assert path == "treatments[0].drugs" and "match no reading" in message
 
 
+@pytest.mark.parametrize("doxorubicin", ["doxorubicin", "liposomal doxorubicin", "Caelyx"])
+def test_a_formulation_matches_its_substance_in_an_ambiguous_name(doxorubicin: str) -> None:
+    """The historical DVD written with plain "doxorubicin" is the liposomal reading, not an
+    unknown one (class: a real history refused); the course keeps the drugs it gives and is
+    never read as daratumumab - bortezomib."""
+    given = [doxorubicin, "vincristine", "dexamethasone"]
+    record = parse_record(
+        record_dict(treatments=[{"regimen": "DVD", "drugs": given, "start": "2006-03-13"}])
+    )
+    assert record.treatments is not None
+    drugs = record.treatments[0].drug_set()
+    assert "daratumumab" not in drugs and "bortezomib" not in drugs and "vincristine" in drugs
+
+
 @pytest.mark.parametrize(
     ("age", "first_date", "refused"),
     [

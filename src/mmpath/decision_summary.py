@@ -150,7 +150,7 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
             key: SummaryItemOut(value=None, why=why)
             for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
         }
-    drugs = sorted({d for c in a.courses for d in a.catalogue.active_drugs(c.drugs)})
+    drugs = sorted({d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)})
     refractory: list[str] = []
     unknown: list[str] = []
     reasons: list[str] = []

@@ -139,7 +139,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     courses: list[Course] = []
     for index, t in raw:
         drugs = t.drug_set()
-        active = set(catalogue.active_drugs(drugs))
+        active = set(catalogue.anti_myeloma_drugs(drugs))
         if t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:

@@ -177,7 +177,13 @@ class Treatment(_Model):
             )
         if ambiguous is not None:
             given_set = {catalogue.drug(n) for n in self.drugs or []}
-            if not any(given_set == set(r.drugs) for r in ambiguous.readings):
+            # a formulation matches its substance: "doxorubicin" in a historical DVD is the
+            # liposomal doxorubicin of that reading (the given drugs stay the course's drugs)
+            given_substances = {catalogue.substance(n) for n in given_set if n}
+            if not any(
+                given_substances == {catalogue.substance(d) for d in r.drugs}
+                for r in ambiguous.readings
+            ):
                 raise FieldProblem(
                     "drugs",
                     f"drugs {sorted(n for n in given_set if n)} match no reading of the "
