@@ -290,3 +290,31 @@ def test_an_adjunct_is_not_an_anti_myeloma_drug() -> None:
     assert "clarithromycin" not in summary["exposed"].value  # type: ignore[operator]
     assert "clarithromycin" not in summary["refractory"].value  # type: ignore[operator]
     assert "pomalidomide" in summary["refractory"].value  # type: ignore[operator]
+
+
+def test_a_car_t_after_bridging_warns_and_the_line_field_settles_it() -> None:
+    """IMWG 2015 is silent on bridging before CAR-T: the count is shown with a warning, and
+    the course's ``line`` joins bridging and CAR-T (class: lines miscounted silently)."""
+    prog = START + days(300)
+    bridging = course("Kd", prog + days(20), prog + days(60), best_response="PR")
+    cart: dict[str, Any] = {
+        "drugs": ["idecabtagene vicleucel"],
+        "start": (prog + days(80)).isoformat(),
+        "end": (prog + days(80)).isoformat(),
+        "best_response": "VGPR",
+    }
+    fields: dict[str, Any] = {
+        "treatments": [
+            course("VRd", START, START + days(120), best_response="VGPR"),
+            bridging,
+            cart,
+        ],
+        "progressions": [progression(prog)],
+    }
+    a = assess(**fields)
+    assert a.value("current_line") == 3
+    assert any("bridging" in w for w in a.get("current_line").warnings)
+    fields["treatments"][2] = {**cart, "line": 2}
+    a = assess(**fields)
+    assert a.value("current_line") == 2
+    assert not any("bridging" in w for w in a.get("current_line").warnings)
