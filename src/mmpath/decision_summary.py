@@ -208,11 +208,17 @@ def _risk(a: Assessment) -> SummaryItemOut:
     imwg = a.get("high_risk_imwg2025")
     pcl = a.get("plasma_cell_leukemia")
     why = f"IMS/IMWG 2025 (Avet-Loiseau 2025): {imwg.why}; plasma cell leukaemia (IMWG 2021): {pcl.why}"
+    warnings = []
+    if a.value("del17p_at_threshold_boundary") is True:
+        warnings.append(
+            "del(17p) clonal fraction at the 20 % boundary: IMS/IMWG 2025 '> 20 %' (used) "
+            "and the DMSG text '≥ 20 %' disagree — assert high_risk_imwg2025 to follow the other"
+        )
     if imwg.value is True or pcl.value is True:
-        return SummaryItemOut(value="high", why=why)
+        return SummaryItemOut(value="high", why=why, warnings=warnings)
     if imwg.value is False:
-        return SummaryItemOut(value="standard", why=why)
-    return SummaryItemOut(value=None, why=why)
+        return SummaryItemOut(value="standard", why=why, warnings=warnings)
+    return SummaryItemOut(value=None, why=why, warnings=warnings)
 
 
 def _transplant(a: Assessment) -> SummaryItemOut:
