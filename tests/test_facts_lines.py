@@ -318,3 +318,22 @@ def test_a_car_t_after_bridging_warns_and_the_line_field_settles_it() -> None:
     a = assess(**fields)
     assert a.value("current_line") == 2
     assert not any("bridging" in w for w in a.get("current_line").warnings)
+
+
+def test_a_single_maintenance_agent_after_the_asct_is_maintenance_without_a_setting() -> None:
+    """Lenalidomide alone after induction + ASCT, no setting typed, progression on it:
+    'progression on lenalidomide maintenance' holds as when the setting is given."""
+    base: dict[str, Any] = {
+        "procedures": [{"type": "autologous_sct", "date": "2023-06-10"}],
+        "progressions": [{"date": "2026-10-01", "type": "clinical"}],
+    }
+    untyped = [
+        {"regimen": "VRd", "start": "2023-01-10", "end": "2023-05-01"},
+        {"regimen": "lenalidomide", "start": "2023-08-15"},
+    ]
+    typed = [dict(untyped[0], setting="induction"), dict(untyped[1], setting="maintenance")]
+    values = []
+    for treatments in (untyped, typed):
+        a = assess(**base, treatments=treatments)
+        values.append((a.value("progression_on_lenalidomide_maintenance"), a.value("prior_lines")))
+    assert values == [(True, 1), (True, 1)]

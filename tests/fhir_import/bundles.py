@@ -319,10 +319,10 @@ def to_bundle(record: dict[str, Any]) -> Built:
         )
     course_residue = []
     for course in treatments or []:
-        if course.get("regimen"):
-            drugs = catalogue.drugs_of(course["regimen"]) or ()
-        else:
+        if course.get("drugs"):  # the drugs given win over an (ambiguous) regimen name
             drugs = tuple(catalogue.drug(d) or d for d in course["drugs"])
+        else:
+            drugs = catalogue.drugs_of(course["regimen"]) or ()
         extra = {k: course[k] for k in COURSE_RESIDUE if k in course}
         stop = course.get("stop_reason")
         if stop in ("completed", "other"):
@@ -453,9 +453,9 @@ def overlay(
                 cyto[key] = value
     for course in out.get("treatments", []):
         drugs = (
-            sorted(load_catalogue().drugs_of(course["regimen"]) or ())
-            if "regimen" in course
-            else sorted(course["drugs"])
+            sorted(course["drugs"])
+            if course.get("drugs")
+            else sorted(load_catalogue().drugs_of(course["regimen"]) or ())
         )
         for given in residue.get("treatments", []):
             if given["start"] == course["start"] and given["drugs"] == drugs:

@@ -158,11 +158,7 @@ def import_patient(
     else:
         ctx.report.missing("cytogenetics", "no genetic variant assessment mmpath reads")
     progressions = _sorted(observations.progressions, "date")
-    asct = [
-        dt.date.fromisoformat(p["date"]) for p, _s in procedures if p["type"] == "autologous_sct"
-    ]
-    progressed = [dt.date.fromisoformat(p["date"]) for p, _s in progressions]
-    treatments = read_treatments(ctx, medications, asct, progressed)
+    treatments = read_treatments(ctx, medications)
     if treatments is not None:
         record["treatments"] = treatments
     _list_field(ctx, record, sources, "procedures", _sorted(procedures, "date", "type"))
