@@ -126,3 +126,15 @@ def test_dflc_rise_of_exactly_100_is_not_progression_but_is_flagged() -> None:
     above = facts(labs=_dflc(126), as_of="2026-07-06", **common)
     assert above.value("progressive_disease") is True
     assert not any("boundary" in w for w in above.get("relapsed").warnings)
+
+
+def test_a_recorded_progression_settles_an_unconfirmed_rise() -> None:
+    """No 'repeat the measurement' warning when the clinician recorded the progression."""
+    labs = _serum(("2026-06-01", 0.5), ("2026-08-31", 0.5), ("2026-10-20", 1.4))
+    a = facts(treatments=MAINTENANCE, labs=labs, progressions=[progression_on("2026-10-22")])
+    assert a.value("progressive_disease") is True
+    assert not any("unconfirmed" in w for w in a.get("current_line").warnings)
+
+
+def progression_on(day: str) -> dict[str, Any]:
+    return {"date": day, "type": "clinical", "features": ["anemia"]}

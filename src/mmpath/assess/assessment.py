@@ -164,20 +164,22 @@ class Assessment:
     def lab_boundary_notes(self) -> list[str]:
         """Lab-series findings a reader must see although they are not (yet) IMWG
         progression: an unconfirmed rise (IMWG needs two consecutive assessments) and a
-        dFLC rise of exactly 100 mg/L (IMWG: "> 100 mg/L"; seed 001: "≥100 mg/L")."""
+        dFLC rise of exactly 100 mg/L (IMWG: "> 100 mg/L"; seed 001: "≥100 mg/L"). A recorded
+        progression at the same time (``same_event``) settles both: no note then."""
+        recorded = recorded_events(self.record, self.courses)
         notes = [
             f"{p.test} rose from confirmed nadir {p.nadir:g} to {p.value:g} on "
             f"{p.date.isoformat()}: meets IMWG 2016 progression once, unconfirmed — repeat "
             "the measurement (two consecutive assessments are needed)"
             for p in self.lab_progressions
-            if not p.confirmed
+            if not p.confirmed and not same_event(p.date, recorded)
         ]
         if any(test == "dFLC" for test, _ in self.followed_markers):
             strict = {p.date for p in self.lab_progressions if p.test == "dFLC"}
             for p in detect(
                 self.dflc_series, "dFLC", lambda _: DFLC_SOURCE_READING_MG_L, self.line_starts
             ):
-                if p.date not in strict:
+                if p.date not in strict and not same_event(p.date, recorded):
                     notes.append(
                         f"dFLC rose from confirmed nadir {p.nadir:g} to {p.value:g} mg/L on "
                         f"{p.date.isoformat()} (+{p.value - p.nadir:g} mg/L): not progression "
