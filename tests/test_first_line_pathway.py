@@ -115,3 +115,34 @@ def test_text_view_shows_the_plan_with_quotes_in_both_languages() -> None:
     )
     assert "→ D-VRd" in text  # the current step is marked
     assert "→ lenalidomide" not in text  # an upcoming phase is not
+
+
+@pytest.mark.parametrize(
+    ("after_asct", "phase"),
+    [
+        ([], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03")], "maintenance"),  # consolidation done
+        ([("D-KRd", "2026-01-12", None)], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03"), ("D-R", "2026-05-25", None)], "maintenance"),
+        ([("D-R", "2026-01-12", None)], "maintenance"),
+    ],
+)
+def test_post_asct_courses_without_setting_are_consolidation_or_maintenance(
+    after_asct: list[tuple[str, str, str | None]], phase: str
+) -> None:
+    """Class: a post-ASCT course without ``setting`` left the pathway in consolidation.
+    The induction regimen again = consolidation ("samme regime"); another = maintenance."""
+    courses = [{"regimen": "D-KRd", "start": "2025-01-20", "end": "2025-05-11"}]
+    for regimen, start, end in after_asct:
+        courses.append({"regimen": regimen, "start": start, **({"end": end} if end else {})})
+    record = _record(
+        as_of="2026-11-10",
+        treatments=courses,
+        progressions=[],
+        procedures=[
+            {"type": "stem_cell_collection", "date": "2025-06-03"},
+            {"type": "autologous_sct", "date": "2025-07-08"},
+            {"type": "autologous_sct", "date": "2025-10-14"},
+        ],
+    )
+    assert Assessment(parse_record(record)).value("pathway_phase") == phase

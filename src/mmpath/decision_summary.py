@@ -15,15 +15,29 @@ is per guideline.
 - ``risk`` — ``high`` / ``standard`` / null: IMS/IMWG 2025 high risk, or plasma cell
   leukaemia (IMWG 2021).
 - ``transplant_eligible`` — the clinician's judgement (and what the DMSG rule would say).
+
+A guideline may define risk or eligibility its own way (:data:`GUIDELINE_READINGS`: the
+DMSG pathway's ``high_risk_dk`` adds high β2M with normal kidneys, > 2 % circulating plasma
+cells and extraosseous disease; its ``transplant_eligible_dmsg`` applies age ≤ 70 and ECOG
+< 2). When the output is for ONE guideline whose pack reads such a fact, the item shows
+that guideline's value (the branch it actually took) and names the general one in
+``why``; with several guidelines the general value is shown and each guideline's own
+reading is named in ``why``.
 - ``frail`` — frailty, naming the score used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from mmpath.assess import Assessment
 from mmpath.assess.lines import position
 from mmpath.assess.refractoriness import drug_exposed, drug_refractory
 from mmpath.recommendation import SummaryItemOut
+
+if TYPE_CHECKING:
+    from mmpath.engine.pack import Pack
 
 CLASS_FACTS = {"proteasome_inhibitor": "pi", "imid": "imid", "anti_cd38": "anti_cd38"}
 """Class codes shown in the summary and the prefix of their facts (``pi_refractory``)."""
@@ -40,10 +54,15 @@ ORDER = (
     "transplant_eligible",
     "frail",
 )
+GUIDELINE_READINGS = {
+    "risk": ("high_risk_dk",),
+    "transplant_eligible": ("transplant_eligible_dmsg",),
+}
+"""Summary items a guideline may define its own way, and the facts that do so."""
 
 
-def decision_summary(a: Assessment) -> dict[str, SummaryItemOut]:
-    """The summary items, in :data:`ORDER`."""
+def decision_summary(a: Assessment, packs: Sequence[Pack] = ()) -> dict[str, SummaryItemOut]:
+    """The summary items, in :data:`ORDER`; ``packs``: the guidelines evaluated."""
     found = position(a)
     prior = a.get("prior_lines")
     items = {
@@ -60,7 +79,50 @@ def decision_summary(a: Assessment) -> dict[str, SummaryItemOut]:
         "transplant_eligible": _transplant(a),
         "frail": _item(a, "frail"),
     }
+    for name, facts in GUIDELINE_READINGS.items():
+        items[name] = _guideline_reading(a, name, items[name], facts, packs)
     return {name: items[name] for name in ORDER}
+
+
+def _shown(name: str, value: object) -> object:
+    if name == "risk" and isinstance(value, bool):
+        return "high" if value else "standard"
+    return value
+
+
+def _guideline_reading(
+    a: Assessment,
+    name: str,
+    general: SummaryItemOut,
+    facts: tuple[str, ...],
+    packs: Sequence[Pack],
+) -> SummaryItemOut:
+    """``general``, or the guideline's own value when one guideline reads its own fact."""
+    readers = [(p, f) for p in packs for f in facts if f in p.fact_names]
+    if not readers:
+        return general
+    if len(packs) == 1:
+        pack, fact_name = readers[0]
+        own = a.get(fact_name)
+        value = _shown(name, own.value)
+        why = (
+            f"{pack.id} reads this its own way ({fact_name}): {own.why}. "
+            f"In general (shown for other guidelines): {general.value}"
+            f" — {general.why}"
+        )
+        warnings = [*general.warnings, *own.warnings]
+        if value != general.value:
+            warnings.append(
+                f"{pack.id}'s own {name.replace('_', ' ')} ({value}) differs from the general "
+                f"one ({general.value}); this output follows {pack.id}"
+            )
+        return SummaryItemOut(value=value, why=why, warnings=warnings)
+    own_values = "; ".join(
+        f"{p.id} reads its own ({f}): {_shown(name, a.value(f))}" for p, f in readers
+    )
+    return SummaryItemOut(
+        value=general.value, why=f"{general.why} | {own_values}", warnings=general.warnings
+    )
 
 
 def _item(a: Assessment, name: str) -> SummaryItemOut:
@@ -88,7 +150,7 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
             key: SummaryItemOut(value=None, why=why)
             for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
         }
-    drugs = sorted({d for c in a.courses for d in a.catalogue.active_drugs(c.drugs)})
+    drugs = sorted({d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)})
     refractory: list[str] = []
     unknown: list[str] = []
     reasons: list[str] = []
@@ -146,11 +208,17 @@ def _risk(a: Assessment) -> SummaryItemOut:
     imwg = a.get("high_risk_imwg2025")
     pcl = a.get("plasma_cell_leukemia")
     why = f"IMS/IMWG 2025 (Avet-Loiseau 2025): {imwg.why}; plasma cell leukaemia (IMWG 2021): {pcl.why}"
+    warnings = []
+    if a.value("del17p_at_threshold_boundary") is True:
+        warnings.append(
+            "del(17p) clonal fraction at the 20 % boundary: IMS/IMWG 2025 '> 20 %' (used) "
+            "and the DMSG text '≥ 20 %' disagree — assert high_risk_imwg2025 to follow the other"
+        )
     if imwg.value is True or pcl.value is True:
-        return SummaryItemOut(value="high", why=why)
+        return SummaryItemOut(value="high", why=why, warnings=warnings)
     if imwg.value is False:
-        return SummaryItemOut(value="standard", why=why)
-    return SummaryItemOut(value=None, why=why)
+        return SummaryItemOut(value="standard", why=why, warnings=warnings)
+    return SummaryItemOut(value=None, why=why, warnings=warnings)
 
 
 def _transplant(a: Assessment) -> SummaryItemOut:

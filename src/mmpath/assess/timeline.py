@@ -46,6 +46,10 @@ CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
 """Settings that continue the line they follow (when no progression came in between)."""
 NEW_LINE_SETTINGS = frozenset({"salvage"})
 """Settings that start a new line: salvage therapy treats relapsed or refractory disease."""
+SAME_EVENT_DAYS = 31
+"""Progressions this many days apart or less are one event (mmpath's reading): a recorded
+progression and the end of the course stopped for it, or a lab progression and either. The
+recorded event wins (it carries the type and features)."""
 MAINTENANCE_DRUGS = frozenset({"lenalidomide", "thalidomide", "bortezomib", "ixazomib"})
 """Single agents given as maintenance after an autologous transplant. A course of one of
 them alone, without a recorded ``setting``, that continues a line after its ASCT (rule 2
@@ -141,7 +145,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     courses: list[Course] = []
     for index, t in raw:
         drugs = t.drug_set()
-        active = set(catalogue.active_drugs(drugs))
+        active = set(catalogue.anti_myeloma_drugs(drugs))
         if t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:
@@ -234,19 +238,27 @@ def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
     )
 
 
+def same_event(day: dt.date, events: list[ProgressionEvent]) -> bool:
+    """Whether a progression on ``day`` is one of ``events`` (:data:`SAME_EVENT_DAYS`)."""
+    return any(abs((e.date - day).days) <= SAME_EVENT_DAYS for e in events)
+
+
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
-    """Progressions given in the record, and courses stopped for progression."""
+    """Progressions given in the record, and courses stopped for progression. A course
+    stopped for progression within :data:`SAME_EVENT_DAYS` of a recorded progression is
+    that progression (one event, with the recorded type and features), not a second one
+    of unknown type."""
     events = [
         ProgressionEvent(p.date, p.type, frozenset(p.features or ()), f"progressions[{i}]")
         for i, p in enumerate(record.progressions or [])
     ]
-    dates = {e.date for e in events}
+    recorded = list(events)
     for c in courses:
-        if c.stop_reason == "progression" and c.end is not None and c.end not in dates:
+        if c.stop_reason == "progression" and c.end is not None and not same_event(c.end, recorded):
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )
-    return events
+    return sorted(events, key=lambda e: (e.date, e.source))
 
 
 def months_after(start: dt.date, months: int) -> dt.date:

@@ -8,14 +8,18 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
   the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
   is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
-  DMSG value stays unknown.
+  DMSG value stays unknown. The age limit is BIOLOGICAL age: a chronological age above 70
+  does not make the patient ineligible by itself (unknown, the clinician's judgement);
+  ECOG ≥ 2, a contraindication the source names, does.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
   after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
   maintenance was given), enough stored stem cells ("nog voldoende stamcellen zijn
   ingevroren": the record's ``sufficient_for_asct``, else at least one stored graft still
   available). Transplants are counted: after two ASCTs (a tandem counts as two) a further
   one is not a second ASCT and the criteria are false. Months are calendar months: more
-  than 24 months = after the day 24 months after the ASCT. The protocol does not define "good
+  than 24 months = after the day 24 months after the ASCT. The protocol writes both "> 24
+  maanden" (general list) and "minimaal 24 maanden" (the second-ASCT section; 36 likewise):
+  a progression ON the boundary day is unknown (the clinician's judgement), and says why. The protocol does not define "good
   response": VGPR or better counts, MR/SD/PD do not, PR stays unknown.
 - Allogeneic SCT (seed 000, "Overweging allogene SCT"): (first) relapse with high-risk
   disease and/or relapse within 24 months. The protocol does not say from when the 24
@@ -82,16 +86,15 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
         return judged, f"clinician's judgement in the record: {judged}"
-    reasons_against = []
-    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        reasons_against.append(
-            f"age {a.age} > {ELIGIBILITY_MAX_AGE} (chronological age read as biological age)"
-        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
-        reasons_against.append(f"ECOG {ecog} ≥ 2")
-    if reasons_against:
-        return False, "DMSG rule: " + "; ".join(reasons_against)
+        return False, f"DMSG rule: ECOG {ecog} ≥ 2 (a contraindication the source names)"
+    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+        return None, (
+            f"DMSG rule: chronological age {a.age} > {ELIGIBILITY_MAX_AGE}, but the source's "
+            "limit is BIOLOGICAL age ('biologisk alder ≤ 70 år'): the clinician's judgement "
+            "(set transplant_eligible)"
+        )
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
@@ -173,8 +176,16 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
     after = [e for e in a.progression_events if e.date > first.date]
     boundary = months_after(first.date, threshold)
     needs = f"needs > {threshold} months: after {boundary}"
-    if after:
-        durable: Value = after[0].date > boundary
+    if after and after[0].date == boundary:
+        durable: Value = None
+        pfs_why = (
+            f"progression exactly {threshold} months after ASCT ({after[0].date}): a boundary "
+            f"the protocol states both ways ('>{threshold} maanden' in 'Algemeen', 'minimaal "
+            f"{threshold} maanden' in 'Overweging tweede autologe SCT') — the clinician's "
+            "judgement"
+        )
+    elif after:
+        durable = after[0].date > boundary
         pfs_why = f"progression {elapsed(first.date, after[0].date)} after ASCT ({needs})"
     elif a.progressions_recorded:
         durable = True if a.as_of > boundary else None
