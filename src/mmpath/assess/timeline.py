@@ -218,15 +218,32 @@ def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
     )
 
 
+STOPPED_FOR_RECORDED_PROGRESSION_DAYS = 31
+"""A course stopped for progression with a progression recorded during it, or up to this
+many days after its last day (the date the progression was confirmed), was stopped for
+that progression."""
+
+
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
-    """Progressions given in the record, and courses stopped for progression."""
+    """Progressions given in the record, and courses stopped for progression.
+
+    A course stopped for progression adds an event (dated on its last day) only when the
+    record lists no progression during the course or in the
+    :data:`STOPPED_FOR_RECORDED_PROGRESSION_DAYS` after its last day: otherwise the course
+    was stopped for that recorded progression, whose date, type and features stand (the
+    stop date alone would hide them: the latest event is the one acted on)."""
     events = [
         ProgressionEvent(p.date, p.type, frozenset(p.features or ()), f"progressions[{i}]")
         for i, p in enumerate(record.progressions or [])
     ]
-    dates = {e.date for e in events}
+    window = dt.timedelta(days=STOPPED_FOR_RECORDED_PROGRESSION_DAYS)
+
+    def stopped_for_recorded(c: Course) -> bool:
+        assert c.end is not None
+        return any(c.start < e.date <= c.end + window for e in events)
+
     for c in courses:
-        if c.stop_reason == "progression" and c.end is not None and c.end not in dates:
+        if c.stop_reason == "progression" and c.end is not None and not stopped_for_recorded(c):
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )
