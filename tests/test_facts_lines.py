@@ -269,3 +269,22 @@ def test_the_reason_lists_the_derived_lines() -> None:
     assert "line 1 from 2023-01-10: VRd" in why
     assert "line 2 from" in why and "after progression" in why
     assert value("prior_lines", treatments=[], progressions=[]) == 0
+
+
+def test_a_single_maintenance_agent_after_the_asct_is_maintenance_without_a_setting() -> None:
+    """Lenalidomide alone after induction + ASCT, no setting typed, progression on it:
+    'progression on lenalidomide maintenance' holds as when the setting is given."""
+    base: dict[str, Any] = {
+        "procedures": [{"type": "autologous_sct", "date": "2023-06-10"}],
+        "progressions": [{"date": "2026-10-01", "type": "clinical"}],
+    }
+    untyped = [
+        {"regimen": "VRd", "start": "2023-01-10", "end": "2023-05-01"},
+        {"regimen": "lenalidomide", "start": "2023-08-15"},
+    ]
+    typed = [dict(untyped[0], setting="induction"), dict(untyped[1], setting="maintenance")]
+    values = []
+    for treatments in (untyped, typed):
+        a = assess(**base, treatments=treatments)
+        values.append((a.value("progression_on_lenalidomide_maintenance"), a.value("prior_lines")))
+    assert values == [(True, 1), (True, 1)]

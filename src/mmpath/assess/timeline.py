@@ -46,6 +46,12 @@ CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
 """Settings that continue the line they follow (when no progression came in between)."""
 NEW_LINE_SETTINGS = frozenset({"salvage"})
 """Settings that start a new line: salvage therapy treats relapsed or refractory disease."""
+MAINTENANCE_DRUGS = frozenset({"lenalidomide", "thalidomide", "bortezomib", "ixazomib"})
+"""Single agents given as maintenance after an autologous transplant. A course of one of
+them alone, without a recorded ``setting``, that continues a line after its ASCT (rule 2
+below: no progression in between) is read as that line's maintenance — the planned
+induction → ASCT → maintenance sequence of the IMWG line definition — so that facts such
+as "progression on lenalidomide maintenance" do not hinge on the setting being typed."""
 
 
 RESPONSE_RANK = {"sCR": 6, "CR": 5, "VGPR": 4, "PR": 3, "MR": 2, "SD": 1, "PD": 0}
@@ -148,6 +154,12 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             lines[number] = _OpenLine(t.start, set())
         lines[number].drugs |= active
         current = number
+        setting = t.setting
+        line_start = lines[number].start
+        after_asct = any(line_start <= d <= t.start for d in ascts)
+        if setting is None and after_asct and _maintenance_agent(active):
+            setting = "maintenance"
+            why += "; a single maintenance agent after the ASCT: read as maintenance"
         courses.append(
             Course(
                 index=index,
@@ -155,7 +167,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
                 drugs=drugs,
                 start=t.start,
                 end=t.end,
-                setting=t.setting,
+                setting=setting,
                 best_response=t.best_response,
                 stop_reason=t.stop_reason,
                 line=number,
@@ -163,6 +175,10 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             )
         )
     return tuple(courses)
+
+
+def _maintenance_agent(active: set[str]) -> bool:
+    return len(active) == 1 and active <= MAINTENANCE_DRUGS
 
 
 def _continues(
