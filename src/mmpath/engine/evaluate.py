@@ -789,7 +789,7 @@ class PackEvaluator:
             out.append(
                 CautionOut(
                     id=caution.id,
-                    text=caution.text,
+                    text=render_text(caution.text, facts),
                     applies=value,
                     requires=sorted(unknown),
                     severity=caution.severity,
