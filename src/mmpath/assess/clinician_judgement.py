@@ -46,3 +46,15 @@ def chemosensitive_relapse(a: Assessment) -> tuple[Value, str]:
 )
 def aggressive_disease(a: Assessment) -> tuple[Value, str]:
     return None, NOT_DERIVED
+
+
+@fact(
+    "unfit",
+    definition="seed 002 'unfit' ('doublet therapy is preferred for unfit or frail patients'): "
+    "the abstract does not define it; frailty (score ≥ 2) is the fact frail, and whether an "
+    "intermediate-fit patient (IMWG or simplified score 1) is 'unfit' is only the clinician's "
+    "assertion",
+    needs=("asserted",),
+)
+def unfit(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED
