@@ -381,6 +381,7 @@ class PackEvaluator:
                         by=f"rule:{rule.id}",
                         sources=self.sources(ex.sources),
                         provenance="guideline",
+                        indication_not_stated=ex.indication_not_stated,
                     ),
                 )
 
