@@ -52,3 +52,15 @@ def aggressive_disease(a: Assessment) -> tuple[Value, str]:
     if indolent.value is True:
         return False, f"indolent biochemical relapse (seed 000's own contrast): {indolent.why}"
     return None, NOT_DERIVED
+
+
+@fact(
+    "unfit",
+    definition="seed 002 'unfit' ('doublet therapy is preferred for unfit or frail patients'): "
+    "the abstract does not define it; frailty (score ≥ 2) is the fact frail, and whether an "
+    "intermediate-fit patient (IMWG or simplified score 1) is 'unfit' is only the clinician's "
+    "assertion",
+    needs=("asserted",),
+)
+def unfit(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED
