@@ -16,14 +16,26 @@ is per guideline.
   leukaemia (IMWG 2021).
 - ``transplant_eligible`` — the clinician's judgement (and what the DMSG rule would say).
 - ``frail`` — frailty, naming the score used.
+
+A pack may decide ``risk`` and ``transplant_eligible`` with its own facts (pack key
+``summary``, e.g. the Danish DMSG high-risk group and eligibility rule): when that pack is
+the one evaluated, or the only one of those evaluated that applies, the summary shows the
+pack's value (its why names the pack and the fact, and keeps mmpath's general value beside
+it), so that a branch taken on the pack's reading is never shown next to a different
+summary value. With several such packs applying, the general value stays and each pack's
+reading is added to its why (:func:`with_pack_readings`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mmpath.assess import Assessment
+from mmpath.assess.fact import Value
 from mmpath.assess.lines import position
 from mmpath.assess.refractoriness import drug_exposed, drug_refractory
-from mmpath.recommendation import SummaryItemOut
+from mmpath.engine.pack import Pack
+from mmpath.recommendation import ResultOut, SummaryItemOut
 
 CLASS_FACTS = {"proteasome_inhibitor": "pi", "imid": "imid", "anti_cd38": "anti_cd38"}
 """Class codes shown in the summary and the prefix of their facts (``pi_refractory``)."""
@@ -161,3 +173,46 @@ def _transplant(a: Assessment) -> SummaryItemOut:
         shown = "unknown" if dmsg.value is None else str(dmsg.value).lower()
         why += f" (the Danish DMSG rule, dk-ndmm-te's own, would give {shown}: {dmsg.why})"
     return SummaryItemOut(value=generic.value, why=why)
+
+
+def _shown(item: str, value: Value) -> Value:
+    if item == "risk":
+        return {True: "high", False: "standard"}.get(value) if isinstance(value, bool) else None
+    return value
+
+
+def with_pack_readings(
+    summary: dict[str, SummaryItemOut],
+    a: Assessment,
+    packs: Sequence[Pack],
+    results: Sequence[ResultOut],
+) -> dict[str, SummaryItemOut]:
+    """``summary`` with the items packs decide by their own facts (see the module docstring)."""
+    readers = [(p, r) for p, r in zip(packs, results, strict=True) if p.summary is not None]
+    if not readers:
+        return summary
+    if len(packs) > 1:
+        applying = [(p, r) for p, r in readers if r.applicable is not False]
+        readers = applying
+    updated = dict(summary)
+    decides = len(readers) == 1
+    for pack, _ in readers:
+        assert pack.summary is not None
+        for item, fact_name in pack.summary.items():
+            general = updated[item]
+            f = a.get(fact_name)
+            value = _shown(item, f.value)
+            asserted = "asserted by the clinician: " if f.asserted else ""
+            reading = f"{pack.id}'s own reading ({fact_name}): {asserted}{f.why}"
+            if decides:
+                shown = "unknown" if general.value is None else general.value
+                why = f"{reading} [mmpath's general summary, not this guideline's: {shown}: {general.why}]"
+                updated[item] = SummaryItemOut(value=value, why=why, warnings=general.warnings)
+            else:
+                shown = "unknown" if value is None else value
+                updated[item] = SummaryItemOut(
+                    value=general.value,
+                    why=f"{general.why} [{pack.id} reads it as {shown}: {reading}]",
+                    warnings=general.warnings,
+                )
+    return updated

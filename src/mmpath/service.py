@@ -8,7 +8,7 @@ from mmpath import __version__
 from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
 from mmpath.compare import compare
-from mmpath.decision_summary import decision_summary
+from mmpath.decision_summary import decision_summary, with_pack_readings
 from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
@@ -25,12 +25,13 @@ def recommend(
     unknown facts, before anything is evaluated.
     """
     facts = Assessment(record, today=today)
-    results = evaluate_packs(facts, select(guideline))
+    packs = select(guideline)
+    results = evaluate_packs(facts, packs)
     return RecommendationOut(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
         mmpath_version=__version__,
-        summary=decision_summary(facts),
+        summary=with_pack_readings(decision_summary(facts), facts, packs, results),
         results=results,
         comparison=compare(results) if len(results) > 1 else None,
     )

@@ -10,7 +10,10 @@ Reading of the record (all first-line courses, i.e. line 1):
 - stem cells collected: a ``stem_cell_collection`` procedure;
 - HDT done: an ``autologous_sct`` procedure (its ``best_response_after`` is the response);
 - consolidation: ``setting: consolidation`` after the first ASCT;
-- maintenance: ``setting: maintenance``.
+- maintenance: ``setting: maintenance``, or a course without a setting after the first
+  ASCT whose regimen is one the seed names for maintenance (lenalidomide, daratumumab,
+  lenalidomide + daratumumab or + isatuximab): a single-agent or antibody-IMiD course after
+  HDT is maintenance, not a repeat of induction.
 
 ``pathway_phase`` is the phase the patient is in now, or is due next when between phases:
 ``none`` (no treatment yet), ``induction`` (an induction course is under way),
@@ -27,6 +30,18 @@ from mmpath.assess.timeline import RESPONSE_RANK, Course
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
+MAINTENANCE_DRUG_SETS = (
+    frozenset({"lenalidomide"}),
+    frozenset({"daratumumab"}),
+    frozenset({"daratumumab", "lenalidomide"}),
+    frozenset({"isatuximab", "lenalidomide"}),
+)
+"""Seed 003's maintenance regimens (recommendations 5 and 7, the intolerance and high-risk
+statements): a first-line course after HDT with these drugs and no setting is maintenance."""
+INDUCTION_CYCLES = 4
+"""Seed 003, recommendations 2, 6 and 8: induction 'i fire serier'."""
+ISA_RVD_LISTED_CYCLES = 3
+"""Seed 003, first-choice list: 'Isa-RVd ... – 3 induktionsserier' (GMMG-HD7)."""
 
 
 def procedures_of(a: Assessment, kind: str) -> list[Procedure]:
@@ -89,12 +104,28 @@ def anti_cd38_contraindicated(a: Assessment) -> tuple[Value, str]:
 def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
     if a.intolerant("lenalidomide"):
         return True, "lenalidomide listed among the intolerances"
-    stopped = [c for c in a.exposed_to("lenalidomide") if c.stop_reason == "toxicity"]
+    courses = a.exposed_to("lenalidomide")
+    stopped = [c for c in courses if c.stop_reason == "toxicity"]
     if stopped:
         return True, f"stopped for toxicity: {stopped[0].label()}"
-    if a.record.intolerances is None:
-        return None, "intolerances not recorded"
-    return False, "lenalidomide not among the intolerances"
+    if a.record.intolerances is not None:
+        return False, "lenalidomide not among the intolerances"
+    # Intolerances not recorded: the treatment history still shows whether a lenalidomide
+    # course had to stop for toxicity (seed 003 'ikke tåler' read as: had to stop it).
+    if a.record.treatments is None:
+        return None, "intolerances and treatment history not recorded"
+    unexplained = [c for c in courses if c.end is not None and c.stop_reason is None]
+    if unexplained:
+        return None, (
+            f"intolerances not recorded and why {unexplained[0].label()} stopped is not recorded"
+        )
+    if courses:
+        return False, (
+            "intolerances not recorded; no lenalidomide course stopped for toxicity ("
+            + ", ".join(c.label() for c in courses)
+            + ")"
+        )
+    return False, "intolerances not recorded; lenalidomide not given yet, so none shown"
 
 
 @fact(
@@ -135,6 +166,51 @@ def induction_cycles(a: Assessment) -> tuple[Value, str]:
         )
     total = sum(n for n in counts if n is not None)
     return total, f"{total} cycle(s): " + ", ".join(c.label() for c in courses)
+
+
+@fact(
+    "current_induction_regimen",
+    definition="the catalogue id of the first-line induction course under way at the decision "
+    "date (seed 003: induction 'i fire serier'; unknown when none is under way)",
+    needs=("treatments",),
+    kind="string",
+)
+def current_induction_regimen(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    ongoing = [c for c in induction_courses(a) if c.end is None or c.end > a.as_of]
+    if not ongoing:
+        return None, "no induction course under way"
+    return _regimen_id(a, ongoing[-1]), f"under way: {ongoing[-1].label()}"
+
+
+@fact(
+    "four_induction_cycles_given",
+    definition="seed 003 recommendation 8: 'MRD-negativitet efter fire serier "
+    "induktionsbehandling' — at least 4 induction cycles given. After the 3 cycles the seed "
+    "lists for Isa-RVd ('Isa-RVd ... – 3 induktionsserier') the source conflicts with itself: "
+    "unknown (assert the fact to settle it)",
+    needs=("treatments",),
+)
+def four_induction_cycles_given(a: Assessment) -> tuple[Value, str]:
+    cycles = a.get("induction_cycles")
+    if cycles.value is None:
+        return None, cycles.why
+    assert isinstance(cycles.value, int | float)
+    if cycles.value >= INDUCTION_CYCLES:
+        return True, f"{cycles.value:g} induction cycles ({cycles.why})"
+    regimen = a.value("induction_regimen")
+    if regimen == "Isa-RVd" and cycles.value >= ISA_RVD_LISTED_CYCLES:
+        return None, (
+            f"{cycles.value:g} cycles of Isa-RVd, the full schedule the seed lists ('Isa-RVd – 3 "
+            "induktionsserier', GMMG-HD7: three 6-week cycles), while recommendation 8 says "
+            "'efter fire serier': the source conflicts — the clinician decides (assert "
+            "four_induction_cycles_given)"
+        )
+    return (
+        False,
+        f"{cycles.value:g} induction cycle(s), fewer than {INDUCTION_CYCLES} ({cycles.why})",
+    )
 
 
 @fact(
@@ -237,6 +313,19 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
     if a.record.procedures is None:
         return None, "treatment recorded but procedures (stem-cell collection, ASCT) not recorded"
     ascts = procedures_of(a, "autologous_sct")
+    unset = [
+        c
+        for c in first_line
+        if c.setting is None
+        and ascts
+        and c.start > ascts[0].date
+        and frozenset(a.catalogue.active_drugs(c.drugs)) in MAINTENANCE_DRUG_SETS
+    ]
+    if unset:
+        return "maintenance", (
+            f"maintenance under way: {unset[-1].label()} (no setting recorded; after the ASCT "
+            f"of {ascts[0].date}, a maintenance regimen of the guideline)"
+        )
     if ascts:
         asct = ascts[-1]
         response = asct.best_response_after or "response not recorded"
