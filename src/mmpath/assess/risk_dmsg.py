@@ -51,6 +51,7 @@ from mmpath.assess.risk_imwg2025 import (
     baseline_lab,
     criteria,
 )
+from mmpath.record.model import Cytogenetics
 
 CIRCULATING_PC_ABOVE_PERCENT = 2.0
 """Seed 003: "over 2 % cirkulerende PC" (strictly above)."""
@@ -88,7 +89,9 @@ def del17p_dmsg(a: Assessment) -> tuple[Value, str]:
     return met, why
 
 
-def _hrca(cg: object, fields: tuple[str, ...]) -> Value:
+def _hrca(cg: Cytogenetics, fields: tuple[str, ...]) -> Value:
+    if fields[0] == "del_1p" and cg.del_1p is False:
+        return False  # no del(1p) at all: not biallelic either
     return kleene_or([getattr(cg, f) for f in fields])
 
 

@@ -121,7 +121,9 @@ def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
     one_q = _present(cg, "gain_1q", "amp_1q")
     del1p = _present(cg, "del_1p")
     c2 = kleene_and([translocation, kleene_or([one_q, del1p])])
-    c3 = kleene_or([_present(cg, "del_1p_biallelic"), kleene_and([del1p, one_q])])
+    # no del(1p) at all means no biallelic del(1p) either (the field may be left out)
+    biallelic = False if del1p is False else _present(cg, "del_1p_biallelic")
+    c3 = kleene_or([biallelic, kleene_and([del1p, one_q])])
     c4, c4_why = b2m_normal_creatinine(a)
     tp53_text = {True: "TP53 mutated", False: "TP53 not mutated", None: "TP53 not tested"}
     return [
