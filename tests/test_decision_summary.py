@@ -212,3 +212,32 @@ def test_a_reader_that_does_not_apply_leaves_the_general_value() -> None:
     assert out.summary["transplant_eligible"].value is None
     single = recommend(parse_record(_new_dk(ecog=2)), "dk-ndmm-te")
     assert single.summary["transplant_eligible"].value is False
+
+
+def test_a_guideline_with_its_own_risk_and_eligibility_is_followed_in_its_output() -> None:
+    """dk-ndmm-te reads high risk with the DMSG additions and its own eligibility rule: the
+    summary of a dk-ndmm-te output shows the branch it took (class: summary 'standard' /
+    'unknown' while the pathway ran the high-risk / ineligible branch)."""
+    negative = {
+        k: False for k in ("del_17p", "t_4_14", "t_14_16", "t_14_20", "gain_1q", "amp_1q", "del_1p")
+    }
+    fields = {
+        "birth_date": "1966-01-01",
+        "ecog": 2,
+        "comorbidities": [],
+        "extramedullary": "extraosseous",
+        "cytogenetics": {**negative, "tp53_mutation": False},
+        "labs": [lab(dt.date(2026, 10, 1), "beta2_microglobulin", 2.9, "mg/L")],
+        "treatments": [],
+        "progressions": [],
+        "region": "DK",
+    }
+    record = parse_record(record_dict(**fields))
+    dk = recommend(record, "dk-ndmm-te").summary
+    assert dk["risk"].value == "high" and "high_risk_dk" in dk["risk"].why
+    assert any("differs from the general" in w for w in dk["risk"].warnings)
+    assert dk["transplant_eligible"].value is False
+    nl = recommend(record, "nl-rrmm").summary
+    assert nl["risk"].value == "standard" and nl["transplant_eligible"].value is None
+    both = recommend(record, "all").summary
+    assert both["risk"].value == "standard" and "dk-ndmm-te reads its own" in both["risk"].why

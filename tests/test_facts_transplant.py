@@ -14,9 +14,10 @@ def born(age: int) -> str:
     return f"{AS_OF.year - age}-01-01"
 
 
-@pytest.mark.parametrize(("age", "expected"), [(70, True), (71, None), (80, None)])
+@pytest.mark.parametrize(("age", "expected"), [(70, True), (71, None), (85, None)])
 def test_dmsg_eligibility_age_boundary(age: int, expected: bool | None) -> None:
-    # seed 003: "biologisk alder ≤ 70": chronological age above 70 does not settle it
+    """Seed 003: "biologisk alder ≤ 70 år" — above 70 chronologically, the biological age
+    is the clinician's judgement (unknown), not a derived 'ineligible'."""
     fields = {"birth_date": born(age), "ecog": 1, "comorbidities": []}
     assert value("transplant_eligible_dmsg", **fields) is expected
 
@@ -43,6 +44,7 @@ def test_unrecorded_comorbidities_leave_dmsg_eligibility_unknown() -> None:
 
 
 def test_ecog_2_decides_the_dmsg_rule_even_with_unknowns() -> None:
+    assert value("transplant_eligible_dmsg", birth_date=born(75)) is None
     assert value("transplant_eligible_dmsg", birth_date=born(75), ecog=2) is False
     assert value("transplant_eligible_dmsg", ecog=3) is False
 
@@ -103,18 +105,21 @@ def second_asct(
     )
 
 
-# calendar months: 2021-06-01 + 24 months = 2023-06-01 (730 days), + 36 months = 2024-06-01
+# calendar months: 2021-06-01 + 24 months = 2023-06-01 (730 days), + 36 months = 2024-06-01.
+# ON the boundary day the protocol is ambiguous (">24 maanden" and "minimaal 24 maanden"):
+# unknown, the clinician's judgement.
 @pytest.mark.parametrize(
-    ("after", "expected"), [(725, False), (730, False), (731, True), (1000, True)]
+    ("after", "expected"), [(725, False), (729, False), (730, None), (731, True), (1000, True)]
 )
-def test_24_months_without_lenalidomide_maintenance(after: int, expected: bool) -> None:
+def test_24_months_without_lenalidomide_maintenance(after: int, expected: bool | None) -> None:
     assert second_asct(after, len_maintenance=False) is expected
 
 
 @pytest.mark.parametrize(
-    ("after", "expected"), [(736, False), (1096, False), (1097, True), (1100, True)]
+    ("after", "expected"),
+    [(736, False), (1095, False), (1096, None), (1097, True), (1100, True)],
 )
-def test_36_months_with_lenalidomide_maintenance(after: int, expected: bool) -> None:
+def test_36_months_with_lenalidomide_maintenance(after: int, expected: bool | None) -> None:
     assert second_asct(after, len_maintenance=True) is expected
 
 

@@ -175,3 +175,34 @@ def test_no_del1p_means_no_biallelic_del1p_when_that_field_is_left_out() -> None
     assert facts.value("high_risk_imwg2025") is False
     assert facts.value("two_or_more_hrcas") is False
     assert facts.value("high_risk_dk") is False
+
+
+@pytest.mark.parametrize(
+    ("after_asct", "phase"),
+    [
+        ([], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03")], "maintenance"),  # consolidation done
+        ([("D-KRd", "2026-01-12", None)], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03"), ("D-R", "2026-05-25", None)], "maintenance"),
+        ([("D-R", "2026-01-12", None)], "maintenance"),
+    ],
+)
+def test_post_asct_courses_without_setting_are_consolidation_or_maintenance(
+    after_asct: list[tuple[str, str, str | None]], phase: str
+) -> None:
+    """Class: a post-ASCT course without ``setting`` left the pathway in consolidation.
+    The induction regimen again = consolidation ("samme regime"); another = maintenance."""
+    courses = [{"regimen": "D-KRd", "start": "2025-01-20", "end": "2025-05-11"}]
+    for regimen, start, end in after_asct:
+        courses.append({"regimen": regimen, "start": start, **({"end": end} if end else {})})
+    record = _record(
+        as_of="2026-11-10",
+        treatments=courses,
+        progressions=[],
+        procedures=[
+            {"type": "stem_cell_collection", "date": "2025-06-03"},
+            {"type": "autologous_sct", "date": "2025-07-08"},
+            {"type": "autologous_sct", "date": "2025-10-14"},
+        ],
+    )
+    assert Assessment(parse_record(record)).value("pathway_phase") == phase

@@ -8,7 +8,7 @@ from mmpath import __version__
 from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
 from mmpath.compare import compare
-from mmpath.decision_summary import decision_summary, with_pack_readings
+from mmpath.decision_summary import decision_summary
 from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
@@ -31,7 +31,7 @@ def recommend(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
         mmpath_version=__version__,
-        summary=with_pack_readings(decision_summary(facts), facts, packs, results),
+        summary=decision_summary(facts, packs, results),
         results=results,
         comparison=compare(results) if len(results) > 1 else None,
     )

@@ -10,10 +10,11 @@ Reading of the record (all first-line courses, i.e. line 1):
 - stem cells collected: a ``stem_cell_collection`` procedure;
 - HDT done: an ``autologous_sct`` procedure (its ``best_response_after`` is the response);
 - consolidation: ``setting: consolidation`` after the first ASCT;
-- maintenance: ``setting: maintenance``, or a course without a setting after the first
-  ASCT whose regimen is one the seed names for maintenance (lenalidomide, daratumumab,
-  lenalidomide + daratumumab or + isatuximab): a single-agent or antibody-IMiD course after
-  HDT is maintenance, not a repeat of induction.
+- maintenance: ``setting: maintenance``;
+- a course after the first ASCT without a ``setting`` (``post_asct_role``): consolidation
+  when it repeats an induction regimen (seed 003: "op til 2 konsolideringsserier med samme
+  regime" — consolidation is the induction regimen again), maintenance otherwise (the
+  reduced regimen that follows: lenalidomide, daratumumab - lenalidomide, ...).
 
 ``pathway_phase`` is the phase the patient is in now, or is due next when between phases:
 ``none`` (no treatment yet), ``induction`` (an induction course is under way),
@@ -30,14 +31,6 @@ from mmpath.assess.timeline import RESPONSE_RANK, Course
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
-MAINTENANCE_DRUG_SETS = (
-    frozenset({"lenalidomide"}),
-    frozenset({"daratumumab"}),
-    frozenset({"daratumumab", "lenalidomide"}),
-    frozenset({"isatuximab", "lenalidomide"}),
-)
-"""Seed 003's maintenance regimens (recommendations 5 and 7, the intolerance and high-risk
-statements): a first-line course after HDT with these drugs and no setting is maintenance."""
 INDUCTION_CYCLES = 4
 """Seed 003, recommendations 2, 6 and 8: induction 'i fire serier'."""
 ISA_RVD_LISTED_CYCLES = 3
@@ -70,6 +63,20 @@ def induction_undecided(a: Assessment) -> bool:
     induction (before an ASCT) or not (after one)."""
     first_line = [c for c in a.courses if c.line == 1]
     return a.record.procedures is None and any(c.setting is None for c in first_line[1:])
+
+
+def post_asct_role(a: Assessment, course: Course) -> str | None:
+    """The course's ``setting``, or for a first-line course after the first ASCT without
+    one: ``consolidation`` when its drugs are an induction course's, else ``maintenance``
+    (module docstring). None before an ASCT or with procedures not recorded."""
+    if course.setting is not None:
+        return course.setting
+    ascts = procedures_of(a, "autologous_sct")
+    if course.line != 1 or not ascts or course.start <= ascts[0].date:
+        return None
+    drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
+    induction = {a.catalogue.anti_myeloma_drugs(c.drugs) for c in induction_courses(a)}
+    return "consolidation" if drugs in induction else "maintenance"
 
 
 def _regimen_id(a: Assessment, course: Course) -> str:
@@ -307,29 +314,22 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
     first_line = [c for c in a.courses if c.line == 1]
     if not first_line:
         return "none", "no treatment yet: induction is the next step"
-    maintenance = [c for c in first_line if c.setting == "maintenance"]
+    roles = {c.index: post_asct_role(a, c) for c in first_line}
+    maintenance = [c for c in first_line if roles[c.index] == "maintenance"]
     if maintenance:
-        return "maintenance", f"maintenance under way: {maintenance[-1].label()}"
+        unset = (
+            ""
+            if maintenance[-1].setting
+            else " (no setting: after the ASCT, not the induction regimen)"
+        )
+        return "maintenance", f"maintenance under way: {maintenance[-1].label()}{unset}"
     if a.record.procedures is None:
         return None, "treatment recorded but procedures (stem-cell collection, ASCT) not recorded"
     ascts = procedures_of(a, "autologous_sct")
-    unset = [
-        c
-        for c in first_line
-        if c.setting is None
-        and ascts
-        and c.start > ascts[0].date
-        and frozenset(a.catalogue.active_drugs(c.drugs)) in MAINTENANCE_DRUG_SETS
-    ]
-    if unset:
-        return "maintenance", (
-            f"maintenance under way: {unset[-1].label()} (no setting recorded; after the ASCT "
-            f"of {ascts[0].date}, a maintenance regimen of the guideline)"
-        )
     if ascts:
         asct = ascts[-1]
         response = asct.best_response_after or "response not recorded"
-        consolidation = [c for c in first_line if c.setting == "consolidation"]
+        consolidation = [c for c in first_line if roles[c.index] == "consolidation"]
         done = [c for c in consolidation if c.end is not None and c.end <= a.as_of]
         if consolidation and len(done) == len(consolidation):
             return "maintenance", (

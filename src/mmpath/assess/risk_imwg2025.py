@@ -121,9 +121,7 @@ def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
     one_q = _present(cg, "gain_1q", "amp_1q")
     del1p = _present(cg, "del_1p")
     c2 = kleene_and([translocation, kleene_or([one_q, del1p])])
-    # no del(1p) at all means no biallelic del(1p) either (the field may be left out)
-    biallelic = False if del1p is False else _present(cg, "del_1p_biallelic")
-    c3 = kleene_or([biallelic, kleene_and([del1p, one_q])])
+    c3 = kleene_or([biallelic_del1p(cg), kleene_and([del1p, one_q])])
     c4, c4_why = b2m_normal_creatinine(a)
     tp53_text = {True: "TP53 mutated", False: "TP53 not mutated", None: "TP53 not tested"}
     return [
@@ -132,6 +130,14 @@ def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
         ("3 biallelic del(1p32), or del(1p32) with 1q+", c3, _describe(cg)),
         ("4 β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL", c4, c4_why),
     ]
+
+
+def biallelic_del1p(cg: Cytogenetics | None) -> Value:
+    """Biallelic del(1p32): absent whenever del(1p) is absent (a biallelic deletion is a
+    deletion), whatever ``del_1p_biallelic`` says; otherwise the record's field."""
+    if cg is not None and cg.del_1p is False:
+        return False
+    return _present(cg, "del_1p_biallelic")
 
 
 def _state(translocation: Value, one_q: Value) -> str:
@@ -143,6 +149,8 @@ def _describe(cg: Cytogenetics | None) -> str:
     if cg is None:
         return "cytogenetics not recorded"
     words = {True: "present", False: "absent", None: "unknown"}
+    if cg.del_1p is False:
+        return "del(1p) absent (so no biallelic deletion)"
     return f"del(1p) {words[cg.del_1p]}, biallelic {words[cg.del_1p_biallelic]}"
 
 

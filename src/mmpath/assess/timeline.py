@@ -27,10 +27,6 @@ no progression was recorded between the line's start and the course's start, and
    "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese"), part of the planned
    transplant and so of the same line (IMWG: induction followed by ASCT is one line).
 
-A course stopped for progression within :data:`STOP_MATCHES_PROGRESSION_DAYS` after a
-recorded progression was stopped for that progression: one event, the recorded one (with
-its type and features), not a second, untyped one.
-
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
 stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
 outside the regimen window. A ``line`` number given in the record wins, and numbering
@@ -54,13 +50,20 @@ MOBILISATION_WINDOW_DAYS = 30
 """Cyclophosphamide alone started at most this many days before a stem-cell collection (or
 ASCT) is mobilisation priming (apheresis follows priming by about two weeks)."""
 MOBILISATION_DRUGS = frozenset({"cyclophosphamide"})
-STOP_MATCHES_PROGRESSION_DAYS = 30
-"""A course stopped for progression within this many days after a recorded progression
-was stopped for that progression (the same event)."""
 CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
 """Settings that continue the line they follow (when no progression came in between)."""
 NEW_LINE_SETTINGS = frozenset({"salvage"})
 """Settings that start a new line: salvage therapy treats relapsed or refractory disease."""
+SAME_EVENT_DAYS = 31
+"""Progressions this many days apart or less are one event (mmpath's reading): a recorded
+progression and the end of the course stopped for it, or a lab progression and either. The
+recorded event wins (it carries the type and features)."""
+MAINTENANCE_DRUGS = frozenset({"lenalidomide", "thalidomide", "bortezomib", "ixazomib"})
+"""Single agents given as maintenance after an autologous transplant. A course of one of
+them alone, without a recorded ``setting``, that continues a line after its ASCT (rule 2
+below: no progression in between) is read as that line's maintenance — the planned
+induction → ASCT → maintenance sequence of the IMWG line definition — so that facts such
+as "progression on lenalidomide maintenance" do not hinge on the setting being typed."""
 
 
 RESPONSE_RANK = {"sCR": 6, "CR": 5, "VGPR": 4, "PR": 3, "MR": 2, "SD": 1, "PD": 0}
@@ -128,22 +131,13 @@ class _OpenLine:
     drugs: set[str]
 
 
-def _recorded_before(record: PatientRecord, end: dt.date) -> bool:
-    """A recorded progression on or up to STOP_MATCHES_PROGRESSION_DAYS before ``end``."""
-    return any(
-        0 <= (end - p.date).days <= STOP_MATCHES_PROGRESSION_DAYS for p in record.progressions or []
-    )
-
-
 def _line_events(record: PatientRecord) -> list[tuple[dt.date, str]]:
     """Recorded progressions and ends of courses stopped for progression, dated."""
     events = [(p.date, f"progressions[{i}]") for i, p in enumerate(record.progressions or [])]
     events += [
         (t.end, f"treatments[{i}].stop_reason")
         for i, t in enumerate(record.treatments or [])
-        if t.stop_reason == "progression"
-        and t.end is not None
-        and not _recorded_before(record, t.end)
+        if t.stop_reason == "progression" and t.end is not None
     ]
     return sorted(events)
 
@@ -164,7 +158,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     courses: list[Course] = []
     for index, t in raw:
         drugs = t.drug_set()
-        active = set(catalogue.active_drugs(drugs))
+        active = set(catalogue.anti_myeloma_drugs(drugs))
         if t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:
@@ -183,6 +177,12 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             lines[number] = _OpenLine(t.start, set())
         lines[number].drugs |= active
         current = number
+        setting = t.setting
+        line_start = lines[number].start
+        after_asct = any(line_start <= d <= t.start for d in ascts)
+        if setting is None and after_asct and _maintenance_agent(active):
+            setting = "maintenance"
+            why += "; a single maintenance agent after the ASCT: read as maintenance"
         courses.append(
             Course(
                 index=index,
@@ -190,7 +190,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
                 drugs=drugs,
                 start=t.start,
                 end=t.end,
-                setting=t.setting,
+                setting=setting,
                 best_response=t.best_response,
                 stop_reason=t.stop_reason,
                 line=number,
@@ -198,6 +198,10 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             )
         )
     return tuple(courses)
+
+
+def _maintenance_agent(active: set[str]) -> bool:
+    return len(active) == 1 and active <= MAINTENANCE_DRUGS
 
 
 def _continues(
@@ -269,24 +273,27 @@ def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
     )
 
 
+def same_event(day: dt.date, events: list[ProgressionEvent]) -> bool:
+    """Whether a progression on ``day`` is one of ``events`` (:data:`SAME_EVENT_DAYS`)."""
+    return any(abs((e.date - day).days) <= SAME_EVENT_DAYS for e in events)
+
+
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
-    """Progressions given in the record, and courses stopped for progression."""
+    """Progressions given in the record, and courses stopped for progression. A course
+    stopped for progression within :data:`SAME_EVENT_DAYS` of a recorded progression is
+    that progression (one event, with the recorded type and features), not a second one
+    of unknown type."""
     events = [
         ProgressionEvent(p.date, p.type, frozenset(p.features or ()), f"progressions[{i}]")
         for i, p in enumerate(record.progressions or [])
     ]
-    dates = {e.date for e in events}
+    recorded = list(events)
     for c in courses:
-        if (
-            c.stop_reason == "progression"
-            and c.end is not None
-            and c.end not in dates
-            and not _recorded_before(record, c.end)
-        ):
+        if c.stop_reason == "progression" and c.end is not None and not same_event(c.end, recorded):
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )
-    return events
+    return sorted(events, key=lambda e: (e.date, e.source))
 
 
 def months_after(start: dt.date, months: int) -> dt.date:

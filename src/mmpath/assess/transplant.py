@@ -20,7 +20,9 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   ingevroren": the record's ``sufficient_for_asct``, else at least one stored graft still
   available). Transplants are counted: after two ASCTs (a tandem counts as two) a further
   one is not a second ASCT and the criteria are false. Months are calendar months: more
-  than 24 months = after the day 24 months after the ASCT. The protocol does not define "good
+  than 24 months = after the day 24 months after the ASCT. The protocol writes both "> 24
+  maanden" (general list) and "minimaal 24 maanden" (the second-ASCT section; 36 likewise):
+  a progression ON the boundary day is unknown (the clinician's judgement), and says why. The protocol does not define "good
   response": VGPR or better counts, MR/SD/PD do not, PR stays unknown.
 - Allogeneic SCT (seed 000, "Overweging allogene SCT"): (first) relapse with high-risk
   disease and/or relapse within 24 months. The protocol does not say from when the 24
@@ -198,8 +200,16 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
     after = [e for e in a.progression_events if e.date > first.date]
     boundary = months_after(first.date, threshold)
     needs = f"needs > {threshold} months: after {boundary}"
-    if after:
-        durable: Value = after[0].date > boundary
+    if after and after[0].date == boundary:
+        durable: Value = None
+        pfs_why = (
+            f"progression exactly {threshold} months after ASCT ({after[0].date}): a boundary "
+            f"the protocol states both ways ('>{threshold} maanden' in 'Algemeen', 'minimaal "
+            f"{threshold} maanden' in 'Overweging tweede autologe SCT') — the clinician's "
+            "judgement"
+        )
+    elif after:
+        durable = after[0].date > boundary
         pfs_why = f"progression {elapsed(first.date, after[0].date)} after ASCT ({needs})"
     elif a.progressions_recorded:
         durable = True if a.as_of > boundary else None

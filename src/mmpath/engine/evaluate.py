@@ -575,8 +575,7 @@ class PackEvaluator:
         keys: list[str] = []
         for rule, s, _, _ in contributions:
             keys += s.sources or rule.sources
-        cautions = list(option.refractory_cautions)
-        cautions += self._cautions(self.pack.cautions, option, facts, missing)
+        cautions = self._cautions(self.pack.cautions, option, facts, missing)
         dosing = self._cautions(self.pack.dosing, option, facts, missing, severity="dose")
         dosing += self._drug_notes(option, facts, missing)
         cautions += self._class_refractoriness(option, facts)
@@ -596,6 +595,8 @@ class PackEvaluator:
                     )
                 )
         cautions.sort(key=lambda c: SEVERITY_RANK[c.severity])
+        # the refractoriness is the first, prominent caution (issue 9), then by severity
+        cautions = [*option.refractory_cautions, *cautions]
         region = facts.value("region")
         availability = [
             AvailabilityOut(text=a.text, status=a.status, sources=self.sources(a.sources))
@@ -775,7 +776,9 @@ class PackEvaluator:
         self, option: _Option, facts: Assessment, missing: _Missing
     ) -> list[CautionOut]:
         """Product-label cautions by comorbidity (``label_cautions``) for the option's drugs,
-        unless one of the pack's own cautions on that drug reads the same comorbidity."""
+        unless one of the pack's own cautions on that drug reads the same comorbidity.
+        Like a pack's drug-specific caution, it is shown as a check when the comorbidity is
+        not recorded."""
         out = []
         for caution in label_cautions():
             if caution.drugs.isdisjoint(option.drug_set):
