@@ -271,6 +271,77 @@ def test_the_reason_lists_the_derived_lines() -> None:
     assert value("prior_lines", treatments=[], progressions=[]) == 0
 
 
+def collection(day: dt.date) -> dict[str, Any]:
+    return {"type": "stem_cell_collection", "date": day.isoformat()}
+
+
+def priming(day: dt.date) -> dict[str, Any]:
+    return {
+        "drugs": ["cyclophosphamide"],
+        "setting": "other",
+        "start": day.isoformat(),
+        "end": day.isoformat(),
+    }
+
+
+def test_cyclophosphamide_priming_before_collection_is_the_same_line() -> None:
+    # seed 003: "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese" — part of
+    # the transplant, so induction → priming → collection → ASCT is one line (IMWG)
+    fields = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(136))],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
+    assert position(**fields) == (0, 1)
+
+
+def test_cyclophosphamide_without_a_collection_or_after_progression_is_a_new_line() -> None:
+    no_harvest = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(125 + 60))],
+        "progressions": [],
+    }
+    assert lines_of(**no_harvest) == [1, 2]
+    after_progression = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(136))],
+        "progressions": [progression(START + days(120))],
+    }
+    assert lines_of(**after_progression) == [1, 2]
+
+
+def test_a_stop_for_progression_just_after_a_recorded_one_is_the_same_event() -> None:
+    # the recorded progression (clinical) is the event; the course stopped 2 days later for
+    # it must not add a second, untyped progression that hides its type
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(110), setting="induction"),
+            course(
+                "lenalidomide",
+                START + days(200),
+                START + days(702),
+                setting="maintenance",
+                stop_reason="progression",
+            ),
+        ],
+        "procedures": [asct(START + days(150))],
+        "progressions": [progression(START + days(700), features=["bone_lesions"])],
+    }
+    a = assess(**fields)
+    assert [e.date for e in a.progression_events] == [START + days(700)]
+    assert a.value("clinical_relapse") is True
+
+
 def test_an_adjunct_is_not_an_anti_myeloma_drug() -> None:
     """Clarithromycin added to Pd (ClaPd) adds no anti-myeloma drug: not a new line, and
     never listed as exposure or refractoriness (class: a non-myeloma drug counted)."""

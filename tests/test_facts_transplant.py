@@ -22,6 +22,12 @@ def test_dmsg_eligibility_age_boundary(age: int, expected: bool | None) -> None:
     assert value("transplant_eligible_dmsg", **fields) is expected
 
 
+def test_age_over_70_names_biological_age_as_the_criterion() -> None:
+    found = assess(birth_date=born(71), ecog=0, comorbidities=[]).get("transplant_eligible_dmsg")
+    assert found.value is None
+    assert "biological age" in found.why and "set transplant_eligible" in found.why
+
+
 @pytest.mark.parametrize(("ecog", "expected"), [(0, True), (1, True), (2, False), (4, False)])
 def test_dmsg_eligibility_ecog_boundary(ecog: int, expected: bool) -> None:
     fields = {"birth_date": born(60), "ecog": ecog, "comorbidities": []}
@@ -41,6 +47,23 @@ def test_ecog_2_decides_the_dmsg_rule_even_with_unknowns() -> None:
     assert value("transplant_eligible_dmsg", birth_date=born(75)) is None
     assert value("transplant_eligible_dmsg", birth_date=born(75), ecog=2) is False
     assert value("transplant_eligible_dmsg", ecog=3) is False
+
+
+@pytest.mark.parametrize(
+    ("comorbidities", "expected"),
+    [
+        (["hypertension"], True),
+        (["peripheral_neuropathy", "venous_thromboembolism"], True),
+        (["hypertension", "copd"], None),
+        (["arrhythmia"], None),
+    ],
+)
+def test_comorbidities_no_index_counts_are_not_significant(
+    comorbidities: list[str], expected: bool | None
+) -> None:
+    # neither Charlson nor HCT-CI counts hypertension, neuropathy or VTE
+    fields = {"birth_date": born(60), "ecog": 0, "comorbidities": comorbidities}
+    assert value("transplant_eligible_dmsg", **fields) is expected
 
 
 def test_generic_eligibility_is_the_clinicians_judgement_only() -> None:

@@ -117,6 +117,66 @@ def test_text_view_shows_the_plan_with_quotes_in_both_languages() -> None:
     assert "→ lenalidomide" not in text  # an upcoming phase is not
 
 
+COMPLETE = {
+    "extramedullary": "none",
+    "labs": [
+        {"date": "2026-04-20", "test": "beta2_microglobulin", "value": 3.0, "unit": "mg/L"},
+        {"date": "2026-04-20", "test": "creatinine", "value": 80, "unit": "µmol/L"},
+        {"date": "2026-04-20", "test": "circulating_plasma_cells", "value": 0, "unit": "%"},
+    ],
+}
+"""the DMSG additions settled (no EMD, normal β2M, no circulating plasma cells)"""
+
+
+@pytest.mark.parametrize(
+    ("fraction", "imwg", "dk"),
+    [(0.19, False, False), (0.20, False, True), (0.21, True, True)],
+)
+def test_the_danish_reading_counts_del17p_from_20_percent(
+    fraction: float, imwg: bool, dk: bool
+) -> None:
+    # seed 003: "del(17p) med klonal fraktion ≥ 20 %"; IMS/IMWG 2025: "> 20 %"
+    cyto = dict(_record()["cytogenetics"], del_17p=True, del_17p_fraction=fraction)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto, **COMPLETE)))
+    assert facts.value("high_risk_imwg2025") is imwg
+    assert facts.value("high_risk_dk") is dk
+    if fraction == 0.20:
+        assert "'> 20 %'" in facts.get("high_risk_dk").why
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"t_4_14": True}, False),
+        ({"gain_1q": True, "amp_1q": True}, False),  # 1q+ counts once
+        ({"t_4_14": True, "gain_1q": True}, True),
+        ({"del_17p": True, "del_17p_fraction": 0.10, "gain_1q": True}, True),
+        ({"t_4_14": True, "gain_1q": None, "amp_1q": None}, None),
+        ({"t_4_14": True, "del_1p": True, "del_1p_biallelic": None}, True),
+    ],
+)
+def test_two_or_more_hrcas(changes: dict[str, Any], expected: bool | None) -> None:
+    cyto = dict(_record()["cytogenetics"], **changes)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto)))
+    assert facts.value("two_or_more_hrcas") is expected
+
+
+def test_two_hrcas_below_the_imwg_threshold_are_high_risk_for_the_danish_pathway() -> None:
+    cyto = dict(_record()["cytogenetics"], del_17p=True, del_17p_fraction=0.10, gain_1q=True)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto)))
+    assert facts.value("high_risk_imwg2025") is False
+    assert facts.value("high_risk_dk") is True
+
+
+def test_no_del1p_means_no_biallelic_del1p_when_that_field_is_left_out() -> None:
+    cyto = dict(_record()["cytogenetics"])
+    del cyto["del_1p_biallelic"]
+    facts = Assessment(parse_record(_record(cytogenetics=cyto, **COMPLETE)))
+    assert facts.value("high_risk_imwg2025") is False
+    assert facts.value("two_or_more_hrcas") is False
+    assert facts.value("high_risk_dk") is False
+
+
 @pytest.mark.parametrize(
     ("after_asct", "phase"),
     [

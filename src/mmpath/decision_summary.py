@@ -16,13 +16,14 @@ is per guideline.
   leukaemia (IMWG 2021).
 - ``transplant_eligible`` — the clinician's judgement (and what the DMSG rule would say).
 
-A guideline may define risk or eligibility its own way (:data:`GUIDELINE_READINGS`: the
-DMSG pathway's ``high_risk_dk`` adds high β2M with normal kidneys, > 2 % circulating plasma
-cells and extraosseous disease; its ``transplant_eligible_dmsg`` applies age ≤ 70 and ECOG
-< 2). When the output is for ONE guideline whose pack reads such a fact, the item shows
-that guideline's value (the branch it actually took) and names the general one in
-``why``; with several guidelines the general value is shown and each guideline's own
-reading is named in ``why``.
+A guideline may define risk or eligibility its own way: its pack names the facts it decides
+them with (pack key ``summary``; dk-ndmm-te: ``high_risk_dk`` — the DMSG reading of IMS/IMWG
+2025 with del(17p) ≥ 20 %, ≥ 2 HRCAs and the DMSG additions — and
+``transplant_eligible_dmsg``). When the output is for ONE guideline whose pack names such a
+fact, or when several guidelines are evaluated and that pack is the only one naming it that
+applies to the patient, the item shows that guideline's value (the branch it actually took)
+and names the general one in ``why``; otherwise the general value is shown and each
+guideline's own reading is named in ``why``.
 - ``frail`` — frailty, naming the score used.
 """
 
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 from mmpath.assess import Assessment
 from mmpath.assess.lines import position
 from mmpath.assess.refractoriness import asserted_refractory, drug_exposed, drug_refractory
-from mmpath.recommendation import SummaryItemOut
+from mmpath.recommendation import ResultOut, SummaryItemOut
 
 if TYPE_CHECKING:
     from mmpath.engine.pack import Pack
@@ -54,15 +55,15 @@ ORDER = (
     "transplant_eligible",
     "frail",
 )
-GUIDELINE_READINGS = {
-    "risk": ("high_risk_dk",),
-    "transplant_eligible": ("transplant_eligible_dmsg",),
-}
-"""Summary items a guideline may define its own way, and the facts that do so."""
+GUIDELINE_READINGS = ("risk", "transplant_eligible")
+"""Summary items a guideline may define its own way (pack key ``summary``)."""
 
 
-def decision_summary(a: Assessment, packs: Sequence[Pack] = ()) -> dict[str, SummaryItemOut]:
-    """The summary items, in :data:`ORDER`; ``packs``: the guidelines evaluated."""
+def decision_summary(
+    a: Assessment, packs: Sequence[Pack] = (), results: Sequence[ResultOut] = ()
+) -> dict[str, SummaryItemOut]:
+    """The summary items, in :data:`ORDER`; ``packs``: the guidelines evaluated, ``results``
+    their results (whether each applies)."""
     found = position(a)
     prior = a.get("prior_lines")
     items = {
@@ -79,8 +80,9 @@ def decision_summary(a: Assessment, packs: Sequence[Pack] = ()) -> dict[str, Sum
         "transplant_eligible": _transplant(a),
         "frail": _item(a, "frail"),
     }
-    for name, facts in GUIDELINE_READINGS.items():
-        items[name] = _guideline_reading(a, name, items[name], facts, packs)
+    applies = {r.guideline.id: r.applicable for r in results}
+    for name in GUIDELINE_READINGS:
+        items[name] = _guideline_reading(a, name, items[name], packs, applies)
     return {name: items[name] for name in ORDER}
 
 
@@ -94,15 +96,24 @@ def _guideline_reading(
     a: Assessment,
     name: str,
     general: SummaryItemOut,
-    facts: tuple[str, ...],
     packs: Sequence[Pack],
+    applies: dict[str, bool | None],
 ) -> SummaryItemOut:
-    """``general``, or the guideline's own value when one guideline reads its own fact."""
-    readers = [(p, f) for p in packs for f in facts if f in p.fact_names]
+    """``general``, or the guideline's own value when one guideline reads its own fact (the
+    only guideline evaluated, or the only reader among several that applies)."""
+    readers = [
+        (p, f)
+        for p in packs
+        if p.summary is not None
+        for item, f in p.summary.items()
+        if item == name
+    ]
     if not readers:
         return general
-    if len(packs) == 1:
-        pack, fact_name = readers[0]
+    applying = [(p, f) for p, f in readers if applies.get(p.id) is True]
+    deciding = readers if len(packs) == 1 else applying
+    if len(deciding) == 1:
+        pack, fact_name = deciding[0]
         own = a.get(fact_name)
         value = _shown(name, own.value)
         why = (

@@ -31,7 +31,7 @@ def recommend(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
         mmpath_version=__version__,
-        summary=decision_summary(facts, packs),
+        summary=decision_summary(facts, packs, results),
         results=results,
         comparison=compare(results) if len(results) > 1 else None,
     )

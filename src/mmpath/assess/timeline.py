@@ -21,7 +21,11 @@ no progression was recorded between the line's start and the course's start, and
 3. its ``setting`` is ``consolidation`` or ``maintenance`` (a planned continuation);
 4. it adds no drug to the line's regimen (a drug dropped, the same drugs after a pause, a
    subset). Corticosteroids do not count as an added drug (mmpath's reading: adding or
-   restarting dexamethasone alone is a dose change, not a new regimen).
+   restarting dexamethasone alone is a dose change, not a new regimen);
+5. it is cyclophosphamide alone followed within :data:`MOBILISATION_WINDOW_DAYS` by a
+   stem-cell collection or an ASCT: priming for stem-cell mobilisation (seed 003
+   "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese"), part of the planned
+   transplant and so of the same line (IMWG: induction followed by ASCT is one line).
 
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
 stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
@@ -42,6 +46,10 @@ from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
 
 REGIMEN_WINDOW_DAYS = 28
 """Drugs started within this many days of a line's first course form one regimen."""
+MOBILISATION_WINDOW_DAYS = 30
+"""Cyclophosphamide alone started at most this many days before a stem-cell collection (or
+ASCT) is mobilisation priming (apheresis follows priming by about two weeks)."""
+MOBILISATION_DRUGS = frozenset({"cyclophosphamide"})
 CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
 """Settings that continue the line they follow (when no progression came in between)."""
 NEW_LINE_SETTINGS = frozenset({"salvage"})
@@ -140,6 +148,11 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     raw = sorted(enumerate(record.treatments or []), key=lambda item: (item[1].start, item[0]))
     events = _line_events(record)
     ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")
+    harvests = sorted(
+        p.date
+        for p in record.procedures or []
+        if p.type in ("stem_cell_collection", "autologous_sct")
+    )
     lines: dict[int, _OpenLine] = {}
     current = 0
     courses: list[Course] = []
@@ -153,6 +166,12 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         else:
             open_line = lines[current]
             joins, why = _continues(t.start, t.setting, active, current, open_line, events, ascts)
+            if not joins and _priming(t.start, active, harvests, events, open_line):
+                joins = True
+                why = (
+                    f"continues line {current}: cyclophosphamide alone before the stem-cell "
+                    "collection (mobilisation priming, part of the transplant)"
+                )
             number = current if joins else max(lines) + 1
         if number not in lines:
             lines[number] = _OpenLine(t.start, set())
@@ -225,6 +244,22 @@ def _continues(
         f"({', '.join(sorted(line.drugs)) or 'corticosteroid only'}) more than "
         f"{REGIMEN_WINDOW_DAYS} days after its start"
     )
+
+
+def _priming(
+    start: dt.date,
+    active: set[str],
+    harvests: list[dt.date],
+    events: list[tuple[dt.date, str]],
+    line: _OpenLine,
+) -> bool:
+    """Cyclophosphamide alone, no progression since the line started, followed within
+    MOBILISATION_WINDOW_DAYS by a stem-cell collection or ASCT (module docstring, item 5)."""
+    if not active or not active <= MOBILISATION_DRUGS:
+        return False
+    if any(line.start < d <= start for d, _ in events):
+        return False
+    return any(0 <= (h - start).days <= MOBILISATION_WINDOW_DAYS for h in harvests)
 
 
 def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:

@@ -6,11 +6,14 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   otherwise. The Danish rule (seed 003, DMSG recommendation 1 and its evidence section:
   biological age ≤ 70, no significant comorbidity; contraindications include performance
   status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
-  the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
-  is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
-  DMSG value stays unknown. The age limit is BIOLOGICAL age: a chronological age above 70
-  does not make the patient ineligible by itself (unknown, the clinician's judgement);
-  ECOG ≥ 2, a contraindication the source names, does.
+  the clinician's judgement wins there too. The criterion is *biological* age: a
+  chronological age above 70 does not settle it (unknown: the clinician's judgement), while
+  ECOG ≥ 2, a named contraindication, does. Whether a recorded comorbidity is "significant"
+  is the clinician's judgement (the seed does not define "væsentlig komorbiditet"), except
+  for comorbidities that neither the Charlson comorbidity index (Charlson 1987) nor the
+  HCT-CI (Sorror 2005), the indices used to weigh comorbidity before transplant, counts
+  (hypertension, peripheral neuropathy, venous thromboembolism): these alone are read as
+  not significant, and the reason says so.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
   after the first ASCT, a long enough remission — the protocol says it twice, differently:
   "> 24 months (> 36 months if during lenalidomide maintenance)" and "at least 24 months (36
@@ -42,6 +45,11 @@ from mmpath.assess.timeline import RESPONSE_RANK, Course, elapsed, months_after
 
 ELIGIBILITY_MAX_AGE = 70
 ELIGIBILITY_MAX_ECOG = 1
+NOT_COUNTED_COMORBIDITIES = frozenset(
+    {"hypertension", "peripheral_neuropathy", "venous_thromboembolism"}
+)
+"""Comorbidity codes counted by neither the Charlson index (Charlson 1987) nor the HCT-CI
+(Sorror 2005): read as not 'væsentlig' (significant) on their own (module docstring)."""
 SECOND_ASCT_MIN_MONTHS = 24
 SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE = 36
 ALLO_EARLY_RELAPSE_MONTHS = 24
@@ -96,24 +104,40 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
         return judged, f"clinician's judgement in the record: {judged}"
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
-        return False, f"DMSG rule: ECOG {ecog} ≥ 2 (a contraindication the source names)"
-    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        return None, (
-            f"DMSG rule: chronological age {a.age} > {ELIGIBILITY_MAX_AGE}, but the source's "
-            "limit is BIOLOGICAL age ('biologisk alder ≤ 70 år'): the clinician's judgement "
-            "(set transplant_eligible)"
+        return (
+            False,
+            f"DMSG rule: ECOG {ecog} ≥ 2 (poor performance status, a named contraindication)",
         )
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
     if missing:
         return None, "DMSG rule: not recorded: " + ", ".join(missing)
-    if a.record.comorbidities:
-        return None, (
-            f"DMSG rule: age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
-            "whether they are significant is the clinician's judgement (set transplant_eligible)"
+    open_: list[str] = []
+    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+        open_.append(
+            f"chronological age {a.age} > {ELIGIBILITY_MAX_AGE}: the criterion is biological age "
+            "(≤ 70), which chronological age only approximates"
         )
-    return True, f"DMSG rule: age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+    comorbidities = a.record.comorbidities or []
+    counted = [c for c in comorbidities if c not in NOT_COUNTED_COMORBIDITIES]
+    minor = [c for c in comorbidities if c in NOT_COUNTED_COMORBIDITIES]
+    if counted:
+        open_.append(
+            f"comorbidities {', '.join(counted)}: whether they are significant is the "
+            "clinician's judgement (the seed does not define 'væsentlig komorbiditet')"
+        )
+    if open_:
+        return None, "DMSG rule: " + "; ".join(open_) + " — set transplant_eligible"
+    comorbidity_text = (
+        f"{', '.join(minor)} counted by neither the Charlson index nor the HCT-CI, read as not significant"
+        if minor
+        else "no comorbidity recorded"
+    )
+    return True, (
+        f"DMSG rule: age {a.age} ≤ 70 (chronological age as the proxy for biological age), "
+        f"ECOG {ecog}, {comorbidity_text}"
+    )
 
 
 def _grafts_conflict(a: Assessment) -> list[str]:
