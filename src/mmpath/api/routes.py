@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from mmpath import __version__
 from mmpath.api.body import json_body
-from mmpath.api.deps import get_settings, get_store, recommend_for
+from mmpath.api.deps import get_store, recommend_for
 from mmpath.api.errors import ApiError, problem_json
-from mmpath.api.service import check_record, evaluate
+from mmpath.api.service import check_record
 from mmpath.engine.packs import load_packs
 from mmpath.recommendation import RecommendationOut
 from mmpath.record.errors import RecordError
@@ -121,7 +121,7 @@ async def validate(request: Request) -> dict[str, Any]:
     """
     data = await json_body(request)
     try:
-        check_record(data)
+        await run_in_threadpool(check_record, data)
     except RecordError as error:
         return {"valid": False, "problems": problem_json(error.problems)}
     return {"valid": True, "problems": []}
@@ -143,17 +143,8 @@ async def validate(request: Request) -> dict[str, Any]:
 async def recommend(request: Request, guideline: Guideline = "all") -> Response:
     """Treatment options per guideline for a patient record (stored in the audit trail)."""
     data = await json_body(request)
-    # Evaluation is CPU-bound and short (milliseconds): it runs on the event loop, so
-    # requests are evaluated in arrival order rather than contending for the GIL in
-    # threads; the audit write is awaited (the store's writer thread commits it).
-    audit = get_settings(request).audit
-    output, output_json = evaluate(data, guideline, storable=audit)
-    audit_id = None
-    if audit:
-        audit_id = await get_store(request).record_recommendation_async(
-            data, guideline, output, output_json=output_json, source="api"
-        )
-    return _recommendation(output_json, audit_id)
+    audited = await recommend_for(request, data, guideline, source="api")
+    return _recommendation(audited.output_json, audited.audit_id)
 
 
 # -- saved patients -----------------------------------------------------------------
@@ -230,12 +221,12 @@ def delete_patient(patient_id: PatientId, store: Annotated[Store, Depends(get_st
     tags=["patients", "recommend"],
     responses={200: {"model": RecommendationOut}, 404: {}, 422: _PROBLEMS, 503: _ERRORS[503]},
 )
-def recommend_saved(
+async def recommend_saved(
     request: Request, patient_id: PatientId, guideline: Guideline = "all"
 ) -> Response:
     """Recommend for a saved patient (audited, with the saved patient's id)."""
-    patient = _saved(get_store(request), patient_id)
-    audited = recommend_for(request, patient.record, guideline, saved_patient_id=patient_id)
+    patient = await run_in_threadpool(_saved, get_store(request), patient_id)
+    audited = await recommend_for(request, patient.record, guideline, saved_patient_id=patient_id)
     return _recommendation(audited.output_json, audited.audit_id)
 
 

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from starlette.datastructures import UploadFile
 
+from mmpath.api.deps import recommend_for
 from mmpath.assess import FACTS
 from mmpath.engine.packs import load_packs
 from mmpath.present.grouping import condition_text, group
@@ -30,7 +31,6 @@ from mmpath.recommendation import RecommendationOut, ResultOut
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import decode, parse_record
 from mmpath.record.model import PatientRecord
-from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.examples import example_names, load_example
@@ -159,31 +159,22 @@ def _form_again(request: Request, submitted: Submitted, error: RecordError) -> H
     )
 
 
-def _evaluate(
-    request: Request, submitted: Submitted
-) -> tuple[PatientRecord, RecommendationOut] | HTMLResponse:
-    """Validate, evaluate and audit; a record problem re-renders the form with it (also
-    text the database cannot store), a store failure shows an error page: nothing is shown
-    without its audit row."""
+async def _evaluate(
+    request: Request, submitted: Submitted, guideline: str = "all"
+) -> tuple[PatientRecord, RecommendationOut, int | None] | HTMLResponse:
+    """Validate, evaluate and audit through the API's one path (``recommend_for``); a
+    record problem re-renders the form with it (also text the database cannot store), a
+    store failure shows an error page: nothing is shown without its audit row."""
     try:
-        record = parse_record(submitted.data)
-        out = recommend(record, "all")
-        settings = getattr(request.app.state, "settings", None)
-        if getattr(settings, "audit", True):
-            # the validated record, so that the same patient gives the same input digest
-            # whether it came from the form fields or from a result page's hidden JSON
-            _store(request).record_recommendation(
-                record.model_dump(mode="json", exclude_none=True),
-                "all",
-                out,
-                source="web",
-                saved_patient_id=submitted.patient_id,
-            )
+        audited = await recommend_for(
+            request, submitted.data, guideline, source="web", saved_patient_id=submitted.patient_id
+        )
     except RecordError as error:
         return _form_again(request, submitted, error)
     except StoreError as error:
         return _store_failed(request, error)
-    return record, out
+    assert audited.record is not None
+    return audited.record, audited.output, audited.audit_id
 
 
 def _record_json(record: PatientRecord) -> str:
@@ -283,10 +274,10 @@ async def import_record(request: Request) -> HTMLResponse:
 @router.post("/evaluate", response_class=HTMLResponse)
 async def evaluate(request: Request) -> HTMLResponse:
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
+    record, out, _audit_id = evaluated
     # "show" is a guideline button; "guideline" the one a view was on (hidden field)
     result = _pick(out, str(form.get("show") or form.get("guideline") or "") or None, record.region)
     grouped = group(result)
@@ -310,10 +301,10 @@ async def evaluate(request: Request) -> HTMLResponse:
 @router.post("/compare", response_class=HTMLResponse)
 async def comparison(request: Request) -> HTMLResponse:
     submitted, _ = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
+    record, out, _audit_id = evaluated
     return templates.TemplateResponse(
         request,
         "compare.html",
@@ -329,10 +320,10 @@ async def comparison(request: Request) -> HTMLResponse:
 @router.post("/summary", response_class=HTMLResponse)
 async def summary(request: Request) -> HTMLResponse:
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
+    record, out, _audit_id = evaluated
     content = summarise(record, out, str(form.get("guideline") or "") or None)
     focus_id = content.focus.result.guideline.id if content.focus else None
     return templates.TemplateResponse(
@@ -345,10 +336,10 @@ async def summary(request: Request) -> HTMLResponse:
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request) -> Response:
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
+    record, out, _audit_id = evaluated
     name = f"mmpath-summary-{out.as_of}.pdf"
     return Response(
         render_pdf(summarise(record, out, str(form.get("guideline") or "") or None)),
