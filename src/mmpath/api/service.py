@@ -14,14 +14,14 @@ the event loop never waits on either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from starlette.concurrency import run_in_threadpool
 
 from mmpath.recommendation import RecommendationOut
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import parse_record
-from mmpath.record.model import PatientRecord
+from mmpath.record.model import Comorbidity, PatientRecord, ProgressionFeature
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.store.canonical import check_storable
@@ -46,9 +46,22 @@ class Audited:
     stored: dict[str, Any] | None = None
 
 
+#: Lists that are sets (their order means nothing): stored in the order of their codes.
+_SETS = {"comorbidities": get_args(Comorbidity)}
+_FEATURES = get_args(ProgressionFeature)
+
+
 def stored_form(record: PatientRecord) -> dict[str, Any]:
-    """The record as the audit trail and saved patients store it (unknowns left out)."""
+    """The record as the audit trail and saved patients store it: validated, unknowns
+    left out, and set-like lists (comorbidities, progression features) in code order,
+    so the same patient has one stored form and one input digest."""
     data: dict[str, Any] = record.model_dump(mode="json", exclude_none=True)
+    for name, order in _SETS.items():
+        if isinstance(data.get(name), list):
+            data[name] = sorted(data[name], key=order.index)
+    for event in data.get("progressions", []):
+        if isinstance(event.get("features"), list):
+            event["features"] = sorted(event["features"], key=_FEATURES.index)
     return data
 
 

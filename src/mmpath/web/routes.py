@@ -68,6 +68,8 @@ class Submitted:
 
     data: dict[str, Any]
     patient_id: str | None
+    #: what the form says that the record cannot (a "none" box ticked with rows filled)
+    problems: tuple[Problem, ...] = ()
 
 
 # ------------------------------------------------------------------ helpers
@@ -85,7 +87,7 @@ async def _submitted(request: Request) -> tuple[Submitted, Any]:
         if not isinstance(data, dict):
             data = {}
         return Submitted(data, patient_id), form
-    return Submitted(F.record_from_form(form), patient_id), form
+    return Submitted(F.record_from_form(form), patient_id, tuple(F.form_problems(form))), form
 
 
 def _store(request: Request) -> Any:
@@ -121,7 +123,7 @@ def _form_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    names = F.input_names(data)
+    names = F.input_names(data) | {n for n, g in F.ROWS.items() if g.none}
     errors: dict[str, list[str]] = {}
     listed = []
     for problem in problems or []:
@@ -164,7 +166,14 @@ async def _evaluate(
 ) -> tuple[PatientRecord, RecommendationOut, int | None] | HTMLResponse:
     """Validate, evaluate and audit through the API's one path (``recommend_for``); a
     record problem re-renders the form with it (also text the database cannot store), a
-    store failure shows an error page: nothing is shown without its audit row."""
+    store failure shows an error page: nothing is shown without its audit row. A
+    near-empty record is refused (its options would rest on nothing)."""
+    problems = [*submitted.problems]
+    empty = F.near_empty(submitted.data)
+    if empty is not None:
+        problems.append(empty)
+    if problems:
+        return _form_again(request, submitted, RecordError(problems))
     try:
         audited = await recommend_for(
             request, submitted.data, guideline, source="web", saved_patient_id=submitted.patient_id
@@ -350,6 +359,8 @@ async def summary_pdf(request: Request) -> Response:
 
 def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLResponse:
     """The validated record, or the form again with every problem (nothing half-done)."""
+    if submitted.problems:
+        return _form_again(request, submitted, RecordError(list(submitted.problems)))
     try:
         return parse_record(submitted.data)
     except RecordError as error:
