@@ -65,11 +65,20 @@ def test_a_course_stopped_for_a_recorded_progression_is_that_progression() -> No
         events = [e for e in a.progression_events if e.date.year == 2026]
         assert len(events) == 1, gap_days
         assert a.value("clinical_relapse") is True
-    # further apart than SAME_EVENT_DAYS: two events, the later of unknown type
+    # a progression recorded during the course, acted on five weeks later: still that one
     a = facts(
         treatments=[
             MAINTENANCE[0],
             {**MAINTENANCE[1], "end": "2026-10-20", "stop_reason": "progression"},
+        ],
+        progressions=[{"date": "2026-09-15", "type": "clinical"}],
+    )
+    assert len([e for e in a.progression_events if e.date.year == 2026]) == 1
+    # recorded more than SAME_EVENT_DAYS after the stop: two events, the stop's of unknown type
+    a = facts(
+        treatments=[
+            MAINTENANCE[0],
+            {**MAINTENANCE[1], "end": "2026-08-01", "stop_reason": "progression"},
         ],
         progressions=[{"date": "2026-09-15", "type": "clinical"}],
     )
@@ -138,3 +147,49 @@ def test_a_recorded_progression_settles_an_unconfirmed_rise() -> None:
 
 def progression_on(day: str) -> dict[str, Any]:
     return {"date": day, "type": "clinical", "features": ["anemia"]}
+
+
+def _stopped_after(progression_day: str, stop_day: str) -> Assessment:
+    return facts(
+        treatments=[
+            {"regimen": "VTd", "start": "2023-01-02", "end": "2023-04-01", "best_response": "VGPR"},
+            {
+                "regimen": "R",
+                "setting": "maintenance",
+                "start": "2023-08-01",
+                "end": stop_day,
+                "best_response": "VGPR",
+                "stop_reason": "progression",
+            },
+        ],
+        progressions=[{"date": progression_day, "type": "biochemical"}],
+    )
+
+
+def test_a_course_stopped_for_a_recorded_progression_adds_no_second_untyped_event() -> None:
+    # the maintenance stopped the day after, or two months after, the recorded progression:
+    # the recorded event (with its type) is the current one, not the stop date
+    for progression_day, stop_day in (("2026-10-15", "2026-10-16"), ("2026-08-20", "2026-10-20")):
+        a = _stopped_after(progression_day, stop_day)
+        assert [e.source for e in a.progression_events] == ["progressions[0]"]
+        assert a.value("biochemical_relapse") is True, (progression_day, stop_day)
+        assert a.value("lenalidomide_refractory") is True
+
+
+def test_a_stop_for_progression_without_a_recorded_one_in_the_course_stays_an_event() -> None:
+    # the only recorded progression came before the course: the stop is a progression of its own
+    b = facts(
+        treatments=[
+            {
+                "regimen": "Rd",
+                "start": "2024-01-02",
+                "end": "2026-10-16",
+                "stop_reason": "progression",
+            }
+        ],
+        progressions=[{"date": "2023-06-01", "type": "biochemical"}],
+    )
+    assert [e.source for e in b.progression_events] == [
+        "progressions[0]",
+        "treatments[0].stop_reason",
+    ]

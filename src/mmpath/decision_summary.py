@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from mmpath.assess import Assessment
 from mmpath.assess.lines import position
-from mmpath.assess.refractoriness import drug_exposed, drug_refractory
+from mmpath.assess.refractoriness import asserted_refractory, drug_exposed, drug_refractory
 from mmpath.recommendation import ResultOut, SummaryItemOut
 
 if TYPE_CHECKING:
@@ -161,7 +161,10 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
             key: SummaryItemOut(value=None, why=why)
             for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
         }
-    drugs = sorted({d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)})
+    given = {d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)}
+    # a clinician's assertion (``<inn>_refractory``) is listed even for a drug not recorded
+    asserted = {d for d in a.catalogue.drugs if asserted_refractory(a, d) is not None}
+    drugs = sorted(given | asserted)
     refractory: list[str] = []
     unknown: list[str] = []
     reasons: list[str] = []

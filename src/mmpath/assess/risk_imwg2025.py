@@ -18,7 +18,9 @@ strict ``>``. At the boundary (0.20 to 0.21) the fact's reason names both readin
 the fact ``del17p_at_threshold_boundary`` lets packs show a note.
 
 β2M, creatinine (and, for the DMSG additions, circulating plasma cells) are taken at
-diagnosis: the latest value before first-line treatment started (``baseline_lab``).
+diagnosis: the latest value before first-line treatment started (``baseline_lab``). Without
+a β2M value, a recorded ISS I or II (or R-ISS I) at diagnosis settles criterion 4: those
+stages need β2M < 5.5 mg/L (ISS: III = β2M ≥ 5.5 mg/L). No del(1p32) settles criterion 3.
 
 Three-valued: missing cytogenetics make criteria 1–3 unknown, so the whole fact is unknown
 unless another criterion is already true; it is never silently standard risk.
@@ -97,6 +99,9 @@ def b2m_normal_creatinine(a: Assessment) -> tuple[Value, str]:
     """β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL, both at diagnosis (``baseline_lab``)."""
     b2m = baseline_lab(a, "beta2_microglobulin")
     if b2m is None:
+        stage = _stage_below_b2m_threshold(a)
+        if stage is not None:
+            return False, f"{stage} at diagnosis: β2M < {B2M_HIGH_MG_L:g} mg/L"
         return None, "no β2-microglobulin before first-line treatment"
     if b2m.value < B2M_HIGH_MG_L:
         return False, f"β2M {b2m.value:g} mg/L < {B2M_HIGH_MG_L:g}"
@@ -110,6 +115,20 @@ def b2m_normal_creatinine(a: Assessment) -> tuple[Value, str]:
         f"({'<' if normal else '≥'} {CREATININE_NORMAL_BELOW_MG_DL:g}: "
         f"{'normal' if normal else 'not normal'})"
     )
+
+
+def _stage_below_b2m_threshold(a: Assessment) -> str | None:
+    """The recorded stage when it implies β2M < 5.5 mg/L at diagnosis: ISS I (β2M < 3.5)
+    or II (neither I nor III, and III is β2M ≥ 5.5), or R-ISS I (needs ISS I)
+    (shared/reference/clinical-definitions.md, "Staging and risk")."""
+    diagnosis = a.record.diagnosis
+    if diagnosis is None:
+        return None
+    if diagnosis.iss in (1, 2):
+        return f"ISS {'I' * diagnosis.iss}"
+    if diagnosis.r_iss == 1:
+        return "R-ISS I"
+    return None
 
 
 def criteria(a: Assessment) -> list[tuple[str, Value, str]]:

@@ -279,17 +279,29 @@ def same_event(day: dt.date, events: list[ProgressionEvent]) -> bool:
 
 
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
-    """Progressions given in the record, and courses stopped for progression. A course
-    stopped for progression within :data:`SAME_EVENT_DAYS` of a recorded progression is
-    that progression (one event, with the recorded type and features), not a second one
-    of unknown type."""
+    """Progressions given in the record, and courses stopped for progression.
+
+    A course stopped for progression is stopped for a progression the record lists during
+    the course, or up to :data:`SAME_EVENT_DAYS` either side of its last day (confirmed a
+    little after the stop, or acted on a few weeks after it was found): one event, with
+    the recorded type and features, not a second one of unknown type dated on the stop
+    (which, being the latest, would hide the recorded type). Only a stop with no recorded
+    progression in that span adds an event of its own."""
     events = [
         ProgressionEvent(p.date, p.type, frozenset(p.features or ()), f"progressions[{i}]")
         for i, p in enumerate(record.progressions or [])
     ]
     recorded = list(events)
+    window = dt.timedelta(days=SAME_EVENT_DAYS)
+
+    def stopped_for_recorded(c: Course) -> bool:
+        assert c.end is not None
+        return any(c.start < e.date <= c.end + window for e in recorded) or same_event(
+            c.end, recorded
+        )
+
     for c in courses:
-        if c.stop_reason == "progression" and c.end is not None and not same_event(c.end, recorded):
+        if c.stop_reason == "progression" and c.end is not None and not stopped_for_recorded(c):
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )

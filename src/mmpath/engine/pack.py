@@ -183,6 +183,10 @@ class ExclusionSpec(_Model):
     procedure: str | None = None
     reason: str
     sources: list[str]
+    indication_not_stated: bool = False
+    """The source lists the option without saying for whom (es-len-refractory's caption):
+    mmpath does not offer it, and the comparison treats this as the source's silence, not as
+    a position the guideline takes against the option."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> ExclusionSpec:
