@@ -171,7 +171,11 @@ def test_drug_specific_caution_shows_when_unknown_but_general_one_does_not() -> 
     data = record()
     del data["comorbidities"]
     dvd = next(o for o in run(data).options if o.id == "DVd")
-    assert [(c.id, c.applies) for c in dvd.cautions] == [("dara-copd", None)]
+    # the pack's drug-specific caution and the label's bortezomib check; no general caution
+    assert [(c.id, c.applies) for c in dvd.cautions] == [
+        ("dara-copd", None),
+        ("label-bortezomib-neuropathy", None),
+    ]
     assert any(m.fact == "frail" for m in run(data).missing)
 
 

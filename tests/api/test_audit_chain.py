@@ -226,7 +226,7 @@ def test_migration_chains_existing_rows(database_url: str, example: dict[str, An
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "decisions")
+        command.upgrade(config, "patient_history")
     output = '{"results": []}'
     with engine.begin() as conn:
         for i in (1, 2, 5):  # a gap, as a failed transaction leaves on PostgreSQL

@@ -172,5 +172,13 @@ def test_omop_patient_is_evaluated_line_by_line(tmp_path: Path) -> None:
     induction = rows.filter(pl.col("phase") == "induction").row(0, named=True)
     # the three ingredients started together are one regimen: VRd
     assert induction["action"] == "VRd"
-    assert set(rows["phase"].to_list()) == {"induction", "mobilisation", "transplant"}
+    # lenalidomide alone after the ASCT, no progression in between: the line's maintenance
+    assert set(rows["phase"].to_list()) == {
+        "induction",
+        "mobilisation",
+        "transplant",
+        "maintenance",
+    }
+    maintenance = rows.filter(pl.col("phase") == "maintenance").row(0, named=True)
+    assert maintenance["action"] == "lenalidomide"
     assert {p.patient_id for p in evaluation.set_aside} == {"2"}

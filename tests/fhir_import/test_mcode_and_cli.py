@@ -93,7 +93,11 @@ def test_cli_import_of_the_first_relapse_bundle_gives_the_example_recommendation
     assert result.exit_code == 0, result.output
     imported = load_record(out)
     assert options(imported) == options(load_record(EXAMPLE))
-    assert json.loads(report.read_text("utf-8"))["unused"] == []
+    written = json.loads(report.read_text("utf-8"))
+    assert written["unused"] == []
+    # the best responses come from mmpath's best-response Observations (docs/fhir.md)
+    responses = [u for u in written["used"] if "best_response" in u["as"]]
+    assert [u["as"] for u in responses] == ["best_response", "best_response_after"]
 
 
 def test_cli_import_errors_exit_2(tmp_path: Path) -> None:

@@ -191,7 +191,12 @@ _ACCESS: Final = [
     ("POST", re.compile(r"^/patients/([0-9a-f]{32})/delete$"), "delete"),
     ("DELETE", re.compile(r"^/api/v1/patients/([0-9a-f]{32})$"), "delete"),
     ("POST", re.compile(r"^/(?:record\.json|summary\.pdf)()$"), "export"),
-    ("GET", re.compile(r"^/api/v1/audit(?:/.*)?()$"), "export"),
+    ("GET", re.compile(r"^/api/v1/audit()$"), "export"),
+    ("GET", re.compile(r"^/api/v1/audit/\d+()$"), "view"),
+    # a stored answer (issue 10's result pages; detail: the path, which names the audit row)
+    ("GET", re.compile(r"^/results/\d+/summary\.pdf()$"), "export"),
+    ("GET", re.compile(r"^/results/\d+(?:/.*)?()$"), "view"),
+    ("GET", re.compile(r"^/audit()$"), "list"),
 ]
 _PATIENT_IN_LOCATION = re.compile(r"/patients/([0-9a-f]{32})")
 
@@ -391,7 +396,7 @@ class Security:
             if patient is None:
                 found = _PATIENT_IN_LOCATION.search(headers.get("location", ""))
                 patient = found.group(1) if found else None
-            detail = path if action in ("export", "view") else None
+            detail = path if action in ("export", "view", "list") else None
             try:
                 await store.record_event_async(
                     action, source=source, patient_id=patient, detail=detail, actor=actor

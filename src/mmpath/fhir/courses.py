@@ -29,6 +29,13 @@ when any of its drugs is; its stop reason is the one its drugs agree on.
 Drugs are listed in the conventional order of regimen names (antibodies and other
 targeted agents, proteasome inhibitors, IMiDs, cytotoxics, corticosteroids last).
 
+4. **A drug stopped for a reason while its partners go on ends the course.** When one
+   drug of a course stops with a recorded reason (bortezomib dropped from VRd for
+   neuropathy) and every other drug has a record starting after that day, the course
+   ends there with that reason and the partners' later records form the next course
+   (Rd). Lines of therapy are the fact layer's business: stopping one drug of a
+   combination does not start a new line (IMWG, reference/clinical-definitions.md).
+
 Known limits (the import report says the courses were grouped by this rule): a steroid
 given without a break across two regimens is one period and joins only the first; a
 drug continued without any break after its partners stop stays in their course.
@@ -139,6 +146,28 @@ def _split_continuation(course: Course) -> Course | None:
     return None
 
 
+def _split_at_stop(course: Course) -> Course | None:
+    """Step 4: split off what the partners continue after one drug stopped for a reason."""
+    for period in course.periods:
+        if period.end is None or not any(e.stop_reason for e in period.exposures):
+            continue
+        stop = period.end
+        others = [p for p in course.periods if p is not period]
+        if not others or not all(
+            any(e.start > stop for e in p.exposures) and any(e.start <= stop for e in p.exposures)
+            for p in others
+        ):
+            continue
+        later: list[DrugPeriod] = []
+        for other in others:
+            before = [e for e in other.exposures if e.start <= stop]
+            after = [e for e in other.exposures if e.start > stop]
+            course.periods[course.periods.index(other)] = _period(other.drug, before)
+            later.append(_period(other.drug, after))
+        return Course(min(p.start for p in later), later)
+    return None
+
+
 def conventional_order(drugs: list[str], classes: dict[str, frozenset[str]]) -> list[str]:
     """Drugs in the order regimen names use (antibodies first, steroids last)."""
 
@@ -172,7 +201,7 @@ ORDER: tuple[frozenset[str], ...] = (
 
 
 def group(exposures: list[Exposure]) -> list[Course]:
-    """Steps 1 to 3: the courses, ordered by start date."""
+    """Steps 1 to 4: the courses, ordered by start date."""
     courses: list[Course] = []
     for period in sorted(drug_periods(exposures), key=lambda p: (p.start, p.drug)):
         current = courses[-1] if courses else None
@@ -185,7 +214,8 @@ def group(exposures: list[Exposure]) -> list[Course]:
     while pending:
         course = pending.pop(0)
         out.append(course)
-        restarted = _split_continuation(course)
-        if restarted is not None:
-            pending.append(restarted)
+        for split in (_split_continuation, _split_at_stop):
+            rest = split(course)
+            if rest is not None:
+                pending.append(rest)
     return sorted(out, key=lambda c: (c.start, c.drugs))

@@ -202,50 +202,12 @@ def exposures_of(ctx: Context, resource: Resource) -> list[Exposure]:
     return [Exposure(d, start.date, end_day, reason, resource.source, ordered) for d in drugs]
 
 
-#: Single agents given as maintenance after an autologous transplant.
-MAINTENANCE_DRUGS = frozenset({"lenalidomide", "thalidomide", "bortezomib", "ixazomib"})
+def course_references(courses: list[Course]) -> list[set[str]]:
+    """Per course, the ``Type/id`` of every resource it was read from."""
+    return [{e.source.reference for e in course.exposures} for course in courses]
 
 
-def infer_settings(
-    courses: list[Course], asct_days: list[dt.date], progression_days: list[dt.date]
-) -> dict[int, str]:
-    """Settings FHIR does not carry, read from the sequence (each reported as a guess).
-
-    The record's lines of therapy rest on ``setting`` (induction + ASCT + maintenance is
-    one line, reference/clinical-definitions.md), which no FHIR element carries. Two
-    patterns are unambiguous enough to read: the first course, ended before an
-    autologous transplant, is ``induction``; a single-agent course of a maintenance drug
-    that starts after an autologous transplant, with no progression in between, is
-    ``maintenance``.
-    """
-    found: dict[int, str] = {}
-    if not courses or not asct_days:
-        return found
-    first_asct = min(asct_days)
-    first = courses[0]
-    if first.end is not None and first.end <= first_asct:
-        found[0] = "induction"
-    for i, course in enumerate(courses):
-        after = [d for d in asct_days if d <= course.start]
-        if (
-            i == 0
-            or not after
-            or len(course.drugs) != 1
-            or course.drugs[0] not in MAINTENANCE_DRUGS
-        ):
-            continue
-        if not any(max(after) < p <= course.start for p in progression_days):
-            found[i] = "maintenance"
-    return found
-
-
-def courses_to_record(
-    ctx: Context,
-    courses: list[Course],
-    asct_days: list[dt.date] | None = None,
-    progression_days: list[dt.date] | None = None,
-) -> list[dict[str, Any]]:
-    settings = infer_settings(courses, asct_days or [], progression_days or [])
+def courses_to_record(ctx: Context, courses: list[Course]) -> list[dict[str, Any]]:
     out = []
     for i, course in enumerate(courses):
         where = f"treatments[{i}]"
@@ -257,13 +219,6 @@ def courses_to_record(
             classes = {d: ctx.catalogue.classes_of(d) for d in course.drugs}
             entry["drugs"] = conventional_order(list(course.drugs), classes)
         entry["start"] = course.start.isoformat()
-        if i in settings:
-            entry["setting"] = settings[i]
-            ctx.report.guess(
-                f"{where}.setting",
-                None,
-                f"{settings[i]}: read from the order of courses and the autologous transplant",
-            )
         if course.end is not None:
             entry["end"] = course.end.isoformat()
             reasons = course.stop_reasons
@@ -285,15 +240,13 @@ def courses_to_record(
 
 
 def read_treatments(
-    ctx: Context,
-    resources: list[Resource],
-    asct_days: list[dt.date] | None = None,
-    progression_days: list[dt.date] | None = None,
-) -> list[dict[str, Any]] | None:
+    ctx: Context, resources: list[Resource]
+) -> tuple[list[dict[str, Any]], list[set[str]]] | None:
+    """The courses (record ``treatments``) and, per course, the references it came from."""
     exposures = [e for r in resources for e in exposures_of(ctx, r)]
     if not exposures:
         if "treatments" in ctx.complete:
-            return []
+            return [], []
         ctx.report.missing(
             "treatments",
             "no anti-myeloma medication; unknown (not 'no treatment') because the input does "
@@ -307,4 +260,5 @@ def read_treatments(
         "started within 28 days; a drug restarted alone after more than 10 days: a new course); the "
         "exported history is taken as complete",
     )
-    return courses_to_record(ctx, group(exposures), asct_days, progression_days)
+    courses = group(exposures)
+    return courses_to_record(ctx, courses), course_references(courses)

@@ -138,3 +138,14 @@ oidc_states = Table(
     Column("next", String(2000), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Every saved version of a patient's record, oldest first (revision ``patient_history``).
+patient_versions = Table(
+    "patient_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(32), nullable=False, index=True),
+    Column("label", String(200), nullable=True),
+    Column("record_json", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)

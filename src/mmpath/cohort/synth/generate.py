@@ -189,7 +189,10 @@ class Patient:
     lambda_light: bool = False
     level: float = 0.0
     lowest: float = math.inf
-    """The lowest marker value since the current line started (the IMWG nadir)."""
+    """The confirmed nadir since the current line started: the lowest level two
+    consecutive values are both at or below (IMWG 2016, as assess/lab_progression.py)."""
+    previous: float | None = None
+    """The last marker value of the current line (to confirm the next one against)."""
     lines: int = 0
     exposed: set[str] = field(default_factory=set)
     refractory: set[str] = field(default_factory=set)
@@ -319,6 +322,16 @@ def _patient(index: int, seed: int, tables: Tables) -> None:
 # -- labs ---------------------------------------------------------------------------------
 
 
+BASELINE_FLOOR = {
+    "creatinine": 20.0,
+    "beta2_microglobulin": 0.5,
+    "albumin": 15.0,
+    "hemoglobin": 5.0,
+    "calcium": 1.5,
+}
+"""The lowest value drawn per test: the tails of the normal draws stay plausible."""
+
+
 def _baseline_labs(p: Patient, day: dt.date) -> None:
     rng = p.rng
     for test, value, unit in (
@@ -329,7 +342,8 @@ def _baseline_labs(p: Patient, day: dt.date) -> None:
         ("calcium", rng.gauss(2.4, 0.2), "mmol/L"),
     ):
         if rng.random() > 0.1:
-            p.add("labs", date=day, test=test, value=round(max(0.1, value), 2), unit=unit)
+            value = max(BASELINE_FLOOR[test], value)  # inside record/plausibility.py's ranges
+            p.add("labs", date=day, test=test, value=round(value, 2), unit=unit)
     if rng.random() > 0.2:
         p.add(
             "labs",
@@ -365,6 +379,7 @@ def _m_series(p: Patient, start: dt.date, until: dt.date, from_level: float, nad
         return
     rng = p.rng
     p.lowest = math.inf
+    p.previous = None
     day = start
     while day < until and day <= DATA_CUT:
         weeks = (day - start).days / 7
@@ -375,7 +390,10 @@ def _m_series(p: Patient, start: dt.date, until: dt.date, from_level: float, nad
 
 
 def _marker(p: Patient, day: dt.date, value: float) -> None:
-    p.lowest = min(p.lowest, round(value, 1 if p.measurable == "flc" else 2))
+    value = round(value, 1 if p.measurable == "flc" else 2)
+    if p.previous is not None:
+        p.lowest = min(p.lowest, max(p.previous, value))
+    p.previous = value
     if p.measurable == "serum":
         p.add("labs", date=day, test="serum_m_protein", value=round(value, 2), unit="g/dL")
     else:

@@ -7,7 +7,7 @@ holds the last id and hash. Triggers then refuse UPDATE and DELETE on ``audit`` 
 TRUNCATE on PostgreSQL).
 
 Revision ID: audit_chain
-Revises: decisions
+Revises: patient_history
 Create Date: 2026-11-30
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from mmpath.store.chain import GENESIS, row_hash
 
 revision = "audit_chain"
-down_revision = "decisions"
+down_revision = "patient_history"
 branch_labels = None
 depends_on = None
 
