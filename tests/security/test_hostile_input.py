@@ -81,7 +81,7 @@ CASES = [
     Case("float overflow", _raw('{"schema_version": "1", "weight_kg": 1e400}'), "", "range"),
     Case(
         "huge integer",
-        _raw('{"schema_version": "1", "weight_kg": 1' + "0" * 400 + "}"),
+        _with(weight_kg=10**400),  # a whole record: a near-empty one is refused as such
         "weight_kg",
         "finite",
     ),
