@@ -97,7 +97,9 @@ def test_a_lab_progression_the_record_lacks_is_a_warning_in_the_summary() -> Non
 
 
 def test_cli_text_shows_the_summary_first() -> None:
-    result = CliRunner().invoke(app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm"])
+    result = CliRunner().invoke(
+        app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm", "--full"]
+    )
     assert result.exit_code == 0
     text = result.stdout
     assert text.index("Decision summary") < text.index("nl-rrmm")

@@ -409,10 +409,10 @@ def test_a_failed_audit_write_is_shown_not_lost(
 ) -> None:
     from mmpath.store import StoreError
 
-    def broken(*args: Any, **kwargs: Any) -> int:
+    async def broken(*args: Any, **kwargs: Any) -> int:
         raise StoreError("database error while writing the audit trail (test): disk full")
 
-    monkeypatch.setattr(store, "record_recommendation", broken)
+    monkeypatch.setattr(store, "record_recommendation_async", broken)
     response = client.post("/evaluate", data={"record": json.dumps(example)})
     assert response.status_code == 503
     assert "disk full" in response.text
@@ -422,7 +422,7 @@ def test_a_failed_audit_write_is_shown_not_lost(
 def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
     client: TestClient, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mmpath.web import routes
+    from mmpath.api import service
 
     def two_guidelines(record: Any, guideline: str = "all", **kwargs: Any) -> Any:
         out = recommend(record, guideline, **kwargs)
@@ -436,7 +436,7 @@ def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
         )
         return out.model_copy(update={"results": [first, twin]})
 
-    monkeypatch.setattr(routes, "recommend", two_guidelines)
+    monkeypatch.setattr(service, "recommend", two_guidelines)
     first = recommend(parse_record(example), "all").results[0]
     page = client.post(
         "/summary", data={"record": json.dumps(example), "guideline": "zz-twin"}

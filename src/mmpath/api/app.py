@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         # the API works, and type-checks, before that package exists
         web = importlib.import_module("mmpath.web.routes")
         app.include_router(web.router)
+        app.include_router(importlib.import_module("mmpath.web.workflow").router)  # issue 10
         app.include_router(importlib.import_module("mmpath.web.guidelines").router)  # issue 12
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

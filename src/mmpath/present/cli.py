@@ -48,6 +48,14 @@ EXIT_INVALID = 2
 EXIT_LINT = 1
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from mmpath import __version__
+
+        sys.stdout.write(f"mmpath {__version__}\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     packs: Annotated[
@@ -59,6 +67,10 @@ def _options(
             "searched before $MMPATH_PACKS and installed packs; repeatable",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="print the version"),
+    ] = False,
 ) -> None:
     """Multiple-myeloma treatment options from published guidelines, with their sources."""
     if packs:
@@ -97,8 +109,12 @@ def recommend(
     guideline: Annotated[str, typer.Option(help="pack id, or 'all'")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="print recommendation-v1 JSON")] = False,
     original: Annotated[bool, typer.Option(help="show quotes in the source language")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="everything: sources, quotes, notes, comparison")
+    ] = False,
 ) -> None:
-    """Treatment options for a patient, per guideline, with reasons and sources."""
+    """Treatment options for a patient, per guideline: a short answer (add --full for
+    reasons, sources and every note)."""
     from mmpath.engine.packs import PackError, UnknownGuideline
     from mmpath.service import recommend as run
 
@@ -113,6 +129,11 @@ def recommend(
         _pack_failure(error)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    if not full and not original:
+        from mmpath.present.brief import render_brief
+
+        render_brief(out, result)
         return
     from mmpath.present.text import render
 
@@ -238,6 +259,37 @@ def lint(
     passed = sum(o.passed for o in report.vignettes)
     out.print(f"{passed} of {len(report.vignettes)} vignettes pass; {len(report.errors)} errors")
     raise typer.Exit(0 if report.ok else EXIT_LINT)
+
+
+@app.command()
+def review(
+    folder: Annotated[
+        Path, typer.Argument(help="a folder of review cases (review/<pack>) or of such folders")
+    ],
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="list agreements too")] = False,
+) -> None:
+    """Run independent review cases (shared/review/independent-clinical-review.md): each
+    disagreement between the reviewer's expectation and mmpath, per case; exit 1 if any."""
+    from rich.markup import escape
+
+    from mmpath.engine.vignettes import run_vignette
+
+    cases = sorted(folder.glob("*.json")) or sorted(folder.glob("*/*.json"))
+    if not cases:
+        _fail([f"{folder}: no review cases (*.json) found"])
+    disagree = 0
+    for path in cases:
+        outcome = run_vignette(path)
+        name = escape(f"{path.parent.name}/{path.name}")
+        if outcome.failures:
+            disagree += 1
+            out.print(f"[red]disagree[/] {name}", highlight=False)
+            for failure in outcome.failures:
+                out.print(f"   - {escape(failure)}", highlight=False, soft_wrap=True)
+        elif verbose:
+            out.print(f"[green]agree[/]    {name}", highlight=False)
+    out.print(f"{len(cases) - disagree} agree, {disagree} disagree ({len(cases)} cases)")
+    raise typer.Exit(1 if disagree else 0)
 
 
 @app.command()
@@ -432,6 +484,27 @@ def _store(url: str | None):  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from None
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail before "serving on" when the address cannot be listened on (port in use)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            err.print(
+                f"error: cannot listen on {host}:{port}: {reason} (is another server running "
+                "there? choose another --port)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -461,6 +534,7 @@ def serve(
         os.environ[PACKS_VAR] = os.pathsep.join(
             [*extra, *filter(None, [os.environ.get(PACKS_VAR)])]
         )
+    _check_port(host, port)
     store = _store(database_url)  # opens and migrates once, before any worker starts
     shown = f"[{host}]" if ":" in host else host
     out.print(f"mmpath serving on http://{shown}:{port}/  (API docs: /docs)", highlight=False)

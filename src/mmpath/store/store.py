@@ -99,6 +99,16 @@ def _label(record: dict[str, Any]) -> str | None:
     return str(value)[:200] if value is not None else None
 
 
+def _version(patient_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The ``patient_versions`` row of a patient row just written."""
+    return {
+        "patient_id": patient_id,
+        "label": row["label"],
+        "record_json": row["record_json"],
+        "saved_at": row["updated_at"],
+    }
+
+
 def _audit_row(
     record: dict[str, Any],
     guideline: str,
@@ -205,6 +215,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(tables.patients).values(**row))
+                conn.execute(insert(tables.patient_versions).values(**_version(patient_id, row)))
         except SQLAlchemyError as error:
             raise self._fail("saving the patient", error) from None
         return patient_id
@@ -231,24 +242,34 @@ class Store:
         return None if row is None else self._patient(row)
 
     def update_patient(self, patient_id: str, record: dict[str, Any]) -> bool:
-        """Replace the record; False when there is no such patient (``RecordError`` as create)."""
+        """Replace the record, keeping the earlier one in the history (``patient_versions``);
+        False when there is no such patient (``RecordError`` as create)."""
         check_storable(record)
-        query = (
-            update(tables.patients)
-            .where(tables.patients.c.id == patient_id)
-            .values(label=_label(record), record_json=canonical_json(record), updated_at=_now())
-        )
+        values = {
+            "label": _label(record),
+            "record_json": canonical_json(record),
+            "updated_at": _now(),
+        }
+        query = update(tables.patients).where(tables.patients.c.id == patient_id).values(**values)
         try:
             with self.engine.begin() as conn:
-                return conn.execute(query).rowcount == 1
+                if conn.execute(query).rowcount != 1:
+                    return False
+                conn.execute(insert(tables.patient_versions).values(**_version(patient_id, values)))
+                return True
         except SQLAlchemyError as error:
             raise self._fail("updating the patient", error) from None
 
     def delete_patient(self, patient_id: str) -> bool:
-        """Delete the saved patient (its audit rows stay); False when there is none."""
+        """Delete the saved patient and its history (its audit rows stay); False when
+        there is none."""
         query = delete(tables.patients).where(tables.patients.c.id == patient_id)
+        versions = delete(tables.patient_versions).where(
+            tables.patient_versions.c.patient_id == patient_id
+        )
         try:
             with self.engine.begin() as conn:
+                conn.execute(versions)
                 return conn.execute(query).rowcount == 1
         except SQLAlchemyError as error:
             raise self._fail("deleting the patient", error) from None

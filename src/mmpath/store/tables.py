@@ -27,11 +27,22 @@ audit = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     Column("source", String(20), nullable=False),  # api | web
-    Column("saved_patient_id", String(32), nullable=True),
+    Column("saved_patient_id", String(32), nullable=True, index=True),
     Column("input_digest", String(71), nullable=False, index=True),
     Column("record_json", Text, nullable=False),
     Column("guideline", String(100), nullable=False),  # as requested: a pack id or "all"
     Column("packs_json", Text, nullable=False),  # [{"id": ..., "version": ...}]
     Column("mmpath_version", String(40), nullable=False),
     Column("output_json", Text, nullable=False),
+)
+
+#: Every saved version of a patient's record, oldest first (revision ``patient_history``).
+patient_versions = Table(
+    "patient_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", String(32), nullable=False, index=True),
+    Column("label", String(200), nullable=True),
+    Column("record_json", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
 )
