@@ -15,7 +15,7 @@ import re
 import subprocess
 from typing import Any
 
-from e2e.conftest import ARTIFACTS, Server, shot
+from e2e.conftest import ARTIFACTS, USER, Server, shot, sign_in_page
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
@@ -182,9 +182,12 @@ def test_first_relapse_in_the_browser(server: Server, page: Any, example: dict[s
     # every recommendation shown was written to the audit trail
     store = Store(server.database_url)
     try:
-        entries = store.list_audit(limit=None)
+        # the recommendations (the access log shares the chain: sign-in, export of the PDF)
+        entries = [e for e in store.list_audit(limit=None) if e.action == "evaluate"]
+        assert store.verify_audit().ok
     finally:
         store.close()
+    assert all(e.actor == USER for e in entries)
     # one row: the comparison, summary, PDF and options again are stable result URLs that
     # re-display the audited answer without writing a new row
     mine = [e for e in entries if e.input_digest == entries[0].input_digest]
@@ -278,6 +281,7 @@ def test_the_form_works_without_javascript(server: Server, browser: Any) -> None
     )
     page = context.new_page()
     try:
+        sign_in_page(page, server)  # the sign-in form works without JavaScript too
         page.goto(server.url + "/")
         assert page.locator("[data-remove-row]").first.is_hidden()
         page.locator("#f-id").fill("no-js")
