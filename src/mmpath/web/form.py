@@ -454,18 +454,6 @@ def form_problems(form: Any) -> list[Problem]:
     return problems
 
 
-def near_empty(record: Mapping[str, Any]) -> Problem | None:
-    """A record with no diagnosis, no treatment history (not even "none") and no disease
-    status: every guideline's options would rest on nothing, so it is not evaluated."""
-    if record.get("diagnosis") or "treatments" in record or record.get("status"):
-        return None
-    return Problem(
-        "treatments",
-        "too little to evaluate: enter the diagnosis, the treatment history (or tick "
-        "'No treatment yet') or the disease status",
-    )
-
-
 # ---------------------------------------------------------------- record dict -> inputs
 
 

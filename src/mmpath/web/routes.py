@@ -175,13 +175,9 @@ async def _evaluate(
     """Validate, evaluate and audit through the API's one path (``recommend_for``); a
     record problem re-renders the form with it (also text the database cannot store), a
     store failure shows an error page: nothing is shown without its audit row. A
-    near-empty record is refused (its options would rest on nothing)."""
-    problems = [*submitted.problems]
-    empty = F.near_empty(submitted.data)
-    if empty is not None:
-        problems.append(empty)
-    if problems:
-        return _form_again(request, submitted, RecordError(problems))
+    near-empty record is refused there too (``mmpath.record.evaluable``)."""
+    if submitted.problems:
+        return _form_again(request, submitted, RecordError(list(submitted.problems)))
     try:
         audited = await recommend_for(
             request, submitted.data, guideline, source="web", saved_patient_id=submitted.patient_id
