@@ -25,6 +25,7 @@ from mmpath.catalogue import load_catalogue
 from mmpath.record import model
 from mmpath.record.errors import Problem
 from mmpath.record.units import FACTORS
+from mmpath.web.fact_labels import COMORBIDITIES, picker_groups, topic_and_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ SECTIONS: tuple[Section, ...] = (
                 "Comorbidities",
                 "checks",
                 _choices(model.Comorbidity),
-                "tick 'assessed' when the list was checked; unticked boxes then mean absent",
+                "tick 'Comorbidities assessed' when the list was checked: the boxes left "
+                "unticked then mean absent; not ticked = not assessed (unknown)",
             ),
             Field(
                 "transplant_eligible",
@@ -321,12 +323,23 @@ NONE = "_none"
 
 
 def choice_label(field: Field, choice: str) -> str:
-    """What a select option shows: yes/no for booleans, codes as words, units as written."""
+    """What a select option or check box shows: yes/no for booleans, comorbidities and
+    facts in words (``web/fact_labels.py``), other codes as words, units as written."""
     if field.choices == YES_NO:
         return {"true": "yes", "false": "no"}[choice]
-    if field.name in ("unit", "fact"):
+    if field.name == "unit":
         return choice
+    if field.name == "comorbidities":
+        return COMORBIDITIES.get(choice, choice.replace("_", " "))
+    if field.name == "fact":
+        found = topic_and_label(choice)
+        return found[1] if found else choice.replace("_", " ")
     return choice.replace("_", " ")
+
+
+def fact_groups(names: tuple[str, ...]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The assertion picker's facts grouped by topic, in words."""
+    return picker_groups(names)
 
 
 def field_id(name: str) -> str:

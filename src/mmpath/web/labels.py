@@ -38,7 +38,13 @@ def code_label(code: object) -> str:
 
 
 def fact_label(name: str) -> str:
-    """A fact as words (``transplant_eligible`` -> ``transplant eligible``)."""
+    """A fact as words: its label (``web/fact_labels.py``: ``hbv`` -> ``Hepatitis B
+    (HBV)``), else its name as words (``transplant_eligible`` -> ``transplant eligible``)."""
+    from mmpath.web.fact_labels import topic_and_label
+
+    found = topic_and_label(name)
+    if found is not None:
+        return found[1]
     if name in _FACTS:
         return _FACTS[name]
     words = [_FACTS.get(part, part) for part in name.split("_")]
