@@ -26,8 +26,8 @@ def recommend(
     record (:mod:`mmpath.record.evaluable`) or assertions of unknown facts, before
     anything is evaluated.
     """
-    require_evaluable(record)
     facts = Assessment(record, today=today)
+    require_evaluable(record)
     packs = select(guideline)
     results = evaluate_packs(facts, packs)
     return RecommendationOut(

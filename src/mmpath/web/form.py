@@ -8,7 +8,8 @@ list element, a whole object) to the nearest one that exists.
 Conversion keeps the record's three values: an empty input is *unknown* and is left out
 of the record; a yes/no select has an explicit "unknown"; a comma list accepts ``none``
 for "checked, none"; comorbidities have a "assessed" box so that no ticks can mean
-"none" rather than "unknown". A value that does not convert (``"abc"`` in a number
+"none" rather than "unknown". Dates are typed (``YYYY-MM-DD``, or ``YYYYMMDD`` as a
+numeric keypad types them). A value that does not convert (``"abc"`` in a number
 input) is passed on as typed, so validation reports it against its field.
 """
 
@@ -360,6 +361,9 @@ def section_of(record_field: str) -> str:
 # ---------------------------------------------------------------- form data -> record dict
 
 
+_DIGITS8 = re.compile(r"^\d{8}$")
+
+
 def _convert(field: Field, values: list[str]) -> Any:
     """The record value of one input, or ``...`` when the input is empty (= unknown)."""
     if field.kind == "checks":
@@ -383,6 +387,8 @@ def _convert(field: Field, values: list[str]) -> Any:
             return raw
     if field.kind == "tristate":
         return {"true": True, "false": False}.get(raw, raw)
+    if field.kind == "date" and _DIGITS8.match(raw):
+        return f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"  # 20240314, as a numeric keypad types it
     if field.kind == "list":
         if raw.casefold() == "none":
             return []

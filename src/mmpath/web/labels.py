@@ -52,6 +52,7 @@ def fact_label(name: str) -> str:
 
 
 _ROW = re.compile(r"^(\w+)\[(\d+)\]\.(.+)$")
+_WHOLE_ROW = re.compile(r"^(\w+)\[(\d+)\]$")
 
 
 @cache
@@ -72,12 +73,17 @@ def field_label(path: str) -> str:
     if not path:
         return "Record"
     labels = _field_labels()
+    if path.startswith("asserted."):
+        return f"{labels['asserted']}: {fact_label(path.removeprefix('asserted.'))}"
     match = _ROW.match(path)
     if match:
         group, index, rest = match.groups()
         inner = labels.get(f"{group}[].{rest}") or labels.get(f"{group}[].{rest.split('[')[0]}")
         if inner and group in labels:
             return f"{labels[group]}, row {int(index) + 1}: {inner}"
+    whole_row = _WHOLE_ROW.match(path)
+    if whole_row and any(key.startswith(f"{whole_row[1]}[].") for key in labels):
+        return f"{labels[whole_row[1]]}, row {int(whole_row[2]) + 1}"
     return labels.get(path) or labels.get(path.split("[")[0]) or path
 
 

@@ -139,7 +139,7 @@ def _form_page(
         anchor = F.field_id(target) if target else F.section_of(problem.path or "id")
         if target:
             errors.setdefault(target, []).append(problem.message)
-        listed.append((problem.path or "(record)", problem.message, anchor))
+        listed.append((field_label(problem.path), problem.message, anchor))
     return templates.TemplateResponse(
         request,
         "form.html",
