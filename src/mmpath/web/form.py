@@ -144,7 +144,7 @@ SECTIONS: tuple[Section, ...] = (
                 "Extramedullary disease",
                 "select",
                 _choices(model.Extramedullary),
-                "extraosseous = true EMD",
+                "extraosseous: soft-tissue disease apart from bone; paraosseous: extending from bone",
             ),
         ),
     ),

@@ -36,7 +36,16 @@ from mmpath.record.model import PatientRecord
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.examples import example_names, load_example
-from mmpath.web.labels import code_label, fact_label, field_label, guideline_label
+from mmpath.web.labels import (
+    code_label,
+    document_label,
+    fact_label,
+    field_label,
+    guideline_label,
+    option_label,
+    source_label,
+    words,
+)
 from mmpath.web.summary import decision_lines, option_notes
 from mmpath.web.timeline import render_timeline
 from mmpath.web.validation import validation_status
@@ -63,7 +72,13 @@ _env.globals.update(
     field_label=field_label,
     guideline_label=guideline_label,
     decision_lines=decision_lines,
+    option_label=option_label,
+    document_label=document_label,
+    source_label=source_label,
+    words=words,
 )
+_env.filters["fact_label"] = fact_label
+_env.filters["field_label"] = field_label
 templates = Jinja2Templates(env=_env)
 
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
