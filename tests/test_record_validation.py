@@ -358,3 +358,23 @@ def test_age_incompatible_with_the_dated_history_names_age(
         assert path == "age" and "diagnosis.date" in message, message
     else:
         assert parse_record(data).age == age
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("2024", "the date is incomplete"),
+        ("2024-03", "the date is incomplete"),
+        ("2024-03-", "the date is incomplete"),
+        ("2024-3-1", "month and day need two digits"),
+        ("14-03-2024", "the year comes first"),
+        ("14.03.2024", "the year comes first"),
+        ("20244-01-01", "the year has more than four digits"),
+    ],
+)
+def test_a_malformed_date_says_what_is_wrong(typed: str, says: str) -> None:
+    with pytest.raises(RecordError) as error:
+        parse_record({"schema_version": "1", "treatments": [], "birth_date": typed})
+    [problem] = error.value.problems
+    assert problem.path == "birth_date"
+    assert problem.message.startswith("expected a date YYYY-MM-DD: " + says), problem.message

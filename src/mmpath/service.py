@@ -13,6 +13,7 @@ from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
 from mmpath.recommendation import RecommendationOut, ResultOut
+from mmpath.record.evaluable import require_evaluable
 from mmpath.record.model import PatientRecord
 
 
@@ -21,10 +22,12 @@ def recommend(
 ) -> RecommendationOut:
     """Evaluate ``guideline`` (a pack id or ``all``) for ``record``.
 
-    Raises ``UnknownGuideline`` for an unknown id and ``RecordError`` for assertions of
-    unknown facts, before anything is evaluated.
+    Raises ``UnknownGuideline`` for an unknown id and ``RecordError`` for a near-empty
+    record (:mod:`mmpath.record.evaluable`) or assertions of unknown facts, before
+    anything is evaluated.
     """
     facts = Assessment(record, today=today)
+    require_evaluable(record)
     packs = select(guideline)
     results = evaluate_packs(facts, packs)
     return RecommendationOut(

@@ -22,6 +22,7 @@ from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.web import form as F
+from mmpath.web.labels import fact_label, option_label, words
 from mmpath.web.timeline import render_timeline
 from signin import signed_in_client
 
@@ -208,10 +209,10 @@ def test_result_page_shows_options_sources_and_facts(
             assert _escaped(source.english) in page
             assert _escaped(source.quote) in page
     for excluded in nl.excluded:
-        assert _escaped(excluded.reason) in page
-    for name, fact in nl.facts.items():
-        assert f"<code>{name}</code>" in page
-        assert _escaped(fact.why) in page
+        assert _escaped(words(excluded.reason)) in page
+    for name, fact in nl.facts.items():  # in words: labels.fact_label, labels.words
+        assert f'<th scope="row">{_escaped(fact_label(name))}</th>' in page
+        assert _escaped(words(fact.why)) in page
     for missing in nl.missing:
         for need in missing.needs:
             assert f'formaction="/edit#{F.section_of(need)}"' in page
@@ -263,7 +264,7 @@ def test_unknown_asserted_fact_is_a_problem_not_a_crash(
     bad = {**example, "asserted": {"not_a_fact": True}}
     response = client.post("/evaluate", data={"record": json.dumps(bad)})
     assert response.status_code == 422
-    assert "asserted.not_a_fact" in response.text
+    assert "Assertions: not a fact" in response.text  # the path as the form names it
     assert f'id="{F.field_id("asserted[0].fact")}-err"' in response.text
 
 
@@ -325,12 +326,12 @@ def test_comparison_page_shows_the_core_comparison(
     page = client.post("/compare", data=posted(form_fields(example))).text
     for column in out.comparison.columns:
         assert f'<th scope="col">{column.guideline}<br>' in page
-    for row in out.comparison.rows:
-        assert f'<th scope="row">{_escaped(row.id)}<br>' in page
+    for row in out.comparison.rows:  # in words: labels.option_label, labels.words
+        assert f'<th scope="row">{_escaped(option_label(row.id, row.name))}' in page
         for cell in row.cells:
-            assert _escaped(cell.text) in page
+            assert _escaped(words(cell.text)) in page
     for statement in out.comparison.statements:
-        assert _escaped(statement.text) in page
+        assert _escaped(words(statement.text)) in page
 
 
 def test_timeline_draws_courses_markers_series_and_date(example: dict[str, Any]) -> None:

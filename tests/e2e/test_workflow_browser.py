@@ -158,3 +158,34 @@ def test_axe_finds_no_serious_issue_and_pages_fit_390px(server: Server, browser:
             shot(page, f"{name}-{width}")
         context.close()
     assert not problems, json.dumps(problems, indent=1)
+
+
+def test_dates_are_typed_and_a_half_typed_date_is_named_as_on_the_form(
+    server: Server, page: Any
+) -> None:
+    """Keyboard entry in Chromium: the date box takes the whole date as typed (a
+    ``type=date`` box kept the cursor in its six-digit year), and a half-typed date comes
+    back with the field named as the form names it and what is missing."""
+    page.goto(f"{server.url}/")
+    birth = page.locator('input[name="birth_date"]')
+    birth.click()
+    page.keyboard.type("1961-03-14")
+    page.keyboard.press("Tab")
+    assert birth.input_value() == "1961-03-14"
+    assert page.evaluate("document.activeElement.name") != "birth_date"  # the cursor moved on
+    page.locator('input[name="diagnosis.date"]').click()
+    page.keyboard.type("20231201")  # as a numeric keypad types it
+    page.locator('input[name="treatments[0].regimen"]').fill("VRd")
+    page.locator('input[name="treatments[0].start"]').click()
+    page.keyboard.type("2024-03")  # half typed
+    page.get_by_role("button", name="Show options").click()
+    problems = page.locator("#problems")
+    problems.wait_for()
+    text = " ".join(problems.inner_text().split())
+    assert "Treatment courses, row 1: Start: expected a date YYYY-MM-DD" in text, text
+    assert "incomplete" in text
+    assert "treatments[0]" not in text
+    assert page.locator('input[name="treatments[0].start"]').input_value() == "2024-03"
+    assert page.locator('input[name="diagnosis.date"]').input_value() == "2023-12-01"
+    assert page.evaluate("document.activeElement.id") == "problems"
+    shot(page, "30-half-typed-date")

@@ -110,3 +110,17 @@ def test_a_near_empty_record_is_refused_not_answered(
     assert store.count_audit("evaluate") == 0
     ok = client.post(view, data={"schema_version": "1", "age": "70", F.NONE: "treatments"})
     assert ok.status_code == 200
+
+
+def test_dates_typed_as_eight_digits_become_iso_dates_and_others_pass_through() -> None:
+    fields = [
+        ("schema_version", "1"),
+        ("birth_date", "19610314"),
+        ("diagnosis.date", "2023-12"),
+        ("treatments[0].regimen", "VRd"),
+        ("treatments[0].start", " 20240101 "),
+    ]
+    record = F.record_from_form(FormData(fields))
+    assert record["birth_date"] == "1961-03-14"
+    assert record["treatments"][0]["start"] == "2024-01-01"
+    assert record["diagnosis"]["date"] == "2023-12"  # left for validation to name

@@ -9,7 +9,7 @@ its audit row so feedback (``feedback``) lands on it as a decision.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -30,7 +30,8 @@ from mmpath.cds.request import FeedbackRequest, HookRequest, parse
 from mmpath.cds.services import SERVICES, Service
 from mmpath.fhir.importer import import_items
 from mmpath.fhir.read import FhirInputError, decode_json
-from mmpath.record.errors import RecordError
+from mmpath.record.errors import Problem, RecordError
+from mmpath.record.evaluable import near_empty
 from mmpath.record.load import parse_record
 from mmpath.store import Store, StoreError
 from mmpath.store.decisions import Card, find_card, record_cards, record_decision
@@ -177,19 +178,18 @@ async def _evaluate(
     result = mine[0]
     report = result.report.as_json()
     if result.record is None:
-        problems = "\n".join(f"- {card_builder.md(str(p))}" for p in result.problems)
-        return {
-            "cards": [
-                {
-                    "summary": "mmpath cannot evaluate: the EHR data do not make a valid record",
-                    "indicator": "warning",
-                    "detail": "The record built from the EHR data has these problems:\n\n"
-                    + problems,
-                    "source": {"label": "mmpath FHIR import", "url": config.url("/about#inputs")},
-                }
-            ]
-        }
+        return _cannot_evaluate(
+            config,
+            "mmpath cannot evaluate: the EHR data do not make a valid record",
+            result.problems,
+        )
     record = result.record
+    empty = near_empty(parse_record(record))
+    if empty is not None:
+        # nothing about myeloma in the EHR data: say so, never list options
+        return _cannot_evaluate(
+            config, "mmpath cannot evaluate: the EHR data hold too little", [empty], "info"
+        )
     store: Store = request.app.state.store
     try:
         audited = await recommend_and_audit_async(store, record, "all", source="cds-hooks")
@@ -215,6 +215,23 @@ async def _evaluate(
         ]
     await run_in_threadpool(record_cards, store, rows, hook.hookInstance)
     return {"cards": cards}
+
+
+def _cannot_evaluate(
+    config: CdsConfig, summary: str, problems: Sequence[Problem], indicator: str = "warning"
+) -> dict[str, Any]:
+    """One card saying why nothing was evaluated (no audit row: nothing was answered)."""
+    lines = "\n".join(f"- {card_builder.md(str(p))}" for p in problems)
+    return {
+        "cards": [
+            {
+                "summary": summary,
+                "indicator": indicator,
+                "detail": "The record built from the EHR data has these problems:\n\n" + lines,
+                "source": {"label": "mmpath FHIR import", "url": config.url("/about#inputs")},
+            }
+        ]
+    }
 
 
 def _store_decision(store: Store, row: DecisionRow) -> int:

@@ -30,12 +30,33 @@ def _parse_iso_date(value: Any) -> dt.date:
     if not isinstance(value, str):
         raise ValueError("expected a date as a string YYYY-MM-DD")
     if not _ISO_DATE.match(value):
-        raise ValueError("expected a date YYYY-MM-DD")
+        raise ValueError(date_format_problem(value))
     try:
         parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError("expected a valid calendar date YYYY-MM-DD") from None
     return _in_range(parsed)
+
+
+_PARTIAL = re.compile(r"^\d{1,4}(-(\d{1,2}(-)?)?)?$")
+_SHORT_PARTS = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_DAY_FIRST = re.compile(r"^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
+_LONG_YEAR = re.compile(r"^\d{5,}-\d{1,2}-\d{1,2}$")
+
+
+def date_format_problem(text: str) -> str:
+    """What is wrong with a string that is not ``YYYY-MM-DD``, in words (a half-typed
+    date, a one-digit month, day-first order, a five-digit year)."""
+    stripped = text.strip()
+    if _PARTIAL.match(stripped):
+        return "expected a date YYYY-MM-DD: the date is incomplete (year, month and day)"
+    if _SHORT_PARTS.match(stripped):
+        return "expected a date YYYY-MM-DD: month and day need two digits, e.g. 2024-03-01"
+    if _DAY_FIRST.match(stripped):
+        return "expected a date YYYY-MM-DD: the year comes first, e.g. 2024-03-14"
+    if _LONG_YEAR.match(stripped):
+        return "expected a date YYYY-MM-DD: the year has more than four digits"
+    return "expected a date YYYY-MM-DD"
 
 
 def _in_range(day: dt.date) -> dt.date:

@@ -8,7 +8,8 @@ list element, a whole object) to the nearest one that exists.
 Conversion keeps the record's three values: an empty input is *unknown* and is left out
 of the record; a yes/no select has an explicit "unknown"; a comma list accepts ``none``
 for "checked, none"; comorbidities have a "assessed" box so that no ticks can mean
-"none" rather than "unknown". A value that does not convert (``"abc"`` in a number
+"none" rather than "unknown". Dates are typed (``YYYY-MM-DD``, or ``YYYYMMDD`` as a
+numeric keypad types them). A value that does not convert (``"abc"`` in a number
 input) is passed on as typed, so validation reports it against its field.
 """
 
@@ -25,6 +26,7 @@ from mmpath.catalogue import load_catalogue
 from mmpath.record import model
 from mmpath.record.errors import Problem
 from mmpath.record.units import FACTORS
+from mmpath.web.fact_labels import COMORBIDITIES, picker_groups, topic_and_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,8 @@ SECTIONS: tuple[Section, ...] = (
                 "Comorbidities",
                 "checks",
                 _choices(model.Comorbidity),
-                "tick 'assessed' when the list was checked; unticked boxes then mean absent",
+                "tick 'Comorbidities assessed' when the list was checked: the boxes left "
+                "unticked then mean absent; not ticked = not assessed (unknown)",
             ),
             Field(
                 "transplant_eligible",
@@ -141,7 +144,7 @@ SECTIONS: tuple[Section, ...] = (
                 "Extramedullary disease",
                 "select",
                 _choices(model.Extramedullary),
-                "extraosseous = true EMD",
+                "extraosseous: soft-tissue disease apart from bone; paraosseous: extending from bone",
             ),
         ),
     ),
@@ -321,12 +324,23 @@ NONE = "_none"
 
 
 def choice_label(field: Field, choice: str) -> str:
-    """What a select option shows: yes/no for booleans, codes as words, units as written."""
+    """What a select option or check box shows: yes/no for booleans, comorbidities and
+    facts in words (``web/fact_labels.py``), other codes as words, units as written."""
     if field.choices == YES_NO:
         return {"true": "yes", "false": "no"}[choice]
-    if field.name in ("unit", "fact"):
+    if field.name == "unit":
         return choice
+    if field.name == "comorbidities":
+        return COMORBIDITIES.get(choice, choice.replace("_", " "))
+    if field.name == "fact":
+        found = topic_and_label(choice)
+        return found[1] if found else choice.replace("_", " ")
     return choice.replace("_", " ")
+
+
+def fact_groups(names: tuple[str, ...]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The assertion picker's facts grouped by topic, in words."""
+    return picker_groups(names)
 
 
 def field_id(name: str) -> str:
@@ -345,6 +359,9 @@ def section_of(record_field: str) -> str:
 
 
 # ---------------------------------------------------------------- form data -> record dict
+
+
+_DIGITS8 = re.compile(r"^\d{8}$")
 
 
 def _convert(field: Field, values: list[str]) -> Any:
@@ -370,6 +387,8 @@ def _convert(field: Field, values: list[str]) -> Any:
             return raw
     if field.kind == "tristate":
         return {"true": True, "false": False}.get(raw, raw)
+    if field.kind == "date" and _DIGITS8.match(raw):
+        return f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"  # 20240314, as a numeric keypad types it
     if field.kind == "list":
         if raw.casefold() == "none":
             return []
@@ -452,18 +471,6 @@ def form_problems(form: Any) -> list[Problem]:
                 )
             )
     return problems
-
-
-def near_empty(record: Mapping[str, Any]) -> Problem | None:
-    """A record with no diagnosis, no treatment history (not even "none") and no disease
-    status: every guideline's options would rest on nothing, so it is not evaluated."""
-    if record.get("diagnosis") or "treatments" in record or record.get("status"):
-        return None
-    return Problem(
-        "treatments",
-        "too little to evaluate: enter the diagnosis, the treatment history (or tick "
-        "'No treatment yet') or the disease status",
-    )
 
 
 # ---------------------------------------------------------------- record dict -> inputs

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,14 +23,36 @@ from markupsafe import Markup
 from mmpath.api.deps import recommend_for
 from mmpath.assess import Assessment
 from mmpath.engine.pack import Pack
-from mmpath.engine.pack_graph import Graph, build, to_mermaid, to_svg
+from mmpath.engine.pack_graph import Graph, Line, build, to_mermaid, to_svg
 from mmpath.engine.packs import PackError, PackLocation, UnknownGuideline, get_pack, registry
 from mmpath.record.decode import strict_json
 from mmpath.record.errors import RecordError
 from mmpath.store import StoreError
+from mmpath.web.labels import words
 from mmpath.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
+
+
+def _in_words(graph: Graph) -> Graph:
+    """The picture's condition lines in a clinician's words (``labels.words``: fact
+    names as labels, True/False as yes/no); the Mermaid text keeps the codes."""
+
+    def lines(items: list[Line]) -> list[Line]:
+        return [replace(line, text=words(line.text)) for line in items]
+
+    return replace(
+        graph,
+        applicability=lines(graph.applicability),
+        rows=[
+            replace(
+                row,
+                lines=lines(row.lines),
+                options=[replace(cell, note=words(cell.note)) for cell in row.options],
+            )
+            for row in graph.rows
+        ],
+    )
 
 
 def _page(request: Request, pack: Pack, graph: Graph, **extra: Any) -> HTMLResponse:
@@ -39,7 +62,7 @@ def _page(request: Request, pack: Pack, graph: Graph, **extra: Any) -> HTMLRespo
         {
             "pack": pack,
             "location": registry().location(pack.id),
-            "svg": Markup(to_svg(graph)),
+            "svg": Markup(to_svg(_in_words(graph))),
             "mermaid": to_mermaid(graph),
             **extra,
         },

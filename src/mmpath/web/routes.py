@@ -37,7 +37,16 @@ from mmpath.record.model import PatientRecord
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.examples import example_names, load_example
-from mmpath.web.labels import code_label, fact_label, field_label, guideline_label
+from mmpath.web.labels import (
+    code_label,
+    document_label,
+    fact_label,
+    field_label,
+    guideline_label,
+    option_label,
+    source_label,
+    words,
+)
 from mmpath.web.summary import decision_lines, option_notes
 from mmpath.web.timeline import render_timeline
 from mmpath.web.validation import validation_status
@@ -64,7 +73,13 @@ _env.globals.update(
     field_label=field_label,
     guideline_label=guideline_label,
     decision_lines=decision_lines,
+    option_label=option_label,
+    document_label=document_label,
+    source_label=source_label,
+    words=words,
 )
+_env.filters["fact_label"] = fact_label
+_env.filters["field_label"] = field_label
 templates = Jinja2Templates(env=_env)
 
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
@@ -151,7 +166,7 @@ def _form_page(
         anchor = F.field_id(target) if target else F.section_of(problem.path or "id")
         if target:
             errors.setdefault(target, []).append(problem.message)
-        listed.append((problem.path or "(record)", problem.message, anchor))
+        listed.append((field_label(problem.path), problem.message, anchor))
     return templates.TemplateResponse(
         request,
         "form.html",
@@ -187,13 +202,9 @@ async def _evaluate(
     """Validate, evaluate and audit through the API's one path (``recommend_for``); a
     record problem re-renders the form with it (also text the database cannot store), a
     store failure shows an error page: nothing is shown without its audit row. A
-    near-empty record is refused (its options would rest on nothing)."""
-    problems = [*submitted.problems]
-    empty = F.near_empty(submitted.data)
-    if empty is not None:
-        problems.append(empty)
-    if problems:
-        return _form_again(request, submitted, RecordError(problems))
+    near-empty record is refused there too (``mmpath.record.evaluable``)."""
+    if submitted.problems:
+        return _form_again(request, submitted, RecordError(list(submitted.problems)))
     try:
         audited = await recommend_for(
             request, submitted.data, guideline, source="web", saved_patient_id=submitted.patient_id

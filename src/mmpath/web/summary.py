@@ -17,7 +17,7 @@ from typing import Any
 from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group, origin
 from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
-from mmpath.web.labels import fact_label
+from mmpath.web.labels import fact_label, option_label, words
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -382,7 +382,8 @@ def render_pdf(summary: Summary) -> bytes:
 
     def line(text: str, size: float = 9, style: str = "", height: float = 4.4) -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(0, height, clean(text), align="L", new_x="LMARGIN", new_y="NEXT")
+        # mmpath's generated text in words, as the print page shows it (labels.words)
+        pdf.multi_cell(0, height, clean(words(text)), align="L", new_x="LMARGIN", new_y="NEXT")
 
     line("Tumour board summary", 15, "B", 7)
     line(
@@ -423,11 +424,13 @@ def render_pdf(summary: Summary) -> bytes:
             line(f"No regimen of this guideline applies now: {empty.why}.", 9, "B", 4.4)
             line(f"Branch: {empty.branch}.", 8.5, height=4)
             for n in empty.nearest:
-                line(f"   nearest: {n.id}: {n.why_not}", 8, height=3.8)
+                line(f"   nearest: {option_label(n.id, n.name)}: {n.why_not}", 8, height=3.8)
 
         def option_lines(option: OptionOut) -> None:
             moved = f" [listed as {option.listed_tier}]" if option.listed_tier else ""
-            line(f"• {option.id} ({option.name}){moved}: {option.rationale}", 8.5, height=4)
+            title = option_label(option.id, option.name)
+            named = f" ({option.name})" if option.name and option.name != title else ""
+            line(f"• {title}{named}{moved}: {option.rationale}", 8.5, height=4)
             sections = list(dict.fromkeys(s.section for s in option.sources))
             if sections:
                 line("   source: " + "; ".join(sections), 7.5, height=3.6)
@@ -447,7 +450,8 @@ def render_pdf(summary: Summary) -> bytes:
                 option_lines(option)
         if result.excluded:
             line(
-                "Excluded: " + "; ".join(f"{e.id}: {e.reason}" for e in result.excluded),
+                "Excluded: "
+                + "; ".join(f"{option_label(e.id, e.name)}: {e.reason}" for e in result.excluded),
                 8,
                 height=4,
             )
