@@ -17,9 +17,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from mmpath.assess.fact import Value
+if TYPE_CHECKING:  # no import at run time: mmpath.assess imports this module (definitions)
+    from mmpath.assess.fact import Value
 
 Scalar: TypeAlias = bool | int | float | str
 Operand: TypeAlias = Scalar | tuple[Scalar, ...]

@@ -33,6 +33,7 @@ from mmpath.engine.conditions import (
     fact_names,
     residual,
 )
+from mmpath.engine.definitions import Scoped
 from mmpath.engine.drug_notes import (
     DrugNote,
     drug_note_fact_names,
@@ -241,6 +242,9 @@ class PackEvaluator:
 
     def run(self, facts: Assessment) -> ResultOut:
         pack = self.pack
+        if pack.scope:
+            # the pack's own definitions (and non-fact library ones), computed for this run
+            facts = Scoped(facts, pack.scope)  # type: ignore[assignment]
         self.fired = []
         self._refractory = {}
         self._class_hits = {}
