@@ -22,6 +22,7 @@ from mmpath.assess.refractoriness import (
     target_refractory,
 )
 from mmpath.catalogue import Catalogue
+from mmpath.engine.compiled import CompiledPack, compiled
 from mmpath.engine.conditions import (
     NOTHING,
     All,
@@ -29,7 +30,6 @@ from mmpath.engine.conditions import (
     Const,
     Outcome,
     describe,
-    evaluate,
     fact_names,
     residual,
 )
@@ -37,14 +37,12 @@ from mmpath.engine.definitions import Scoped
 from mmpath.engine.drug_notes import (
     DrugNote,
     drug_note_fact_names,
-    drug_notes,
     maintenance_note,
     source_text,
 )
 from mmpath.engine.label_cautions import LabelCaution, label_caution_fact_names, label_cautions
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
-from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import (
     SEVERITY_RANK,
     AvailabilityOut,
@@ -160,15 +158,28 @@ CLASS_RULE = "mmpath rule: refractory to another drug of the same class"
 
 
 class PackEvaluator:
-    """Evaluates one pack; holds the catalogue lookups it needs."""
+    """Evaluates one pack: its compiled form (``engine.compiled``, built once per pack and
+    read-only) and, per call of :meth:`run`, a fresh run holding that run's memo only."""
 
     def __init__(self, pack: Pack, catalogue: Catalogue) -> None:
         self.pack = pack
         self.catalogue = catalogue
+        self.compiled = compiled(pack, catalogue)
+
+    def run(self, facts: Assessment) -> ResultOut:
+        return _Run(self.compiled).run(facts)
+
+
+class _Run:
+    """One evaluation of a compiled pack for one patient (its memo lives and dies here)."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.c = pack
+        self.pack = pack.pack
+        self.catalogue = pack.catalogue
         self.fired: list[str] = []
         self._refractory: dict[str, tuple[Value, str]] = {}
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
-        self._sources: dict[str, SourceOut] = {}
         self._outcomes: dict[int, Outcome] = {}
 
     def refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
@@ -194,34 +205,20 @@ class PackEvaluator:
         return [self._source(key) for key in dict.fromkeys(keys)]
 
     def _source(self, key: str) -> SourceOut:
-        """One quote as output, made once per run (options share quotes)."""
-        found = self._sources.get(key)
-        if found is None:
-            q = self.pack.quotes[key]
-            found = self._sources[key] = SourceOut(
-                document=self.pack.source_document,
-                section=q.section,
-                quote=q.quote,
-                english=q.english,
-                grade=q.grade,
-            )
-        return found
+        """One quote as output (built once per pack, shared)."""
+        return self.c.sources[key]
 
     def check(self, condition: Condition, facts: Assessment) -> Outcome:
         """``evaluate`` remembered for this run: cautions, dose notes and constraints are
         checked once per option, but their conditions read only the patient's facts."""
         found = self._outcomes.get(id(condition))
         if found is None:
-            found = self._outcomes[id(condition)] = evaluate(condition, facts)
+            found = self._outcomes[id(condition)] = self.c.check(condition)(facts)
         return found
 
     def identify(self, spec: OptionSpec) -> tuple[str, tuple[str, ...], str]:
-        if spec.kind == "regimen":
-            regimen = self.catalogue.regimen(spec.code)
-            if regimen is None:
-                raise ValueError(f"pack {self.pack.id}: unknown regimen {spec.code!r}")
-            return regimen.id, regimen.drugs, regimen.name
-        return spec.code, (), NAMES[spec.kind].get(spec.code, spec.code.replace("_", " "))
+        info = self.c.option(spec)
+        return info.id, info.drugs, info.name
 
     def matches(self, target: Target, option: _Option) -> bool:
         if target.rules and not any(c[0].id in target.rules for c in option.contributions):
@@ -248,11 +245,10 @@ class PackEvaluator:
         self.fired = []
         self._refractory = {}
         self._class_hits = {}
-        self._sources = {}
         self._outcomes = {}
         self._true_rules: list[Rule] = []
         missing = _Missing()
-        applies = evaluate(pack.applicability.condition, facts)
+        applies = self.c.check(pack.applicability.condition)(facts)
         missing.add(applies[1], "applicability")
         notes = [f"Source limitation: {text}" for text in pack.source_limitations]
         options: dict[str, _Option] = {}
@@ -278,7 +274,7 @@ class PackEvaluator:
         for note in pack.notes:
             if applies[0] is False:
                 break
-            value, unknown = _and(applies, evaluate(note.condition, facts))
+            value, unknown = _and(applies, self.c.check(note.condition)(facts))
             if value is False:
                 continue
             missing.add(unknown, f"note:{note.id}")
@@ -336,7 +332,7 @@ class PackEvaluator:
     ) -> None:
         order = 0
         for rule in self.pack.rules:
-            rule_value = _and(applies, evaluate(rule.condition, facts))
+            rule_value = _and(applies, self.c.check(rule.condition)(facts))
             if rule_value[0] is False:
                 continue
             self._fire(f"rule:{rule.id}")
@@ -344,12 +340,12 @@ class PackEvaluator:
                 self._true_rules.append(rule)
             for spec in rule.options:
                 order += 1
-                value = _and(rule_value, evaluate(spec.condition, facts))
+                value = _and(rule_value, self.c.check(spec.condition)(facts))
                 if value[0] is False:
                     continue
                 oid, drugs, name = self.identify(spec)
                 if spec.exclusion is not None:
-                    out, unknown = evaluate(spec.exclusion, facts)
+                    out, unknown = self.c.check(spec.exclusion)(facts)
                     if out is True:
                         excluded.setdefault(
                             oid,
@@ -407,7 +403,7 @@ class PackEvaluator:
             self._rank_by_intolerance(facts, option)
             if option.moved_to is None and self._all_active_refractory(facts, option):
                 del options[key]
-                drugs = ", ".join(sorted(self.catalogue.active_drugs(option.drugs)))
+                drugs = ", ".join(self.c.option(option.spec).active)
                 excluded.setdefault(
                     oid,
                     self._excluded(
@@ -482,8 +478,8 @@ class PackEvaluator:
         return None
 
     def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
-        active = self.catalogue.active_drugs(option.drugs)
-        if not active or active <= option.exempt():
+        active = self.c.option(option.spec).active
+        if not active or set(active) <= option.exempt():
             return False
         return all(self.target_refractory(facts, d)[0] is True for d in active)
 
@@ -492,7 +488,7 @@ class PackEvaluator:
         preferred tier (to "consider", the first caution saying why), unless the guideline
         gives the option to such patients; an unknown refractoriness keeps a preferred
         option conditional on it. Every active drug refractory: excluded (``_constrain``)."""
-        active = sorted(self.catalogue.active_drugs(option.drugs))
+        active = self.c.option(option.spec).active
         exempt = option.exempt()
         refractory: list[tuple[str, str]] = []
         unknown: list[str] = []
@@ -567,7 +563,7 @@ class PackEvaluator:
         packs are left to their own intolerance rules (dk-ndmm-te)."""
         if self.pack.phases or option.listed_tier == "consider":
             return
-        if any(facts.intolerant(d) for d in self.catalogue.active_drugs(option.drugs)):
+        if any(facts.intolerant(d) for d in self.c.option(option.spec).active):
             option.moved_to = "consider"
 
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
@@ -729,7 +725,7 @@ class PackEvaluator:
         and class); for anti-CD38 antibodies (one target, CD38) as refractoriness to the
         target. A drug the patient is refractory to itself has its own caution instead."""
         out = []
-        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
+        for drug in self.c.option(option.spec).active:
             if self.target_refractory(facts, drug)[0] is True:
                 continue  # the refractoriness ranking flags it (by target for anti-CD38)
             key = f"class:{drug}"
@@ -838,10 +834,7 @@ class PackEvaluator:
     def is_maintenance(self, option: _Option) -> bool:
         """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
         maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
-        if option.spec.phase == "maintenance":
-            return True
-        regimen = self.catalogue.regimen(option.id) if option.spec.kind == "regimen" else None
-        return regimen is not None and regimen.setting == "maintenance"
+        return self.c.option(option.spec).maintenance
 
     def _drug_notes(
         self, option: _Option, facts: Assessment, missing: _Missing
@@ -850,13 +843,12 @@ class PackEvaluator:
         maintenance option gets no relapse / induction starting dose but the prompt to use
         the label's maintenance adjustment; while undecided, one 'check' line per drug."""
         out = []
-        notes: list[DrugNote] = drug_notes()
         maintenance = self.is_maintenance(option)
         for drug in option.drugs:
             applying: list[DrugNote] = []
             undecided: list[DrugNote] = []
             requires: set[str] = set()
-            for note in (n for n in notes if n.drug == drug):
+            for note in self.c.notes_by_drug.get(drug, ()):
                 value, unknown = self.check(note.condition, facts)
                 if value is True:
                     applying.append(note)
@@ -913,17 +905,25 @@ class PackEvaluator:
         return out
 
     def _facts(self, facts: Assessment) -> dict[str, FactOut]:
-        names = sorted(fact_names_read(self.pack))
         out = {}
-        for name in names:
-            f = facts.get(name)
-            out[name] = FactOut(
-                value=f.value,
-                asserted=f.asserted,
-                why=f.why,
-                definition=f.definition,
-                warnings=list(f.warnings),
-            )
+        scope = self.pack.scope
+        memo = facts.memo
+        for name in self.c.facts_read:
+            # one output object per fact and assessment, shared by the packs that show it
+            key = ("fact-out", name)
+            shown = None if name in scope else memo.get(key)
+            if shown is None:
+                f = facts.get(name)
+                shown = FactOut(
+                    value=f.value,
+                    asserted=f.asserted,
+                    why=f.why,
+                    definition=f.definition,
+                    warnings=list(f.warnings),
+                )
+                if name not in scope:
+                    memo[key] = shown
+            out[name] = shown
         return out
 
 
