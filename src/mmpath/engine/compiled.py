@@ -11,7 +11,8 @@ loaded pack (:func:`compiled`) and kept for the process:
   and whether it is a maintenance option;
 - each quote's output object (``SourceOut``), built once and shared (never mutated);
 - the names of the facts the result shows (``fact_names_read``), sorted;
-- the kidney dose notes by drug.
+- the kidney dose notes by drug;
+- which options each constraint, caution and dose note selects (drugs, classes, ids).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import Compiled, Condition, compile_condition
 from mmpath.engine.drug_notes import DrugNote, drug_notes
 from mmpath.engine.label_cautions import label_cautions
-from mmpath.engine.pack import OptionSpec, Pack
+from mmpath.engine.pack import OptionSpec, Pack, Target
 from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import SourceOut
 
@@ -35,6 +36,9 @@ class OptionInfo:
     id: str
     drugs: tuple[str, ...]
     name: str
+    drug_set: frozenset[str]
+    classes: frozenset[str]
+    """the drug classes of the option's drugs"""
     active: tuple[str, ...]
     """the option's drugs other than corticosteroids, sorted"""
     maintenance: bool
@@ -74,6 +78,36 @@ class CompiledPack:
         self.options: dict[int, OptionInfo] = {
             id(spec): self._option(spec) for rule in pack.rules for spec in rule.options
         }
+        targets = [
+            item.applies_to
+            for group in (pack.constraints, pack.cautions, pack.dosing)
+            for item in group
+        ]
+        self._targets: dict[tuple[int, int], bool] = {
+            (id(target), key): self._matches(target, info)
+            for target in targets
+            for key, info in self.options.items()
+        }
+
+    def _matches(self, target: Target, info: OptionInfo) -> bool:
+        if not (target.drugs or target.classes or target.options or target.max_drugs):
+            return True
+        # any one of the selectors given matches
+        drugs = info.drug_set
+        return bool(
+            (target.drugs and not drugs.isdisjoint(target.drugs))
+            or (target.classes and not info.classes.isdisjoint(target.classes))
+            or (target.options and info.id in target.options)
+            or (target.max_drugs and drugs and len(drugs) <= target.max_drugs)
+        )
+
+    def matches(self, target: Target, spec: OptionSpec) -> bool:
+        """Whether a constraint, caution or dose note's target selects the option by its
+        drugs, classes, id or size (the ``rules`` selector depends on the run)."""
+        found = self._targets.get((id(target), id(spec)))
+        if found is None:
+            return self._matches(target, self.option(spec))
+        return found
 
     def _add(self, condition: Condition) -> None:
         self._checks[id(condition)] = (condition, compile_condition(condition))
@@ -100,7 +134,8 @@ class CompiledPack:
             name = NAMES[spec.kind].get(spec.code, spec.code.replace("_", " "))
             maintenance = spec.phase == "maintenance"
         active = tuple(sorted(self.catalogue.active_drugs(drugs)))
-        return OptionInfo(oid, drugs, name, active, maintenance)
+        classes = frozenset(k for d in drugs for k in self.catalogue.classes_of(d))
+        return OptionInfo(oid, drugs, name, frozenset(drugs), classes, active, maintenance)
 
     def option(self, spec: OptionSpec) -> OptionInfo:
         return self.options[id(spec)]

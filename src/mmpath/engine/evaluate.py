@@ -92,7 +92,7 @@ class _Option:
     contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]] = field(
         default_factory=list
     )
-    drug_set: frozenset[str] = field(init=False)
+    drug_set: frozenset[str] = frozenset()
     moved_to: Tier | None = None
     """the tier mmpath shows when refractoriness moves the option down"""
     unless: list[str] = field(default_factory=list)
@@ -100,9 +100,6 @@ class _Option:
     if_not_refractory: list[str] = field(default_factory=list)
     """drugs whose unknown refractoriness keeps a preferred option conditional"""
     refractory_cautions: list[CautionOut] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.drug_set = frozenset(self.drugs)
 
     @property
     def listed_tier(self) -> Tier:
@@ -223,19 +220,7 @@ class _Run:
     def matches(self, target: Target, option: _Option) -> bool:
         if target.rules and not any(c[0].id in target.rules for c in option.contributions):
             return False
-        if not (target.drugs or target.classes or target.options or target.max_drugs):
-            return True
-        # any one of the selectors given matches
-        drugs = option.drug_set
-        return bool(
-            (target.drugs and not drugs.isdisjoint(target.drugs))
-            or (
-                target.classes
-                and any(not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs)
-            )
-            or (target.options and option.id in target.options)
-            or (target.max_drugs and drugs and len(drugs) <= target.max_drugs)
-        )
+        return self.c.matches(target, option.spec)
 
     def run(self, facts: Assessment) -> ResultOut:
         pack = self.pack
@@ -364,7 +349,12 @@ class _Run:
                     if out is None:
                         value = (None, value[1] | unknown)
                 key = oid if spec.phase is None else f"{oid}@{spec.phase}"
-                option = options.setdefault(key, _Option(oid, spec, drugs, name, order))
+                option = options.get(key)
+                if option is None:
+                    info = self.c.option(spec)
+                    option = options[key] = _Option(
+                        oid, spec, drugs, name, order, drug_set=info.drug_set
+                    )
                 option.contributions.append((rule, spec, value[0], value[1]))
             for ex in rule.excluded:
                 code = ex.regimen or ex.procedure or ""
