@@ -235,7 +235,14 @@ def read_pack(location: PackLocation) -> Pack:
         text = location.folder.joinpath(PACK_FILE).read_text("utf-8")
     except OSError as error:
         raise PackError([f"{location.file}: cannot read: {error.strerror or error}"]) from None
-    pack = parse_pack(text, location.file)
+    from mmpath.engine import pack_cache
+
+    libraries = registry().library_texts()
+    pack = pack_cache.load(text, libraries)
+    if pack is None:
+        pack = parse_pack(text, location.file)
+        if pack.id == location.id:
+            pack_cache.store(text, libraries, pack)
     if pack.id != location.id:
         line = Lines(text).line(("id",))
         raise PackError(
@@ -319,6 +326,7 @@ class Registry:
     library_folders: dict[str, Traversable] = field(default_factory=dict)
     """libraries of definitions (``library.yaml``) by id: the first found wins"""
     _libraries: dict[str, Library] = field(default_factory=dict, repr=False)
+    _library_texts: list[bytes] | None = field(default=None, repr=False)
     _loaded: dict[str, Pack] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -360,6 +368,16 @@ class Registry:
         if problems:
             raise PackError(problems)
         return cls(dict(sorted(locations.items())), shadowed, dict(sorted(libraries.items())))
+
+    def library_texts(self) -> list[bytes]:
+        """The text of every library found, in id order (the pack cache's key covers them)."""
+        found = self._library_texts
+        if found is None:
+            found = self._library_texts = [
+                folder.joinpath(LIBRARY_FILE).read_bytes()
+                for folder in self.library_folders.values()
+            ]
+        return found
 
     def library_ids(self) -> list[str]:
         return list(self.library_folders)
