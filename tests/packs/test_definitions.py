@@ -226,3 +226,59 @@ def test_the_schema_knows_defines_and_imports() -> None:
     assert {"defines", "imports"} <= set(schema["properties"])
     means = schema["$defs"]["Definition"]["properties"]["means"]
     assert means.get("$ref") == "#/$defs/Condition" or "allOf" in means
+
+
+def _library_with_safety(folder: Path, safety: str) -> None:
+    library = folder.parent / "safety-defs"
+    library.mkdir()
+    (library / "library.yaml").write_text(
+        'id: safety-defs\nversion: 1\ntitle: "x"\nquotes: {}\ndefines: {}\nsafety:\n' + safety,
+        "utf-8",
+    )
+    _edit(folder, "rules:\n", "imports: [safety-defs@1]\n\nrules:\n")
+    use_folders([folder.parent])
+
+
+@pytest.mark.parametrize(
+    ("safety", "where", "message"),
+    [
+        (
+            "  refractory:\n    text: 'Refractory to {drug}: {reason}.'\n",
+            "library.yaml:8: safety.refractory.text: ",
+            "placeholder {reason} not known here ({drug}, {why})",
+        ),
+        (
+            "  refractoriness:\n    text: 'x'\n",
+            "library.yaml:7: safety.refractoriness: ",
+            "unknown safety rule 'refractoriness'",
+        ),
+    ],
+)
+def test_a_safety_text_with_an_unknown_name_is_refused_with_its_line(
+    example_pack: Path, safety: str, where: str, message: str
+) -> None:
+    _library_with_safety(example_pack, safety)
+    problems = _problems(example_pack)
+    assert any(where in p and message in p for p in problems), problems
+
+
+def test_mmpaths_own_rules_take_their_words_from_mm_common() -> None:
+    from mmpath.assess.defined import SHIPPED_LIBRARY
+
+    assert SHIPPED_LIBRARY is not None
+    rules = {t.rule for t in SHIPPED_LIBRARY.safety.values() if t.rule}
+    root = Path(__file__).resolve().parents[2]
+    seen: set[str] = set()
+    for file in sorted(root.glob("tests/vignettes/*/*.json")):
+        record = parse_record(json.loads(file.read_text("utf-8"))["record"])
+        for result in recommend(record, "all").results:
+            for option in result.options:
+                for caution in [*option.cautions, *option.dosing]:
+                    if caution.provenance == "mmpath_rule":
+                        assert caution.source in rules, (file.name, caution.id)
+                        seen.add(caution.source or "")
+            for excluded in result.excluded:
+                if excluded.provenance == "mmpath_rule":
+                    assert excluded.source in rules, (file.name, excluded.id)
+                    seen.add(excluded.source or "")
+    assert len(seen) >= 4  # refractory, refractory_all, intolerance, class, contraindication

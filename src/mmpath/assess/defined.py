@@ -13,9 +13,11 @@ from __future__ import annotations
 from importlib import resources
 
 from mmpath.assess.fact import FACTS, register
-from mmpath.engine.definitions import LIBRARY_FILE, fact_spec
+from mmpath.engine.definitions import LIBRARY_FILE, Library, fact_spec
 
 SHIPPED = "mm-common"
+SHIPPED_LIBRARY: Library | None = None
+"""the shipped library, parsed once (its safety texts serve ``engine.evaluate``)"""
 
 
 def shipped_library_text() -> tuple[str, str]:
@@ -28,7 +30,15 @@ def register_shipped() -> None:
     """Register mm-common's definitions (called once, after every Python fact)."""
     from mmpath.engine.packs import parse_library
 
+    global SHIPPED_LIBRARY
+    from mmpath.engine.definitions import safety_problems
+    from mmpath.engine.packs import PackError, _located
+
     text, name = shipped_library_text()
     library = parse_library(text, name, {n: spec.kind for n, spec in FACTS.items()})
+    missing = safety_problems(library, required=True)
+    if missing:
+        raise PackError(_located(name, text, missing))
+    SHIPPED_LIBRARY = library
     for fact_name, definition in library.defines.items():
         register(fact_spec(fact_name, definition, library.id, FACTS))

@@ -12,7 +12,8 @@ loaded pack (:func:`compiled`) and kept for the process:
 - each quote's output object (``SourceOut``), built once and shared (never mutated);
 - the names of the facts the result shows (``fact_names_read``), sorted;
 - the kidney dose notes by drug;
-- which options each constraint, caution and dose note selects (drugs, classes, ids).
+- which options each constraint, caution and dose note selects (drugs, classes, ids);
+- the texts of mmpath's own safety rules, from the shipped library mm-common.
 """
 
 from __future__ import annotations
@@ -49,10 +50,14 @@ class CompiledPack:
     """One pack prepared for evaluation (read-only once built)."""
 
     def __init__(self, pack: Pack, catalogue: Catalogue) -> None:
+        from mmpath.assess import defined
         from mmpath.engine.evaluate import fact_names_read
 
         self.pack = pack
         self.catalogue = catalogue
+        assert defined.SHIPPED_LIBRARY is not None  # registered when mmpath.assess loads
+        self.safety = defined.SHIPPED_LIBRARY.safety
+        """mmpath's safety rules: texts, severities, provenance (mm-common ``safety:``)"""
         self._checks: dict[int, tuple[Condition, Compiled]] = {}
         for _, _, condition in pack.located_conditions():
             self._add(condition)

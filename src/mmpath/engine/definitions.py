@@ -72,6 +72,32 @@ class LibraryQuote(_Model):
     grade: str | None = None
 
 
+SAFETY_TEXTS: dict[str, frozenset[str]] = {
+    "refractory": frozenset({"drug", "why"}),
+    "refractory_despite": frozenset({"drug", "why"}),
+    "refractory_unknown": frozenset({"drugs"}),
+    "refractory_all": frozenset({"drugs"}),
+    "contraindication": frozenset(),
+    "intolerance": frozenset({"drug"}),
+    "class_refractory": frozenset({"label", "same", "reasons"}),
+    "class_refractory_same_target": frozenset({"drug", "label"}),
+    "class_refractory_same_class": frozenset({"drug", "label"}),
+    "kidney_dose_unknown": frozenset({"drug", "facts"}),
+}
+"""The safety rules the evaluator applies to every pack, and the placeholders each text
+may use (``engine.evaluate``: refractoriness ranking and exclusion, contraindications,
+intolerance, class refractoriness, undecided kidney dose)."""
+
+
+class SafetyText(_Model):
+    """The words and provenance of one of mmpath's own safety rules (not a guideline's)."""
+
+    text: str = Field(description="the caution text or exclusion reason, with {placeholders}")
+    rule: str | None = Field(default=None, description="the rule, shown as the caution's source")
+    severity: Literal["contraindicating", "dose", "monitoring", "information"] | None = None
+    provenance: Literal["mmpath_rule", "guideline", "label"] = "mmpath_rule"
+
+
 class Library(_Model):
     """A shared library of definitions (``library.yaml``), imported by packs by id@version."""
 
@@ -80,6 +106,11 @@ class Library(_Model):
     title: str
     quotes: dict[str, LibraryQuote]
     defines: dict[DefinedName, Definition]
+    safety: dict[str, SafetyText] = Field(
+        default={},
+        description="mm-common only: the texts, severities and provenance of the safety rules "
+        "the evaluator applies to every pack",
+    )
 
     def located_conditions(self) -> list[tuple[Loc, str, Condition]]:
         return [
@@ -110,6 +141,33 @@ def definition_problems(
             if key not in quotes
         ]
     problems += cycles(defines, where)
+    return problems
+
+
+def safety_problems(library: Library, *, required: bool) -> list[tuple[Loc, str]]:
+    """Unknown safety rules, placeholders a rule's text may not use, and (``required``:
+    the shipped library) rules without a text."""
+    import string
+
+    problems: list[tuple[Loc, str]] = []
+    for name, item in library.safety.items():
+        allowed = SAFETY_TEXTS.get(name)
+        if allowed is None:
+            known = ", ".join(SAFETY_TEXTS)
+            problems.append((("safety", name), f"unknown safety rule {name!r}; known: {known}"))
+            continue
+        used = {n for _, n, _, _ in string.Formatter().parse(item.text) if n is not None}
+        for extra in sorted(used - allowed):
+            shown = ", ".join(f"{{{a}}}" for a in sorted(allowed)) or "none"
+            problems.append(
+                (("safety", name, "text"), f"placeholder {{{extra}}} not known here ({shown})")
+            )
+    if required:
+        problems += [
+            (("safety",), f"safety rule {name!r} has no text")
+            for name in SAFETY_TEXTS
+            if name not in library.safety
+        ]
     return problems
 
 

@@ -64,22 +64,10 @@ from mmpath.recommendation import (
 SHARED_TARGET_FACTS = frozenset(f"{klass}_refractory" for klass in SAME_TARGET_CLASSES)
 """the class facts that decide refractoriness by target (``assess.refractoriness``)"""
 
-REFRACTORY_RULE = (
-    "mmpath safety rule: an option with a drug (or a drug of the same target) the patient is "
-    "refractory to is not shown as preferred unless the guideline gives it to such patients"
-)
-REFRACTORY_ALL_RULE = (
-    "mmpath safety rule: a regimen is not offered when the patient is refractory to every "
-    "active (non-steroid) drug in it"
-)
-CONTRAINDICATION_RULE = (
-    "mmpath rule: options containing a drug or class the record lists as contraindicated "
-    "are excluded"
-)
-INTOLERANCE_RULE = (
-    "mmpath rule: a drug the record lists as not tolerated is flagged, and an option with it "
-    "is not shown as preferred"
-)
+SAFETY_TEXTS_FROM = "mm-common"
+"""mmpath's own safety rules take their texts, severities and provenance from the shipped
+library (``safety:`` in mmpath/packs/mm-common/library.yaml); this module keeps only the
+mechanics (which option, which drug, when)."""
 
 
 @dataclass
@@ -149,9 +137,6 @@ def _and(
     if a[0] is True and b[0] is True:
         return True, NOTHING
     return None, a[1] | b[1]
-
-
-CLASS_RULE = "mmpath rule: refractory to another drug of the same class"
 
 
 class PackEvaluator:
@@ -398,10 +383,10 @@ class _Run:
                     oid,
                     self._excluded(
                         option,
-                        f"refractory to every active (non-steroid) drug in it ({drugs})",
+                        self.c.safety["refractory_all"].text.format(drugs=drugs),
                         by="refractoriness",
-                        provenance="mmpath_rule",
-                        source=REFRACTORY_ALL_RULE,
+                        provenance=self.c.safety["refractory_all"].provenance,
+                        source=self.c.safety["refractory_all"].rule,
                     ),
                 )
                 continue
@@ -439,8 +424,8 @@ class _Run:
                     option,
                     why,
                     by="contraindication",
-                    provenance="mmpath_rule",
-                    source=CONTRAINDICATION_RULE,
+                    provenance=self.c.safety["contraindication"].provenance,
+                    source=self.c.safety["contraindication"].rule,
                 )
         for constraint in self.pack.constraints:
             if not self.matches(constraint.applies_to, option):
@@ -486,15 +471,16 @@ class _Run:
             value, why = self.target_refractory(facts, drug)
             if drug in exempt:
                 if value is True:
+                    despite = self.c.safety["refractory_despite"]
                     option.refractory_cautions.append(
                         CautionOut(
                             id=f"refractory-{drug}",
-                            text=f"Refractory to {drug} ({why}); the guideline gives this "
-                            "option to patients refractory to it.",
+                            text=despite.text.format(drug=drug, why=why),
                             applies=True,
                             requires=[],
-                            severity="information",
-                            provenance="guideline",
+                            severity=despite.severity or "information",
+                            provenance=despite.provenance,
+                            source=despite.rule,
                             sources=self.sources(
                                 [
                                     k
@@ -515,16 +501,17 @@ class _Run:
             listed = option.listed_tier
             if listed != "consider":
                 option.moved_to = "consider"
+            rule = self.c.safety["refractory"]
             for drug, why in refractory:
                 option.refractory_cautions.append(
                     CautionOut(
                         id=f"refractory-{drug}",
-                        text=f"Refractory to {drug}: {why}.",
+                        text=rule.text.format(drug=drug, why=why),
                         applies=True,
                         requires=[],
-                        severity="contraindicating",
-                        provenance="mmpath_rule",
-                        source=REFRACTORY_RULE,
+                        severity=rule.severity or "contraindicating",
+                        provenance=rule.provenance,
+                        source=rule.rule,
                     )
                 )
         pathway = bool(self.pack.phases)  # first line: refractoriness is not yet known
@@ -533,16 +520,16 @@ class _Run:
             self._if_not_refractory(option, unknown)
         elif unknown and not refractory and option.tier == "preferred" and not pathway:
             self._if_not_refractory(option, unknown)
+            rule = self.c.safety["refractory_unknown"]
             option.refractory_cautions.append(
                 CautionOut(
                     id="refractoriness-unknown-" + "-".join(unknown),
-                    text=f"Whether the patient is refractory to {', '.join(unknown)} is not "
-                    "known: preferred only if not refractory.",
+                    text=rule.text.format(drugs=", ".join(unknown)),
                     applies=None,
                     requires=sorted(option.requires),
-                    severity="contraindicating",
-                    provenance="mmpath_rule",
-                    source=REFRACTORY_RULE,
+                    severity=rule.severity or "contraindicating",
+                    provenance=rule.provenance,
+                    source=rule.rule,
                 )
             )
 
@@ -585,17 +572,18 @@ class _Run:
         dosing += self._drug_notes(option, facts, missing)
         cautions += self._class_refractoriness(option, facts)
         cautions += self._label_cautions(option, facts, missing)
+        intolerance = self.c.safety["intolerance"]
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
                     CautionOut(
                         id=f"intolerance-{drug}",
-                        text=f"The record says the patient did not tolerate {drug}.",
+                        text=intolerance.text.format(drug=drug),
                         applies=True,
                         requires=[],
-                        severity="contraindicating",
-                        provenance="mmpath_rule",
-                        source=INTOLERANCE_RULE,
+                        severity=intolerance.severity or "contraindicating",
+                        provenance=intolerance.provenance,
+                        source=intolerance.rule,
                         sources=[],
                     )
                 )
@@ -725,24 +713,21 @@ class _Run:
             for klass, other, why in self._class_hits[key]:
                 if other not in option.drugs:  # the option's own drugs have their own caution
                     by_class.setdefault(klass, []).append(f"{other} ({why})")
+            rule = self.c.safety["class_refractory"]
             for klass, reasons in by_class.items():
                 label = CAUTION_CLASSES[klass]
-                same = (
-                    f"same target: {drug} is {label} too"
-                    if klass in SAME_TARGET_CLASSES
-                    else f"{drug} is {label} too; the guideline's own rules decide whether it "
-                    "is still an option"
-                )
+                how = "same_target" if klass in SAME_TARGET_CLASSES else "same_class"
+                same = self.c.safety[f"class_refractory_{how}"].text.format(drug=drug, label=label)
                 out.append(
                     CautionOut(
                         id=f"class-refractory-{klass}-{drug}",
-                        text=f"Refractory to {label} ({same}): {'; '.join(reasons)}.",
+                        text=rule.text.format(label=label, same=same, reasons="; ".join(reasons)),
                         applies=True,
                         requires=[],
                         sources=[],
-                        severity="information",
-                        provenance="mmpath_rule",
-                        source=CLASS_RULE,
+                        severity=rule.severity or "information",
+                        provenance=rule.provenance,
+                        source=rule.rule,
                     )
                 )
         return out
@@ -879,16 +864,16 @@ class _Run:
                 for n in applying
             ]
             if undecided and not applying and not (maintenance and starting):
+                rule = self.c.safety["kidney_dose_unknown"]
                 out.append(
                     CautionOut(
                         id=f"{drug}-kidney-function-unknown",
-                        text=f"Not settled ({', '.join(sorted(requires))} unknown): the dose of "
-                        f"{drug} depends on kidney function and the label that applies.",
+                        text=rule.text.format(drug=drug, facts=", ".join(sorted(requires))),
                         applies=None,
                         requires=sorted(requires),
                         sources=list(undecided[0].sources),
-                        severity="dose",
-                        provenance="label",
+                        severity=rule.severity or "dose",
+                        provenance=rule.provenance,
                         source=undecided[0].source,
                     )
                 )

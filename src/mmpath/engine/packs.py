@@ -40,6 +40,7 @@ from mmpath.engine.definitions import (
     Library,
     cycles,
     definition_problems,
+    safety_problems,
 )
 from mmpath.engine.pack import Pack, PackProblems
 from mmpath.engine.yaml_lines import Lines
@@ -206,6 +207,7 @@ def parse_library(text: str, name: str, kinds: Mapping[str, str]) -> Library:
         raise PackError(_located(name, text, _problems(error))) from None
     readable = {**kinds, **dict.fromkeys(library.defines, "boolean")}
     problems = definition_problems(library.defines, ("defines",), readable, library.quotes)
+    problems += safety_problems(library, required=False)
     problems += [
         (("defines", n), f"{n!r} is already a fact; give the definition another name")
         for n in library.defines
