@@ -282,3 +282,27 @@ def test_mmpaths_own_rules_take_their_words_from_mm_common() -> None:
                     assert excluded.source in rules, (file.name, excluded.id)
                     seen.add(excluded.source or "")
     assert len(seen) >= 4  # refractory, refractory_all, intolerance, class, contraindication
+
+
+def test_lint_checks_library_quotes_verbatim_and_cited(tmp_path: Path) -> None:
+    from mmpath.engine.lint import check_libraries
+
+    library = tmp_path / "libs" / "hospital-defs"
+    library.mkdir(parents=True)
+    (library / "source.txt").write_text("Patients who are frail, with relapsed disease.", "utf-8")
+    (library / "library.yaml").write_text(
+        "id: hospital-defs\nversion: 1\ntitle: x\nquotes:\n"
+        "  ok: {document: source.txt, section: s, quote: 'who are frail', english: e}\n"
+        "  bad: {document: source.txt, section: s, quote: 'who are not frail', english: e}\n"
+        "  unused: {document: source.txt, section: s, quote: 'relapsed disease', english: e}\n"
+        "defines:\n  x_def: {definition: x, sources: [ok, bad], means: relapsed}\n",
+        "utf-8",
+    )
+    use_folders([tmp_path / "libs"])
+    errors = check_libraries(None)
+    assert errors == [
+        "hospital-defs: quote 'bad' is not verbatim in source.txt: 'who are not frail'",
+        "hospital-defs: quote 'unused' is not cited by any definition",
+    ]
+    use_folders(())
+    assert check_libraries(Path("/work/shared/seeds")) == []  # mm-common, against the seeds
