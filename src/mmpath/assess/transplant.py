@@ -134,10 +134,7 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
         if minor
         else "no comorbidity recorded"
     )
-    return True, (
-        f"DMSG rule: age {a.age} ≤ 70 (chronological age as the proxy for biological age), "
-        f"ECOG {ecog}, {comorbidity_text}"
-    )
+    return True, (f"DMSG rule: chronological age {a.age} ≤ 70, ECOG {ecog}, {comorbidity_text}")
 
 
 def _grafts_conflict(a: Assessment) -> list[str]:

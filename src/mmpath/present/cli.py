@@ -262,6 +262,37 @@ def lint(
 
 
 @app.command()
+def review(
+    folder: Annotated[
+        Path, typer.Argument(help="a folder of review cases (review/<pack>) or of such folders")
+    ],
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="list agreements too")] = False,
+) -> None:
+    """Run independent review cases (shared/review/independent-clinical-review.md): each
+    disagreement between the reviewer's expectation and mmpath, per case; exit 1 if any."""
+    from rich.markup import escape
+
+    from mmpath.engine.vignettes import run_vignette
+
+    cases = sorted(folder.glob("*.json")) or sorted(folder.glob("*/*.json"))
+    if not cases:
+        _fail([f"{folder}: no review cases (*.json) found"])
+    disagree = 0
+    for path in cases:
+        outcome = run_vignette(path)
+        name = escape(f"{path.parent.name}/{path.name}")
+        if outcome.failures:
+            disagree += 1
+            out.print(f"[red]disagree[/] {name}", highlight=False)
+            for failure in outcome.failures:
+                out.print(f"   - {escape(failure)}", highlight=False, soft_wrap=True)
+        elif verbose:
+            out.print(f"[green]agree[/]    {name}", highlight=False)
+    out.print(f"{len(cases) - disagree} agree, {disagree} disagree ({len(cases)} cases)")
+    raise typer.Exit(1 if disagree else 0)
+
+
+@app.command()
 def schema(
     what: Annotated[str, typer.Argument(help="record | recommendation | pack")] = "record",
 ) -> None:
