@@ -265,16 +265,6 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
 
 
 @fact(
-    "second_asct_candidate",
-    definition="seed 000: second-ASCT remission criteria met and enough stored stem cells",
-    needs=("procedures", "progressions", "stem_cells"),
-)
-def second_asct_candidate(a: Assessment) -> tuple[Value, str]:
-    parts = [a.get("second_asct_remission_criteria"), a.get("stem_cells_sufficient")]
-    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.why}" for p in parts)
-
-
-@fact(
     "asct_candidate",
     definition="transplant-eligible and either no ASCT yet or the second-ASCT remission "
     "criteria met (seed 000: 'Indien patiënt in aanmerking komt voor een (tweede) autologe SCT')",
