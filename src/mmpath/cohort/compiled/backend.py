@@ -137,10 +137,8 @@ class CompiledBackend:
         by_patient: dict[str, list[tuple[int, list[int]]]] = {}
         for (pid, k), group in routed.group_by(["patient_id", "k"], maintain_order=True):
             by_patient.setdefault(str(pid), []).append((int(str(k)), group["pack"].to_list()))
-        point_of = {
-            int(r["k"]): _point(r)
-            for r in points.filter(pl.col("k").is_in(routed["k"])).iter_rows(named=True)
-        }
+        wanted = points.join(routed.select("k").unique(), on="k", how="semi")
+        point_of = {int(r["k"]): _point(r) for r in wanted.iter_rows(named=True)}
         routed_parts: list[pl.DataFrame] = []
         failed: set[str] = set()
         jobs2 = (
