@@ -64,15 +64,18 @@ class Spark:
     def session(self) -> Any:
         from pyspark.sql import SparkSession
 
-        return (
+        session = (
             SparkSession.builder.master(self.master)
             .appName("mmpath-cohort")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.driver.memory", os.environ.get("MMPATH_SPARK_DRIVER_MEMORY", "2g"))
             .getOrCreate()
         )
+        session.sparkContext.setLogLevel("ERROR")
+        return session
 
     def run(self, sql: str, views: dict[str, pl.DataFrame]) -> pl.DataFrame:
         spark = self.session()
