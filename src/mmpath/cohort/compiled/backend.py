@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,8 @@ class CompiledEvaluation(Evaluation):
     """Pairs evaluated by the per-patient engine."""
     routed_by_guideline: dict[str, int] = field(default_factory=dict)
     compiled_by_guideline: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per stage: points (pass 1), plan (SQL), routed (pass 2), assemble."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,15 @@ class CompiledBackend:
         pack_ids = [p.id for p in packs]
         skip = extract.set_aside()
         set_aside = [p for problems in skip.values() for p in problems]
+        seconds: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[stage] = now - clock
+            clock = now
+
         # 1. decision points
         parts: list[pl.DataFrame] = []
         jobs1 = ((tables, frozenset(skip)) for tables in _slices(extract, self.chunk))
@@ -126,6 +138,7 @@ class CompiledBackend:
                 progress(count)
         points = pl.concat(parts) if parts else pl.DataFrame(schema=DECISION_SCHEMA)
         points = points.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("k"))
+        lap("points")
         # 2. the SQL plan
         plan = build_plan(packs, treatments_recorded="treatments" in extract.tables)
         applicability = sql.run(plan.sql, _views(extract, points)).sort("k")
@@ -133,6 +146,7 @@ class CompiledBackend:
         settled = pairs.filter(pl.col("applicable").eq_missing(False))
         routed = pairs.filter(~pl.col("applicable").eq_missing(False))
         compiled_rows = _not_applicable_rows(points, settled, packs)
+        lap("plan")
         # 3. routed pairs
         by_patient: dict[str, list[tuple[int, list[int]]]] = {}
         for (pid, k), group in routed.group_by(["patient_id", "k"], maintain_order=True):
@@ -151,12 +165,14 @@ class CompiledBackend:
             failed |= bad
             if progress is not None:
                 progress(count)
+        lap("routed")
         rows = pl.concat([compiled_rows, *routed_parts], how="vertical")
         if failed:  # the reference drops a patient whose as-of record fails
             rows = rows.filter(~pl.col("patient_id").is_in(sorted(failed)))
         rows = rows.sort([*ROW_ORDER, "k", "pack"], maintain_order=True).select(list(ROW_SCHEMA))
         counts_routed = dict(routed.group_by("guideline").len().iter_rows())
         counts_settled = dict(settled.group_by("guideline").len().iter_rows())
+        lap("assemble")
         return CompiledEvaluation(
             rows,
             set_aside,
@@ -165,6 +181,7 @@ class CompiledBackend:
             routed_pairs=routed.height,
             routed_by_guideline={str(k): int(v) for k, v in counts_routed.items()},
             compiled_by_guideline={str(k): int(v) for k, v in counts_settled.items()},
+            seconds=seconds,
         )
 
     def _map(self, function: Any, jobs: Iterator[Any]) -> Iterator[Any]:
