@@ -149,8 +149,9 @@ class CompiledBackend:
         lap("plan")
         # 3. routed pairs
         by_patient: dict[str, list[tuple[int, list[int]]]] = {}
-        for (pid, k), group in routed.group_by(["patient_id", "k"], maintain_order=True):
-            by_patient.setdefault(str(pid), []).append((int(str(k)), group["pack"].to_list()))
+        grouped = routed.group_by("patient_id", "k", maintain_order=True).agg(pl.col("pack"))
+        for pid, k, indexes in grouped.iter_rows():
+            by_patient.setdefault(pid, []).append((k, indexes))
         wanted = points.join(routed.select("k").unique(), on="k", how="semi")
         point_of = {int(r["k"]): _point(r) for r in wanted.iter_rows(named=True)}
         routed_parts: list[pl.DataFrame] = []
