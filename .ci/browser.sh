@@ -9,6 +9,7 @@ set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/bin/pdftotext ] || missing+=(poppler-utils)  # the PDF summary's text, in e2e tests
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "browser.sh: chromium and DejaVu fonts present ($(/usr/bin/chromium --version 2>/dev/null || echo chromium))"

@@ -71,6 +71,7 @@ def test_every_regimen_drug_is_classified() -> None:
         ("Ven-Dex", {"venetoclax", "dexamethasone"}),
         ("VMP", {"bortezomib", "melphalan", "prednisone"}),
         ("REP", {"lenalidomide", "cyclophosphamide", "prednisolone"}),
+        ("VR", {"bortezomib", "lenalidomide"}),  # maintenance; review es-r05 was refused
     ],
 )
 def test_drugs_and_regimens_a_real_history_contains(name: str, drugs: set[str]) -> None:

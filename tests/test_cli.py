@@ -73,7 +73,7 @@ def test_recommend_is_deterministic() -> None:
 
 
 def test_recommend_text_shows_options_and_sources() -> None:
-    result = runner.invoke(app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm"])
+    result = runner.invoke(app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm", "--full"])
     assert result.exit_code == 0, result.output
     assert "daratumumab - bortezomib - dexamethasone" in result.stdout
     assert "Daratumumab - bortezomib - dexamethason" in result.stdout  # the verbatim quote
@@ -174,3 +174,58 @@ def test_packs_runs() -> None:
     text = runner.invoke(app, ["packs"])
     assert text.exit_code == 0
     assert "nl-rrmm" in text.stdout
+
+
+def test_short_answer_by_default_fits_the_width_and_full_on_request() -> None:
+    """Default: one screen-ish answer, every line within 60 / 80 columns; --full: all."""
+    for columns in (60, 80):
+        short = runner.invoke(app, ["recommend", str(EXAMPLE)], env={"COLUMNS": str(columns)})
+        assert short.exit_code == 0, short.output
+        lines = short.output.splitlines()
+        assert max(len(line) for line in lines) <= columns
+        assert "Preferred:" in short.output and "--full" in short.output
+        assert "does not apply" in short.output  # the newly diagnosed guideline
+    full = runner.invoke(app, ["recommend", str(EXAMPLE), "--full"], env={"COLUMNS": "80"}).output
+    assert len(full.splitlines()) > 3 * len(short.output.splitlines())
+
+
+def test_version_option() -> None:
+    from mmpath import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"mmpath {__version__}"
+
+
+def test_serve_on_a_busy_port_fails_before_serving(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(
+            app,
+            ["serve", "--port", str(port), "--database-url", f"sqlite:///{tmp_path}/s.db"],
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "serving on" not in result.output
+
+
+def test_review_command_reports_each_disagreement(tmp_path: Path) -> None:
+    """`mmpath review DIR`: the independent review cases, per case; exit 1 on a disagreement."""
+    case = json.loads(
+        (Path(__file__).parents[1] / "review" / "nl-rrmm" / "03-len-61-days.json").read_text(
+            "utf-8"
+        )
+    )
+    (tmp_path / "ok.json").write_text(json.dumps(case), "utf-8")
+    agreed = CliRunner().invoke(app, ["review", str(tmp_path)])
+    assert agreed.exit_code == 0, agreed.output
+    assert "1 agree, 0 disagree" in agreed.output
+    case["expect"] = {"applicable": False}
+    (tmp_path / "wrong.json").write_text(json.dumps(case), "utf-8")
+    result = CliRunner().invoke(app, ["review", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "disagree" in result.output and "wrong.json" in result.output
+    assert "1 agree, 1 disagree" in result.output

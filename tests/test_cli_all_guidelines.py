@@ -18,7 +18,9 @@ runner = CliRunner()
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_text_shows_every_guideline_and_the_comparison(path: Path) -> None:
-    run = runner.invoke(app, ["recommend", str(path), "--guideline", "all"], env={"COLUMNS": "200"})
+    run = runner.invoke(
+        app, ["recommend", str(path), "--guideline", "all", "--full"], env={"COLUMNS": "200"}
+    )
     assert run.exit_code == 0, run.output
     assert "Guidelines side by side" in run.output
     assert "Where the guidelines agree" in run.output

@@ -159,3 +159,18 @@ def test_join() -> None:
     assert join([]) == ""
     assert join(["a"]) == "a"
     assert join(["a", "b", "c"]) == "a, b and c"
+
+
+def test_an_option_listed_without_indication_is_silence_not_a_difference() -> None:
+    # es-len-refractory lists DaraRd in its caption without saying for whom (issue 9):
+    # mmpath does not offer it, but that is not the guideline's position against DRd
+    es = result("es", [option("Kd", "consider")])
+    es.excluded.append(
+        ExcludedOut(id="DRd", reason="listed, indication not stated", indication_not_stated=True)
+    )
+    comparison = compare([result("be", [option("DRd", "preferred", "conditional")]), es])
+    row = next(r for r in comparison.rows if r.id == "DRd")
+    assert {c.guideline: c.basis for c in row.cells} == {"be": "guideline", "es": "silent"}
+    statements = [s for s in comparison.statements if "DRd" in s.options]
+    assert not any(s.kind in {"agree", "differ"} for s in statements)
+    assert any(s.kind == "note" and "indication not stated" in s.text for s in statements)

@@ -16,6 +16,7 @@ from mmpath.record.load import load_record, parse_record
 from mmpath.service import recommend
 from mmpath.web.summary import render_pdf, summarise
 from records import course, days, lab, progression, record_dict
+from signin import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "first-relapse-on-lenalidomide.json"
 START = dt.date(2022, 1, 10)
@@ -71,7 +72,7 @@ def test_kidney_risk_transplant_and_frailty() -> None:
     assert found["risk"] == "high"
     assert found["frail"] is True
     assert found["transplant_eligible"] is None
-    out = recommend(parse_record(record_dict(age=75, ecog=0, comorbidities=[])), "nl-rrmm")
+    out = recommend(parse_record(record_dict(age=75, ecog=2, comorbidities=[])), "nl-rrmm")
     why = out.summary["transplant_eligible"].why
     assert "clinician's judgement" in why and "DMSG rule" in why and "would give false" in why
     assert "simplified" in out.summary["frail"].why or "IMWG" in out.summary["frail"].why
@@ -97,7 +98,9 @@ def test_a_lab_progression_the_record_lacks_is_a_warning_in_the_summary() -> Non
 
 
 def test_cli_text_shows_the_summary_first() -> None:
-    result = CliRunner().invoke(app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm"])
+    result = CliRunner().invoke(
+        app, ["recommend", str(EXAMPLE), "--guideline", "nl-rrmm", "--full"]
+    )
     assert result.exit_code == 0
     text = result.stdout
     assert text.index("Decision summary") < text.index("nl-rrmm")
@@ -132,15 +135,12 @@ def test_cli_facts_shows_the_derived_lines() -> None:
 
 
 def test_web_result_and_print_pages_show_the_summary(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
 
-    from mmpath.api.app import create_app
-    from mmpath.api.settings import Settings
     from mmpath.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
     try:
-        client = TestClient(create_app(Settings(), store=store))
+        client = signed_in_client(store, "clinician", raise_server_exceptions=True)
         posted = {"record": EXAMPLE.read_text("utf-8")}
         for path in ("/evaluate", "/summary", "/compare"):
             page = client.post(path, data=posted).text
@@ -151,3 +151,93 @@ def test_web_result_and_print_pages_show_the_summary(tmp_path: Path) -> None:
             )
     finally:
         store.close()
+
+
+def _new_dk(**fields: Any) -> dict[str, Any]:
+    base = {
+        "age": 60,
+        "ecog": 0,
+        "comorbidities": [],
+        "diagnosis": {"date": "2026-01-05", "isotype": "IgG kappa"},
+        "treatments": [],
+        "procedures": [],
+        "progressions": [],
+        "labs": [
+            {"date": "2026-01-05", "test": "beta2_microglobulin", "value": 3.0, "unit": "mg/L"},
+            {"date": "2026-01-05", "test": "creatinine", "value": 80, "unit": "µmol/L"},
+            {"date": "2026-01-05", "test": "circulating_plasma_cells", "value": 0, "unit": "%"},
+        ],
+        "cytogenetics": {
+            "method": "FISH",
+            "del_17p": True,
+            "del_17p_fraction": 0.20,
+            "t_4_14": False,
+            "t_14_16": False,
+            "t_14_20": False,
+            "gain_1q": False,
+            "amp_1q": False,
+            "del_1p": False,
+            "del_1p_biallelic": False,
+            "tp53_mutation": False,
+        },
+        "extramedullary": "none",
+    }
+    base.update(fields)
+    return record_dict(**base)
+
+
+def test_a_pack_that_decides_risk_by_its_own_reading_shows_it_in_the_summary() -> None:
+    # del(17p) in exactly 20 %: IMS/IMWG 2025 "> 20 %" says standard, the Danish seed's
+    # "≥ 20 %" says high; the dk branches use the seed, so must the summary (issue 9)
+    record = parse_record(_new_dk())
+    dk = recommend(record, "dk-ndmm-te")
+    assert dk.summary["risk"].value == "high"
+    why = dk.summary["risk"].why
+    assert "dk-ndmm-te" in why and "high_risk_dk" in why and "standard" in why
+    assert dk.summary["transplant_eligible"].value is True
+    assert recommend(record, "nl-rrmm").summary["risk"].value == "standard"
+
+
+def test_with_all_guidelines_the_only_applying_reader_decides() -> None:
+    record = parse_record(_new_dk())
+    out = recommend(record, "all")
+    assert [r.guideline.id for r in out.results if r.applicable is not False] == ["dk-ndmm-te"]
+    assert out.summary["risk"].value == "high"
+
+
+def test_a_reader_that_does_not_apply_leaves_the_general_value() -> None:
+    # ECOG 2: the Danish rule says not eligible, so dk-ndmm-te does not apply; in an
+    # all-guidelines run the general summary stays (the clinician's judgement: unknown)
+    out = recommend(parse_record(_new_dk(ecog=2)), "all")
+    assert out.summary["transplant_eligible"].value is None
+    single = recommend(parse_record(_new_dk(ecog=2)), "dk-ndmm-te")
+    assert single.summary["transplant_eligible"].value is False
+
+
+def test_a_guideline_with_its_own_risk_and_eligibility_is_followed_in_its_output() -> None:
+    """dk-ndmm-te reads high risk with the DMSG additions and its own eligibility rule: the
+    summary of a dk-ndmm-te output shows the branch it took (class: summary 'standard' /
+    'unknown' while the pathway ran the high-risk / ineligible branch)."""
+    negative = {
+        k: False for k in ("del_17p", "t_4_14", "t_14_16", "t_14_20", "gain_1q", "amp_1q", "del_1p")
+    }
+    fields = {
+        "birth_date": "1966-01-01",
+        "ecog": 2,
+        "comorbidities": [],
+        "extramedullary": "extraosseous",
+        "cytogenetics": {**negative, "tp53_mutation": False},
+        "labs": [lab(dt.date(2026, 10, 1), "beta2_microglobulin", 2.9, "mg/L")],
+        "treatments": [],
+        "progressions": [],
+        "region": "DK",
+    }
+    record = parse_record(record_dict(**fields))
+    dk = recommend(record, "dk-ndmm-te").summary
+    assert dk["risk"].value == "high" and "high_risk_dk" in dk["risk"].why
+    assert any("differs from the general" in w for w in dk["risk"].warnings)
+    assert dk["transplant_eligible"].value is False
+    nl = recommend(record, "nl-rrmm").summary
+    assert nl["risk"].value == "standard" and nl["transplant_eligible"].value is None
+    both = recommend(record, "all").summary
+    assert both["risk"].value == "standard" and "dk-ndmm-te reads its own" in both["risk"].why

@@ -36,3 +36,160 @@ def test_record_status_wins_over_the_derivation() -> None:
 def test_progressions_not_recorded_leave_relapse_unknown() -> None:
     a = facts(treatments=[{"regimen": "VRd", "start": "2025-01-01", "end": "2025-05-01"}])
     assert a.value("relapsed") is None
+
+
+MAINTENANCE = [
+    {"regimen": "VTd", "setting": "induction", "start": "2022-01-10", "end": "2022-04-01"},
+    {"regimen": "lenalidomide", "setting": "maintenance", "start": "2022-09-01"},
+]
+
+
+def _serum(*points: tuple[str, float]) -> list[dict[str, Any]]:
+    first = [{"date": "2022-01-03", "test": "serum_m_protein", "value": 3.0, "unit": "g/dL"}]
+    return first + [
+        {"date": d, "test": "serum_m_protein", "value": v, "unit": "g/dL"} for d, v in points
+    ]
+
+
+def test_a_course_stopped_for_a_recorded_progression_is_that_progression() -> None:
+    """One event, not two: the course's end (the day after) must not hide the recorded type
+    (class: relapse type unknown although the record says clinical)."""
+    for gap_days, end in ((1, "2026-09-16"), (31, "2026-10-16"), (-20, "2026-08-26")):
+        a = facts(
+            treatments=[
+                MAINTENANCE[0],
+                {**MAINTENANCE[1], "end": end, "stop_reason": "progression"},
+            ],
+            progressions=[{"date": "2026-09-15", "type": "clinical", "features": ["anemia"]}],
+        )
+        events = [e for e in a.progression_events if e.date.year == 2026]
+        assert len(events) == 1, gap_days
+        assert a.value("clinical_relapse") is True
+    # a progression recorded during the course, acted on five weeks later: still that one
+    a = facts(
+        treatments=[
+            MAINTENANCE[0],
+            {**MAINTENANCE[1], "end": "2026-10-20", "stop_reason": "progression"},
+        ],
+        progressions=[{"date": "2026-09-15", "type": "clinical"}],
+    )
+    assert len([e for e in a.progression_events if e.date.year == 2026]) == 1
+    # recorded more than SAME_EVENT_DAYS after the stop: two events, the stop's of unknown type
+    a = facts(
+        treatments=[
+            MAINTENANCE[0],
+            {**MAINTENANCE[1], "end": "2026-08-01", "stop_reason": "progression"},
+        ],
+        progressions=[{"date": "2026-09-15", "type": "clinical"}],
+    )
+    assert len([e for e in a.progression_events if e.date.year == 2026]) == 2
+
+
+def test_a_current_lab_series_without_progression_means_not_relapsed() -> None:
+    """progressions not recorded: the lab series is the source when it follows the disease
+    up to the decision date (class: relapsed unknown instead of false)."""
+    labs = _serum(("2026-05-04", 0.6), ("2026-07-06", 0.6), ("2026-10-05", 0.7))
+    a = facts(treatments=MAINTENANCE, labs=labs)
+    assert a.value("progressive_disease") is False
+    assert a.value("relapsed") is False
+    assert (a.value("prior_lines"), a.value("current_line")) == (0, 1)
+    # the same series ending more than LAB_FOLLOW_UP_DAYS before the decision: unknown
+    stale = facts(treatments=MAINTENANCE, labs=labs, as_of="2027-03-01")
+    assert stale.value("relapsed") is None and stale.value("prior_lines") is None
+    # a single assessment since the line started cannot tell either
+    one = facts(treatments=MAINTENANCE, labs=_serum(("2026-10-05", 0.7)))
+    assert one.value("relapsed") is None
+
+
+def test_an_unconfirmed_rise_is_not_progression_and_says_so() -> None:
+    labs = _serum(("2026-06-01", 0.5), ("2026-08-31", 0.5), ("2026-10-20", 1.4))
+    a = facts(treatments=MAINTENANCE, labs=labs)
+    pd = a.get("progressive_disease")
+    assert pd.value is False and "unconfirmed" in pd.why
+    assert any("unconfirmed" in w for w in a.get("current_line").warnings)
+    confirmed = facts(treatments=MAINTENANCE, labs=[*labs, *_serum(("2026-10-28", 1.5))[1:]])
+    assert confirmed.value("progressive_disease") is True
+
+
+def _dflc(kappa_after: float) -> list[dict[str, Any]]:
+    out = [{"date": "2022-01-03", "test": "serum_m_protein", "value": 0, "unit": "g/dL"}]
+    for day, kappa in (
+        ("2025-10-06", 25),
+        ("2026-01-05", 25),
+        ("2026-04-06", kappa_after),
+        ("2026-06-08", kappa_after),
+    ):
+        out += [
+            {"date": day, "test": "flc_kappa", "value": kappa, "unit": "mg/L"},
+            {"date": day, "test": "flc_lambda", "value": 12, "unit": "mg/L"},
+        ]
+    return out
+
+
+def test_dflc_rise_of_exactly_100_is_not_progression_but_is_flagged() -> None:
+    """IMWG 2016 "> 100 mg/L" against seed 001 "≥100 mg/L": the boundary is shown."""
+    common = {"treatments": MAINTENANCE, "diagnosis": {"isotype": "kappa light chain"}}
+    at = facts(labs=_dflc(125), as_of="2026-07-06", **common)
+    assert at.value("progressive_disease") is False
+    assert any("100 mg/L" in w for w in at.get("relapsed").warnings)
+    above = facts(labs=_dflc(126), as_of="2026-07-06", **common)
+    assert above.value("progressive_disease") is True
+    assert not any("boundary" in w for w in above.get("relapsed").warnings)
+
+
+def test_a_recorded_progression_settles_an_unconfirmed_rise() -> None:
+    """No 'repeat the measurement' warning when the clinician recorded the progression."""
+    labs = _serum(("2026-06-01", 0.5), ("2026-08-31", 0.5), ("2026-10-20", 1.4))
+    a = facts(treatments=MAINTENANCE, labs=labs, progressions=[progression_on("2026-10-22")])
+    assert a.value("progressive_disease") is True
+    assert not any("unconfirmed" in w for w in a.get("current_line").warnings)
+
+
+def progression_on(day: str) -> dict[str, Any]:
+    return {"date": day, "type": "clinical", "features": ["anemia"]}
+
+
+def _stopped_after(progression_day: str, stop_day: str) -> Assessment:
+    return facts(
+        treatments=[
+            {"regimen": "VTd", "start": "2023-01-02", "end": "2023-04-01", "best_response": "VGPR"},
+            {
+                "regimen": "R",
+                "setting": "maintenance",
+                "start": "2023-08-01",
+                "end": stop_day,
+                "best_response": "VGPR",
+                "stop_reason": "progression",
+            },
+        ],
+        progressions=[{"date": progression_day, "type": "biochemical"}],
+    )
+
+
+def test_a_course_stopped_for_a_recorded_progression_adds_no_second_untyped_event() -> None:
+    # the maintenance stopped the day after, or two months after, the recorded progression:
+    # the recorded event (with its type) is the current one, not the stop date
+    for progression_day, stop_day in (("2026-10-15", "2026-10-16"), ("2026-08-20", "2026-10-20")):
+        a = _stopped_after(progression_day, stop_day)
+        assert [e.source for e in a.progression_events] == ["progressions[0]"]
+        assert a.value("biochemical_relapse") is True, (progression_day, stop_day)
+        assert a.value("lenalidomide_refractory") is True
+
+
+def test_a_stop_for_progression_without_a_recorded_one_in_the_course_stays_an_event() -> None:
+    # the only recorded progression came before the course: the stop is a progression of its own
+    b = facts(
+        treatments=[
+            {
+                "regimen": "Rd",
+                "start": "2024-01-02",
+                "end": "2026-10-16",
+                "stop_reason": "progression",
+            }
+        ],
+        progressions=[{"date": "2023-06-01", "type": "biochemical"}],
+    )
+    assert [e.source for e in b.progression_events] == [
+        "progressions[0]",
+        "treatments[0].stop_reason",
+    ]

@@ -271,6 +271,126 @@ def test_the_reason_lists_the_derived_lines() -> None:
     assert value("prior_lines", treatments=[], progressions=[]) == 0
 
 
+def collection(day: dt.date) -> dict[str, Any]:
+    return {"type": "stem_cell_collection", "date": day.isoformat()}
+
+
+def priming(day: dt.date) -> dict[str, Any]:
+    return {
+        "drugs": ["cyclophosphamide"],
+        "setting": "other",
+        "start": day.isoformat(),
+        "end": day.isoformat(),
+    }
+
+
+def test_cyclophosphamide_priming_before_collection_is_the_same_line() -> None:
+    # seed 003: "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese" — part of
+    # the transplant, so induction → priming → collection → ASCT is one line (IMWG)
+    fields = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(136))],
+        "progressions": [],
+    }
+    assert lines_of(**fields) == [1, 1]
+    assert position(**fields) == (0, 1)
+
+
+def test_cyclophosphamide_without_a_collection_or_after_progression_is_a_new_line() -> None:
+    no_harvest = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(125 + 60))],
+        "progressions": [],
+    }
+    assert lines_of(**no_harvest) == [1, 2]
+    after_progression = {
+        "treatments": [
+            course("D-VRd", START, START + days(110), setting="induction"),
+            priming(START + days(125)),
+        ],
+        "procedures": [collection(START + days(136))],
+        "progressions": [progression(START + days(120))],
+    }
+    assert lines_of(**after_progression) == [1, 2]
+
+
+def test_a_stop_for_progression_just_after_a_recorded_one_is_the_same_event() -> None:
+    # the recorded progression (clinical) is the event; the course stopped 2 days later for
+    # it must not add a second, untyped progression that hides its type
+    fields = {
+        "treatments": [
+            course("VRd", START, START + days(110), setting="induction"),
+            course(
+                "lenalidomide",
+                START + days(200),
+                START + days(702),
+                setting="maintenance",
+                stop_reason="progression",
+            ),
+        ],
+        "procedures": [asct(START + days(150))],
+        "progressions": [progression(START + days(700), features=["bone_lesions"])],
+    }
+    a = assess(**fields)
+    assert [e.date for e in a.progression_events] == [START + days(700)]
+    assert a.value("clinical_relapse") is True
+
+
+def test_an_adjunct_is_not_an_anti_myeloma_drug() -> None:
+    """Clarithromycin added to Pd (ClaPd) adds no anti-myeloma drug: not a new line, and
+    never listed as exposure or refractoriness (class: a non-myeloma drug counted)."""
+    from mmpath.decision_summary import decision_summary
+
+    pd_start = START + days(400)
+    fields: dict[str, Any] = {
+        "treatments": [
+            course("VRd", START, START + days(120), best_response="VGPR"),
+            course("Pd", pd_start, best_response="PR"),
+            course("ClaPd", pd_start + days(90), pd_start + days(300), stop_reason="progression"),
+        ],
+        "progressions": [progression(START + days(380))],
+    }
+    assert lines_of(**fields) == [1, 2, 2]
+    summary = decision_summary(assess(**fields))
+    assert "clarithromycin" not in summary["exposed"].value  # type: ignore[operator]
+    assert "clarithromycin" not in summary["refractory"].value  # type: ignore[operator]
+    assert "pomalidomide" in summary["refractory"].value  # type: ignore[operator]
+
+
+def test_a_car_t_after_bridging_warns_and_the_line_field_settles_it() -> None:
+    """IMWG 2015 is silent on bridging before CAR-T: the count is shown with a warning, and
+    the course's ``line`` joins bridging and CAR-T (class: lines miscounted silently)."""
+    prog = START + days(300)
+    bridging = course("Kd", prog + days(20), prog + days(60), best_response="PR")
+    cart: dict[str, Any] = {
+        "drugs": ["idecabtagene vicleucel"],
+        "start": (prog + days(80)).isoformat(),
+        "end": (prog + days(80)).isoformat(),
+        "best_response": "VGPR",
+    }
+    fields: dict[str, Any] = {
+        "treatments": [
+            course("VRd", START, START + days(120), best_response="VGPR"),
+            bridging,
+            cart,
+        ],
+        "progressions": [progression(prog)],
+    }
+    a = assess(**fields)
+    assert a.value("current_line") == 3
+    assert any("bridging" in w for w in a.get("current_line").warnings)
+    fields["treatments"][2] = {**cart, "line": 2}
+    a = assess(**fields)
+    assert a.value("current_line") == 2
+    assert not any("bridging" in w for w in a.get("current_line").warnings)
+
+
 def test_a_single_maintenance_agent_after_the_asct_is_maintenance_without_a_setting() -> None:
     """Lenalidomide alone after induction + ASCT, no setting typed, progression on it:
     'progression on lenalidomide maintenance' holds as when the setting is given."""

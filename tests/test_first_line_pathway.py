@@ -115,3 +115,94 @@ def test_text_view_shows_the_plan_with_quotes_in_both_languages() -> None:
     )
     assert "→ D-VRd" in text  # the current step is marked
     assert "→ lenalidomide" not in text  # an upcoming phase is not
+
+
+COMPLETE = {
+    "extramedullary": "none",
+    "labs": [
+        {"date": "2026-04-20", "test": "beta2_microglobulin", "value": 3.0, "unit": "mg/L"},
+        {"date": "2026-04-20", "test": "creatinine", "value": 80, "unit": "µmol/L"},
+        {"date": "2026-04-20", "test": "circulating_plasma_cells", "value": 0, "unit": "%"},
+    ],
+}
+"""the DMSG additions settled (no EMD, normal β2M, no circulating plasma cells)"""
+
+
+@pytest.mark.parametrize(
+    ("fraction", "imwg", "dk"),
+    [(0.19, False, False), (0.20, False, True), (0.21, True, True)],
+)
+def test_the_danish_reading_counts_del17p_from_20_percent(
+    fraction: float, imwg: bool, dk: bool
+) -> None:
+    # seed 003: "del(17p) med klonal fraktion ≥ 20 %"; IMS/IMWG 2025: "> 20 %"
+    cyto = dict(_record()["cytogenetics"], del_17p=True, del_17p_fraction=fraction)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto, **COMPLETE)))
+    assert facts.value("high_risk_imwg2025") is imwg
+    assert facts.value("high_risk_dk") is dk
+    if fraction == 0.20:
+        assert "'> 20 %'" in facts.get("high_risk_dk").why
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"t_4_14": True}, False),
+        ({"gain_1q": True, "amp_1q": True}, False),  # 1q+ counts once
+        ({"t_4_14": True, "gain_1q": True}, True),
+        ({"del_17p": True, "del_17p_fraction": 0.10, "gain_1q": True}, True),
+        ({"t_4_14": True, "gain_1q": None, "amp_1q": None}, None),
+        ({"t_4_14": True, "del_1p": True, "del_1p_biallelic": None}, True),
+    ],
+)
+def test_two_or_more_hrcas(changes: dict[str, Any], expected: bool | None) -> None:
+    cyto = dict(_record()["cytogenetics"], **changes)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto)))
+    assert facts.value("two_or_more_hrcas") is expected
+
+
+def test_two_hrcas_below_the_imwg_threshold_are_high_risk_for_the_danish_pathway() -> None:
+    cyto = dict(_record()["cytogenetics"], del_17p=True, del_17p_fraction=0.10, gain_1q=True)
+    facts = Assessment(parse_record(_record(cytogenetics=cyto)))
+    assert facts.value("high_risk_imwg2025") is False
+    assert facts.value("high_risk_dk") is True
+
+
+def test_no_del1p_means_no_biallelic_del1p_when_that_field_is_left_out() -> None:
+    cyto = dict(_record()["cytogenetics"])
+    del cyto["del_1p_biallelic"]
+    facts = Assessment(parse_record(_record(cytogenetics=cyto, **COMPLETE)))
+    assert facts.value("high_risk_imwg2025") is False
+    assert facts.value("two_or_more_hrcas") is False
+    assert facts.value("high_risk_dk") is False
+
+
+@pytest.mark.parametrize(
+    ("after_asct", "phase"),
+    [
+        ([], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03")], "maintenance"),  # consolidation done
+        ([("D-KRd", "2026-01-12", None)], "consolidation"),
+        ([("D-KRd", "2026-01-12", "2026-05-03"), ("D-R", "2026-05-25", None)], "maintenance"),
+        ([("D-R", "2026-01-12", None)], "maintenance"),
+    ],
+)
+def test_post_asct_courses_without_setting_are_consolidation_or_maintenance(
+    after_asct: list[tuple[str, str, str | None]], phase: str
+) -> None:
+    """Class: a post-ASCT course without ``setting`` left the pathway in consolidation.
+    The induction regimen again = consolidation ("samme regime"); another = maintenance."""
+    courses = [{"regimen": "D-KRd", "start": "2025-01-20", "end": "2025-05-11"}]
+    for regimen, start, end in after_asct:
+        courses.append({"regimen": regimen, "start": start, **({"end": end} if end else {})})
+    record = _record(
+        as_of="2026-11-10",
+        treatments=courses,
+        progressions=[],
+        procedures=[
+            {"type": "stem_cell_collection", "date": "2025-06-03"},
+            {"type": "autologous_sct", "date": "2025-07-08"},
+            {"type": "autologous_sct", "date": "2025-10-14"},
+        ],
+    )
+    assert Assessment(parse_record(record)).value("pathway_phase") == phase

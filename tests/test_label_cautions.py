@@ -51,3 +51,48 @@ def test_no_comorbidity_no_label_caution_and_unknown_is_a_check() -> None:
     dvd = options(None, "be-rrmm")["DVd"]
     unknown = [c for c in dvd.cautions if c.id == "label-daratumumab-copd"]
     assert unknown and unknown[0].applies is None and unknown[0].requires == ["copd"]
+
+
+def _relapse(guideline: str, **changes: Any) -> dict[str, OptionOut]:
+    """The example (progression on lenalidomide maintenance) with ``changes`` applied."""
+    record: dict[str, Any] = json.loads(EXAMPLE.read_text("utf-8"))
+    record.update(changes)
+    result = recommend(parse_record(record), guideline).results[0]
+    return {o.id: o for o in result.options}
+
+
+def test_cisplatin_regimens_carry_the_labels_renal_contraindication_first() -> None:
+    # CrCl about 39 mL/min (68-year-old woman, 60 kg, creatinine 1.3 mg/dL): review es-r17
+    low = {
+        "birth_date": "1958-03-15",
+        "weight_kg": 60,
+        "labs": [{"date": "2026-10-20", "test": "creatinine", "value": 1.3, "unit": "mg/dL"}],
+    }
+    for guideline, oid in [("es-len-refractory", "DCEP"), ("es-len-refractory", "PACE")]:
+        option = _relapse(guideline, **low)[oid]
+        caution = next(c for c in option.cautions if c.id == "label-cisplatin-kidney")
+        assert caution.applies is True and caution.severity == "contraindicating"
+        assert caution.provenance == "label" and "kidney" in caution.text.lower()
+        assert "creatinine clearance 39" in caution.text
+        assert option.cautions[0].severity == "contraindicating"
+    normal = dict(
+        low, labs=[{"date": "2026-10-20", "test": "creatinine", "value": 0.7, "unit": "mg/dL"}]
+    )
+    dcep = _relapse("es-len-refractory", **normal)["DCEP"]
+    assert not any(c.id == "label-cisplatin-kidney" for c in dcep.cautions)
+    # dialysis: the lowest band whatever the Cockcroft–Gault value
+    dialysis = _relapse("es-len-refractory", comorbidities=["dialysis"], **normal)["DCEP"]
+    assert any(
+        c.id == "label-cisplatin-kidney" and c.applies is True and "dialysis" in c.text
+        for c in dialysis.cautions
+    )
+
+
+def test_asthma_flags_daratumumab_and_says_the_label_names_copd() -> None:
+    dvd = options(["asthma"], "be-rrmm")["DVd"]
+    caution = next(c for c in dvd.cautions if c.id == "label-daratumumab-asthma")
+    assert caution.applies is True and caution.provenance == "label"
+    assert "asthma" in caution.text and "COPD" in caution.text
+    assert not any(c.id == "label-daratumumab-copd" for c in dvd.cautions)
+    copd = options(["copd"], "be-rrmm")["DVd"]
+    assert any(c.id == "label-daratumumab-copd" and "lung" in c.text for c in copd.cautions)

@@ -321,3 +321,40 @@ def test_an_ambiguous_regimen_asks_for_the_drugs() -> None:
         )
     )
     assert path == "treatments[0].drugs" and "match no reading" in message
+
+
+@pytest.mark.parametrize("doxorubicin", ["doxorubicin", "liposomal doxorubicin", "Caelyx"])
+def test_a_formulation_matches_its_substance_in_an_ambiguous_name(doxorubicin: str) -> None:
+    """The historical DVD written with plain "doxorubicin" is the liposomal reading, not an
+    unknown one (class: a real history refused); the course keeps the drugs it gives and is
+    never read as daratumumab - bortezomib."""
+    given = [doxorubicin, "vincristine", "dexamethasone"]
+    record = parse_record(
+        record_dict(treatments=[{"regimen": "DVD", "drugs": given, "start": "2006-03-13"}])
+    )
+    assert record.treatments is not None
+    drugs = record.treatments[0].drug_set()
+    assert "daratumumab" not in drugs and "bortezomib" not in drugs and "vincristine" in drugs
+
+
+@pytest.mark.parametrize(
+    ("age", "first_date", "refused"),
+    [
+        (3, "2021-12-01", True),  # diagnosed before the patient was born
+        (4, "2022-10-16", False),  # born 2021-10-16 at the latest
+        (4, "2021-10-16", False),  # the earliest birth date compatible with age 4
+        (4, "2021-10-15", True),
+        (60, "2021-12-01", False),
+    ],
+)
+def test_age_incompatible_with_the_dated_history_names_age(
+    age: int, first_date: str, refused: bool
+) -> None:
+    """Class: with ``age`` instead of ``birth_date``, nothing may predate the earliest birth
+    date the age allows (the check ``birth_date`` already has)."""
+    data = record_dict(as_of="2026-10-15", age=age, diagnosis={"date": first_date})
+    if refused:
+        path, message = one_problem(data)
+        assert path == "age" and "diagnosis.date" in message, message
+    else:
+        assert parse_record(data).age == age

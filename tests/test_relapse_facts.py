@@ -172,3 +172,48 @@ def test_clinician_only_facts(name: str) -> None:
     assert value(name, age=40) is None  # never derived, whatever the record says
     assert value(name, age=40, asserted={name: True}) is True
     assert value(name, age=40, asserted={name: False}) is False
+
+
+def _slow_biochemical_relapse(**extra: Any) -> dict[str, Any]:
+    """A relapse every item of seed 000's aggressive-relapse list rules out."""
+    return {
+        "cytogenetics": {
+            "del_17p": False,
+            "t_4_14": False,
+            "t_14_16": False,
+            "gain_1q": False,
+            "amp_1q": False,
+        },
+        "extramedullary": "none",
+        "labs": [
+            {"date": "2026-03-02", "test": "serum_m_protein", "value": 0.3, "unit": "g/dL"},
+            {"date": "2026-06-01", "test": "serum_m_protein", "value": 0.6, "unit": "g/dL"},
+            {"date": "2026-07-06", "test": "serum_m_protein", "value": 0.8, "unit": "g/dL"},
+            {"date": "2026-07-06", "test": "ldh", "value": 180, "unit": "U/L", "upper_limit": 248},
+            {"date": "2026-07-06", "test": "beta2_microglobulin", "value": 2.2, "unit": "mg/L"},
+            {"date": "2026-07-06", "test": "albumin", "value": 41, "unit": "g/L"},
+            {"date": "2026-07-06", "test": "circulating_plasma_cells", "value": 0, "unit": "%"},
+        ],
+        "treatments": [
+            {"regimen": "VTd", "start": "2021-06-14", "end": "2021-09-06", "best_response": "VGPR"}
+        ],
+        "progressions": [{"date": "2026-06-01", "type": "biochemical"}],
+        "as_of": "2026-07-20",
+        **extra,
+    }
+
+
+def test_aggressive_disease_is_the_clinicians_call_but_not_for_an_indolent_relapse() -> None:
+    # seed 000 contrasts "agressieve" and "indolent biochemisch recidief": a relapse the
+    # protocol calls indolent is not the aggressive disease of its RAD/PAD section
+    fields = _slow_biochemical_relapse()
+    assert value("indolent_relapse", **fields) is True
+    assert value("aggressive_disease", **fields) is False
+    # the clinician's assertion wins
+    assert value("aggressive_disease", asserted={"aggressive_disease": True}, **fields) is True
+    # a clinical relapse is not indolent: aggressive disease stays the clinician's judgement
+    clinical = {
+        **fields,
+        "progressions": [{"date": "2026-06-01", "type": "clinical", "features": ["anemia"]}],
+    }
+    assert value("aggressive_disease", **clinical) is None

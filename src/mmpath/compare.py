@@ -13,7 +13,8 @@ the guideline does not mention the option, ``n/a`` when the guideline does not a
 Each cell says where its position comes from (``basis``): the guideline's own words;
 mmpath's general safety rule (an option moved down or excluded because the patient is
 refractory to its drugs, a contraindication in the record); a principle the source states
-without naming regimens (jp-rrmm); or silence. Statements of agreement and difference are
+without naming regimens (jp-rrmm); or silence (including an option the source lists without
+saying for whom, ``indication_not_stated``: not offered, but not the guideline's position). Statements of agreement and difference are
 made only between positions guidelines actually take in their own words: silence, a
 principle, a guideline that does not apply, and mmpath's own rules are not disagreements
 (they are stated apart, as notes). An option is never under both "agree" and "differ".
@@ -114,7 +115,9 @@ def _collect(results: Sequence[ResultOut]) -> dict[str, _Row]:
                 ComparisonCellOut(
                     guideline=g,
                     state="excluded",
-                    basis="mmpath_rule" if ex.provenance == "mmpath_rule" else "guideline",
+                    basis="silent"
+                    if ex.indication_not_stated
+                    else ("mmpath_rule" if ex.provenance == "mmpath_rule" else "guideline"),
                     reason=ex.reason,
                     text=f"excluded: {ex.reason}",
                 ),
@@ -241,6 +244,22 @@ def _statements(rows: list[_Row], guidelines: list[str]) -> list[ComparisonState
                 guidelines=principled,
             )
         )
+    for g in guidelines:
+        unstated = [
+            r for r in rows if r.cells[g].state == "excluded" and r.cells[g].basis == "silent"
+        ]
+        if unstated:
+            out.append(
+                ComparisonStatementOut(
+                    kind="note",
+                    text=f"{g} lists "
+                    + ", ".join(r.id for r in unstated)
+                    + " without saying for whom (indication not stated): not offered, and not "
+                    "compared as the guideline's position",
+                    options=[r.id for r in unstated],
+                    guidelines=[g],
+                )
+            )
     return out
 
 

@@ -15,15 +15,30 @@ is per guideline.
 - ``risk`` — ``high`` / ``standard`` / null: IMS/IMWG 2025 high risk, or plasma cell
   leukaemia (IMWG 2021).
 - ``transplant_eligible`` — the clinician's judgement (and what the DMSG rule would say).
+
+A guideline may define risk or eligibility its own way: its pack names the facts it decides
+them with (pack key ``summary``; dk-ndmm-te: ``high_risk_dk`` — the DMSG reading of IMS/IMWG
+2025 with del(17p) ≥ 20 %, ≥ 2 HRCAs and the DMSG additions — and
+``transplant_eligible_dmsg``). When the output is for ONE guideline whose pack names such a
+fact, or when several guidelines are evaluated and that pack is the only one naming it that
+applies to the patient, the item shows that guideline's value (the branch it actually took)
+and names the general one in ``why``; otherwise the general value is shown and each
+guideline's own reading is named in ``why``.
 - ``frail`` — frailty, naming the score used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from mmpath.assess import Assessment
 from mmpath.assess.lines import position
-from mmpath.assess.refractoriness import drug_exposed, drug_refractory
-from mmpath.recommendation import SummaryItemOut
+from mmpath.assess.refractoriness import asserted_refractory, drug_exposed, drug_refractory
+from mmpath.recommendation import ResultOut, SummaryItemOut
+
+if TYPE_CHECKING:
+    from mmpath.engine.pack import Pack
 
 CLASS_FACTS = {"proteasome_inhibitor": "pi", "imid": "imid", "anti_cd38": "anti_cd38"}
 """Class codes shown in the summary and the prefix of their facts (``pi_refractory``)."""
@@ -40,10 +55,15 @@ ORDER = (
     "transplant_eligible",
     "frail",
 )
+GUIDELINE_READINGS = ("risk", "transplant_eligible")
+"""Summary items a guideline may define its own way (pack key ``summary``)."""
 
 
-def decision_summary(a: Assessment) -> dict[str, SummaryItemOut]:
-    """The summary items, in :data:`ORDER`."""
+def decision_summary(
+    a: Assessment, packs: Sequence[Pack] = (), results: Sequence[ResultOut] = ()
+) -> dict[str, SummaryItemOut]:
+    """The summary items, in :data:`ORDER`; ``packs``: the guidelines evaluated, ``results``
+    their results (whether each applies)."""
     found = position(a)
     prior = a.get("prior_lines")
     items = {
@@ -60,7 +80,60 @@ def decision_summary(a: Assessment) -> dict[str, SummaryItemOut]:
         "transplant_eligible": _transplant(a),
         "frail": _item(a, "frail"),
     }
+    applies = {r.guideline.id: r.applicable for r in results}
+    for name in GUIDELINE_READINGS:
+        items[name] = _guideline_reading(a, name, items[name], packs, applies)
     return {name: items[name] for name in ORDER}
+
+
+def _shown(name: str, value: object) -> object:
+    if name == "risk" and isinstance(value, bool):
+        return "high" if value else "standard"
+    return value
+
+
+def _guideline_reading(
+    a: Assessment,
+    name: str,
+    general: SummaryItemOut,
+    packs: Sequence[Pack],
+    applies: dict[str, bool | None],
+) -> SummaryItemOut:
+    """``general``, or the guideline's own value when one guideline reads its own fact (the
+    only guideline evaluated, or the only reader among several that applies)."""
+    readers = [
+        (p, f)
+        for p in packs
+        if p.summary is not None
+        for item, f in p.summary.items()
+        if item == name
+    ]
+    if not readers:
+        return general
+    applying = [(p, f) for p, f in readers if applies.get(p.id) is True]
+    deciding = readers if len(packs) == 1 else applying
+    if len(deciding) == 1:
+        pack, fact_name = deciding[0]
+        own = a.get(fact_name)
+        value = _shown(name, own.value)
+        why = (
+            f"{pack.id} reads this its own way ({fact_name}): {own.why}. "
+            f"In general (shown for other guidelines): {general.value}"
+            f" — {general.why}"
+        )
+        warnings = [*general.warnings, *own.warnings]
+        if value != general.value:
+            warnings.append(
+                f"{pack.id}'s own {name.replace('_', ' ')} ({value}) differs from the general "
+                f"one ({general.value}); this output follows {pack.id}"
+            )
+        return SummaryItemOut(value=value, why=why, warnings=warnings)
+    own_values = "; ".join(
+        f"{p.id} reads its own ({f}): {_shown(name, a.value(f))}" for p, f in readers
+    )
+    return SummaryItemOut(
+        value=general.value, why=f"{general.why} | {own_values}", warnings=general.warnings
+    )
 
 
 def _item(a: Assessment, name: str) -> SummaryItemOut:
@@ -88,7 +161,10 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
             key: SummaryItemOut(value=None, why=why)
             for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
         }
-    drugs = sorted({d for c in a.courses for d in a.catalogue.active_drugs(c.drugs)})
+    given = {d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)}
+    # a clinician's assertion (``<inn>_refractory``) is listed even for a drug not recorded
+    asserted = {d for d in a.catalogue.drugs if asserted_refractory(a, d) is not None}
+    drugs = sorted(given | asserted)
     refractory: list[str] = []
     unknown: list[str] = []
     reasons: list[str] = []
@@ -146,11 +222,17 @@ def _risk(a: Assessment) -> SummaryItemOut:
     imwg = a.get("high_risk_imwg2025")
     pcl = a.get("plasma_cell_leukemia")
     why = f"IMS/IMWG 2025 (Avet-Loiseau 2025): {imwg.why}; plasma cell leukaemia (IMWG 2021): {pcl.why}"
+    warnings = []
+    if a.value("del17p_at_threshold_boundary") is True:
+        warnings.append(
+            "del(17p) clonal fraction at the 20 % boundary: IMS/IMWG 2025 '> 20 %' (used) "
+            "and the DMSG text '≥ 20 %' disagree — assert high_risk_imwg2025 to follow the other"
+        )
     if imwg.value is True or pcl.value is True:
-        return SummaryItemOut(value="high", why=why)
+        return SummaryItemOut(value="high", why=why, warnings=warnings)
     if imwg.value is False:
-        return SummaryItemOut(value="standard", why=why)
-    return SummaryItemOut(value=None, why=why)
+        return SummaryItemOut(value="standard", why=why, warnings=warnings)
+    return SummaryItemOut(value=None, why=why, warnings=warnings)
 
 
 def _transplant(a: Assessment) -> SummaryItemOut:

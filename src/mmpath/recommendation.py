@@ -103,6 +103,9 @@ class ExcludedOut(_Out):
     provenance: Provenance | None = None
     source: str | None = None  # the label or the mmpath rule, when not the guideline
     sources: list[SourceOut] = []
+    indication_not_stated: bool = False
+    """the source lists the option without an indication; not offered, and not a position the
+    guideline takes against it (the comparison counts it as silence)"""
 
 
 class NearestOut(_Out):

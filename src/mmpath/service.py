@@ -25,12 +25,13 @@ def recommend(
     unknown facts, before anything is evaluated.
     """
     facts = Assessment(record, today=today)
-    results = evaluate_packs(facts, select(guideline))
+    packs = select(guideline)
+    results = evaluate_packs(facts, packs)
     return RecommendationOut(
         patient_id=record.id,
         as_of=facts.as_of.isoformat(),
         mmpath_version=__version__,
-        summary=decision_summary(facts),
+        summary=decision_summary(facts, packs, results),
         results=results,
         comparison=compare(results) if len(results) > 1 else None,
     )

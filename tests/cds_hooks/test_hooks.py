@@ -70,10 +70,9 @@ def test_patient_view_with_full_prefetch_is_audited_and_cards_follow_the_spec(
     by_guideline = {c["source"]["topic"]["code"]: c for c in cards}
     nl = by_guideline["nl-rrmm"]
     assert nl["summary"].startswith("nl-rrmm: preferred ") and len(nl["summary"]) < 140
-    # FHIR carries no best response, so whether the patient is refractory to bortezomib is
-    # unknown: DVd is preferred only if not (conditional), and the card says so
-    assert "conditional" in nl["summary"]
-    assert "DVd" in nl["detail"]
+    # the best responses come with the prefetch (mmpath's best-response Observations), so
+    # refractoriness is known: DVd is plainly preferred, as for the example record
+    assert "DVd" in nl["summary"] and "DVd" in nl["detail"]
     assert nl["indicator"] == "warning"  # RAD / PAD are conditional for this patient
     assert "version" in nl["source"]["label"] and nl["source"]["url"] == f"{BASE}/about#sources"
     assert "### Preferred" in nl["detail"] and "### Missing information" in nl["detail"]
@@ -289,8 +288,7 @@ def test_order_select_preferred_regimen_is_info(client: TestClient, mint: Minter
     assert response.status_code == 200, response.text
     check_response(response.json())
     [card] = response.json()["cards"]
-    # conditional: FHIR carries no best response, so bortezomib refractoriness is unknown
-    assert card["summary"].startswith("DVd is a preferred option (conditional) in ")
+    assert card["summary"].startswith("DVd is a preferred option in ")
     assert card["indicator"] == "info"
     assert "nl-rrmm" in card["summary"]
 
@@ -355,7 +353,7 @@ def test_not_configured_offers_no_service(store: Store) -> None:
     from mmpath.api.settings import Settings
 
     app = create_app(Settings(database_url=store.url), store=store)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         assert test_client.get("/cds-services").json() == {"services": []}
         response = test_client.post(f"/cds-services/{PV}", json={})
     assert response.status_code == 404

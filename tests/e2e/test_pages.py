@@ -18,13 +18,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.web import form as F
 from mmpath.web.timeline import render_timeline
+from signin import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "first-relapse-on-lenalidomide.json"
 
@@ -44,7 +43,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    return TestClient(create_app(Settings(), store=store))
+    return signed_in_client(store, "clinician", raise_server_exceptions=True)
 
 
 def posted(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -227,11 +226,11 @@ def _escaped(text: str) -> str:
 def test_each_evaluation_is_audited(
     client: TestClient, store: Store, example: dict[str, Any]
 ) -> None:
-    before = store.count_audit()
+    before = store.count_audit("evaluate")
     client.post("/evaluate", data=posted(form_fields(example)))
     client.post("/compare", data={"record": json.dumps(example)})
-    entries = store.list_audit(limit=2)
-    assert store.count_audit() == before + 2
+    entries = [e for e in store.list_audit(limit=10) if e.action == "evaluate"][:2]
+    assert store.count_audit("evaluate") == before + 2
     assert {e.source for e in entries} == {"web"}
     assert json.loads(entries[0].record_json) == example
     assert entries[0].input_digest == entries[1].input_digest
@@ -246,7 +245,7 @@ def test_invalid_record_shows_problems_and_evaluates_nothing(
     bad = copy.deepcopy(example)
     bad["treatments"][1]["start"] = "2024-13-40"
     bad["labs"] = [{"date": "2026-10-01", "test": "calcium", "value": 2.5, "unit": "g/dL"}]
-    before = store.count_audit()
+    before = store.count_audit("evaluate")
     response = client.post("/evaluate", data=posted(form_fields(bad)))
     assert response.status_code == 422
     page = response.text
@@ -255,7 +254,7 @@ def test_invalid_record_shows_problems_and_evaluates_nothing(
     assert f'id="{F.field_id("treatments[1].start")}-err"' in page
     assert 'value="2024-13-40"' in page  # what the user typed is kept
     assert "tier-preferred" not in page
-    assert store.count_audit() == before
+    assert store.count_audit("evaluate") == before
 
 
 def test_unknown_asserted_fact_is_a_problem_not_a_crash(
@@ -305,7 +304,10 @@ def test_saved_patients(client: TestClient, store: Store, example: dict[str, Any
     saved = store.get_patient(patient_id)
     assert saved is not None and saved.record["ecog"] == 2
     client.post("/evaluate", data=posted(fields))
-    assert store.list_audit(limit=1)[0].saved_patient_id == patient_id
+    assert (
+        next(e for e in store.list_audit(limit=10) if e.action == "evaluate").saved_patient_id
+        == patient_id
+    )
     assert client.post(f"/patients/{patient_id}/delete", follow_redirects=False).status_code == 303
     assert store.get_patient(patient_id) is None
     assert client.get(f"/patients/{patient_id}").status_code == 404
@@ -409,10 +411,10 @@ def test_a_failed_audit_write_is_shown_not_lost(
 ) -> None:
     from mmpath.store import StoreError
 
-    def broken(*args: Any, **kwargs: Any) -> int:
+    async def broken(*args: Any, **kwargs: Any) -> int:
         raise StoreError("database error while writing the audit trail (test): disk full")
 
-    monkeypatch.setattr(store, "record_recommendation", broken)
+    monkeypatch.setattr(store, "record_recommendation_async", broken)
     response = client.post("/evaluate", data={"record": json.dumps(example)})
     assert response.status_code == 503
     assert "disk full" in response.text
@@ -422,7 +424,7 @@ def test_a_failed_audit_write_is_shown_not_lost(
 def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
     client: TestClient, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mmpath.web import routes
+    from mmpath.api import service
 
     def two_guidelines(record: Any, guideline: str = "all", **kwargs: Any) -> Any:
         out = recommend(record, guideline, **kwargs)
@@ -436,7 +438,7 @@ def test_summary_is_full_for_one_guideline_and_brief_for_the_others(
         )
         return out.model_copy(update={"results": [first, twin]})
 
-    monkeypatch.setattr(routes, "recommend", two_guidelines)
+    monkeypatch.setattr(service, "recommend", two_guidelines)
     first = recommend(parse_record(example), "all").results[0]
     page = client.post(
         "/summary", data={"record": json.dumps(example), "guideline": "zz-twin"}

@@ -63,7 +63,7 @@ TOP_RESIDUE = (
     "asserted",
     "age",
 )
-COURSE_RESIDUE = ("setting", "line", "best_response", "cycles")
+COURSE_RESIDUE = ("setting", "line", "cycles")
 
 
 @dataclass
@@ -82,6 +82,19 @@ def _coding(system: str, code: str, display: str | None = None) -> dict[str, Any
 
 def _subject(pid: str) -> dict[str, str]:
     return {"reference": f"Patient/{pid}"}
+
+
+def best_response(pid: str, response: str, day: str, focus: dict[str, Any]) -> dict[str, Any]:
+    """mmpath's best-response Observation (mmpath/fhir/responses.py) about ``focus``."""
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": _subject(pid),
+        "code": {"coding": [_coding(codes.MMPATH_OBSERVATION, codes.BEST_RESPONSE)]},
+        "effectiveDateTime": day,
+        "valueCodeableConcept": {"coding": [_coding(codes.IMWG_RESPONSE, response)]},
+        "focus": [{"reference": f"{focus['resourceType']}/{focus['id']}"}],
+    }
 
 
 def to_bundle(record: dict[str, Any]) -> Built:
@@ -347,6 +360,9 @@ def to_bundle(record: dict[str, Any]) -> Built:
             elif stop == "progression":
                 statement["statusReason"] = [{"text": "Disease progression"}]
             add(statement)
+        if course.get("best_response"):
+            day = course.get("best_response_date") or course.get("end") or course["start"]
+            add(best_response(pid, course["best_response"], day, entries[-1]["resource"]))
     if course_residue:
         residue["treatments"] = course_residue
 
@@ -383,7 +399,8 @@ def to_bundle(record: dict[str, Any]) -> Built:
             }
         )
         if "best_response_after" in procedure:
-            residue.setdefault("procedure_responses", []).append(procedure)
+            day = procedure.get("response_date") or procedure["date"]
+            add(best_response(pid, procedure["best_response_after"], day, entries[-1]["resource"]))
 
     progressions = record.get("progressions")
     if progressions == []:
@@ -464,10 +481,6 @@ def overlay(
         features = residue.get("progression_features", {}).get(progression["date"])
         if features:
             progression["features"] = features
-    for given in residue.get("procedure_responses", []):
-        for procedure in out.get("procedures", []):
-            if procedure["type"] == given["type"] and procedure["date"] == given["date"]:
-                procedure["best_response_after"] = given["best_response_after"]
     for name in ("contraindications", "intolerances"):
         if name in residue:
             out[name] = sorted(set(out.get(name, [])) | set(residue[name]))

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from mmpath.api.service import Audited, recommend_and_audit
+from mmpath.api.service import Audited, recommend_and_audit_async
 from mmpath.api.settings import Settings
 from mmpath.store import Store
 
@@ -22,7 +22,7 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def recommend_for(
+async def recommend_for(
     request: Request,
     data: Any,
     guideline: str = "all",
@@ -30,9 +30,10 @@ def recommend_for(
     source: str = "api",
     saved_patient_id: str | None = None,
 ) -> Audited:
-    """Recommend for a decoded record and audit it as this app is configured to."""
+    """Recommend for a decoded record and audit it as this app is configured to (the one
+    path of the API, the web pages and CDS Hooks; see :mod:`mmpath.api.service`)."""
     settings = get_settings(request)
     store = get_store(request) if settings.audit else None
-    return recommend_and_audit(
+    return await recommend_and_audit_async(
         store, data, guideline, source=source, saved_patient_id=saved_patient_id
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -10,15 +12,19 @@ from starlette.concurrency import run_in_threadpool
 
 from mmpath import __version__
 from mmpath.api.body import json_body
+from mmpath.api.decision import parse_decision
 from mmpath.api.deps import get_settings, get_store, recommend_for
 from mmpath.api.errors import ApiError, problem_json
-from mmpath.api.service import check_record, evaluate
+from mmpath.api.service import check_record
 from mmpath.engine.packs import load_packs
 from mmpath.recommendation import RecommendationOut
-from mmpath.record.errors import RecordError
+from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import parse_record
 from mmpath.record.model import PatientRecord
-from mmpath.store import Store
+from mmpath.store import Store, browse
+from mmpath.store.browse import AuditFilter, audit_entries
+from mmpath.store.decisions import Decision, decisions_for, decisions_for_many, save_decision
+from mmpath.store.store import ACTIONS
 
 router = APIRouter(prefix="/api/v1")
 
@@ -62,10 +68,15 @@ def _recommendation(audited_json: str, audit_id: int | None) -> Response:
     return Response(audited_json, media_type="application/json", headers=headers)
 
 
-@router.get("/health", tags=["service"])
+@router.get(
+    "/health",
+    tags=["service"],
+    responses={503: {"description": "not ready: the database cannot take a write"}},
+)
 def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
-    """`ok` when the app and its database answer (503 otherwise)."""
-    store.ping()
+    """Readiness: `ok` when the database answers and takes a write (a commit; for SQLite
+    also enough free disk); 503 with the reason otherwise (full or read-only disk)."""
+    store.ready()
     return {"status": "ok", "database": "ok"}
 
 
@@ -121,7 +132,7 @@ async def validate(request: Request) -> dict[str, Any]:
     """
     data = await json_body(request)
     try:
-        check_record(data)
+        await run_in_threadpool(check_record, data)
     except RecordError as error:
         return {"valid": False, "problems": problem_json(error.problems)}
     return {"valid": True, "problems": []}
@@ -143,17 +154,8 @@ async def validate(request: Request) -> dict[str, Any]:
 async def recommend(request: Request, guideline: Guideline = "all") -> Response:
     """Treatment options per guideline for a patient record (stored in the audit trail)."""
     data = await json_body(request)
-    # Evaluation is CPU-bound and short (milliseconds): it runs on the event loop, so
-    # requests are evaluated in arrival order rather than contending for the GIL in
-    # threads; the audit write is awaited (the store's writer thread commits it).
-    audit = get_settings(request).audit
-    output, output_json = evaluate(data, guideline, storable=audit)
-    audit_id = None
-    if audit:
-        audit_id = await get_store(request).record_recommendation_async(
-            data, guideline, output, output_json=output_json, source="api"
-        )
-    return _recommendation(output_json, audit_id)
+    audited = await recommend_for(request, data, guideline, source="api")
+    return _recommendation(audited.output_json, audited.audit_id)
 
 
 # -- saved patients -----------------------------------------------------------------
@@ -167,9 +169,34 @@ def _saved(store: Store, patient_id: str) -> Any:
 
 
 @router.get("/patients", tags=["patients"])
-def list_patients(store: Annotated[Store, Depends(get_store)]) -> list[dict[str, Any]]:
-    """Saved patients (without their records), most recently updated first."""
-    return [p.summary() for p in store.list_patients()]
+def list_patients(
+    store: Annotated[Store, Depends(get_store)],
+    q: Annotated[str | None, Query(max_length=200, description="identifier or id")] = None,
+) -> list[dict[str, Any]]:
+    """Saved patients (without their records), most recently updated first; `q` searches
+    the record's identifier (anywhere, any case) and the saved id (its start). Each says
+    its last audited answer (`last_audit_id`, `applicable`) and last `decision`."""
+    return [
+        {
+            **row.patient.summary(),
+            "last_audit_id": row.last_audit_id,
+            "applicable": list(row.applicable),
+            "decision": row.last_decision.as_json() if row.last_decision else None,
+        }
+        for row in browse.patients(store, q)
+    ]
+
+
+@router.get("/patients/{patient_id}/history", tags=["patients"], responses={404: {}})
+def patient_history(
+    patient_id: PatientId, store: Annotated[Store, Depends(get_store)]
+) -> list[dict[str, Any]]:
+    """Every saved version of the patient's record, oldest first."""
+    _saved(store, patient_id)
+    return [
+        {"version": v.number, "saved_at": v.saved_at.isoformat(), "record": v.record}
+        for v in browse.versions(store, patient_id)
+    ]
 
 
 @router.post(
@@ -230,35 +257,143 @@ def delete_patient(patient_id: PatientId, store: Annotated[Store, Depends(get_st
     tags=["patients", "recommend"],
     responses={200: {"model": RecommendationOut}, 404: {}, 422: _PROBLEMS, 503: _ERRORS[503]},
 )
-def recommend_saved(
+async def recommend_saved(
     request: Request, patient_id: PatientId, guideline: Guideline = "all"
 ) -> Response:
     """Recommend for a saved patient (audited, with the saved patient's id)."""
-    patient = _saved(get_store(request), patient_id)
-    audited = recommend_for(request, patient.record, guideline, saved_patient_id=patient_id)
+    patient = await run_in_threadpool(_saved, get_store(request), patient_id)
+    audited = await recommend_for(request, patient.record, guideline, saved_patient_id=patient_id)
     return _recommendation(audited.output_json, audited.audit_id)
 
 
 # -- audit trail --------------------------------------------------------------------
 
 
-@router.get("/audit", tags=["audit"])
+def _audit_filter(
+    patient: str | None,
+    since: str | None,
+    until: str | None,
+    guideline: str | None,
+    pathway: str | None,
+) -> AuditFilter:
+    problems = []
+    days: dict[str, dt.date | None] = {}
+    for name, value in (("since", since), ("until", until)):
+        try:
+            days[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            problems.append(Problem(name, "expected a date YYYY-MM-DD"))
+    if pathway not in (None, "", "on", "off", "undecided"):
+        problems.append(Problem("pathway", "expected on, off or undecided"))
+    if problems:
+        raise ApiError(422, "the filter is not valid", problems)
+    return AuditFilter(
+        patient or None, days["since"], days["until"], guideline or None, pathway or None
+    )
+
+
+@router.get("/audit", tags=["audit"], responses={403: {"description": "not an administrator"}})
 def list_audit(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    patient: Annotated[str | None, Query(max_length=32, description="saved patient id")] = None,
+    since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (UTC)")] = None,
+    until: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (UTC)")] = None,
+    guideline: Annotated[str | None, Query(max_length=100)] = None,
+    pathway: Annotated[str | None, Query(description="on, off or undecided")] = None,
+    action: Annotated[
+        str,
+        Query(
+            max_length=20,
+            description="`evaluate` (recommendations, the default); `all` or an access-log "
+            "action (view, list, save, delete, export, sign-in, ...): administrators only",
+        ),
+    ] = "evaluate",
 ) -> dict[str, Any]:
-    """Audit entries, newest first (without record and output; see `/audit/{id}`)."""
+    """Audit entries, newest first (without record and output; see `/audit/{id}`),
+    filtered by saved patient, date, guideline evaluated and the decision's pathway."""
+    if action not in ACTIONS | {"all"}:
+        raise ApiError(422, f"unknown action {action[:20]!r}", [Problem("query.action", "unknown")])
+    user = getattr(request.state, "user", None)
+    settings = get_settings(request)
+    if action != "evaluate" and settings.auth and (user is None or not user.can("admin")):
+        role = getattr(user, "role", "not signed in")
+        raise ApiError(
+            403, f"the access log (action other than evaluate) needs the admin role; you are {role}"
+        )
+    filters = _audit_filter(patient, since, until, guideline, pathway)
+    filters = dataclasses.replace(filters, action=None if action == "all" else action)
+    total, entries = audit_entries(store, filters, limit=limit, offset=offset)
+    found = decisions_for_many(store, [e.id for e in entries])
     return {
-        "total": store.count_audit(),
-        "entries": [e.summary() for e in store.list_audit(limit=limit, offset=offset)],
+        "total": total,
+        "entries": [{**e.summary(), "decision": _latest(found.get(e.id, []))} for e in entries],
     }
+
+
+def _latest(found: list[Decision]) -> dict[str, Any] | None:
+    return found[-1].as_json() if found else None
 
 
 @router.get("/audit/{audit_id}", tags=["audit"], responses={404: {}})
 def get_audit(audit_id: AuditId, store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
-    """One audit entry: time, input digest, record, pack versions, mmpath version, output."""
+    """One audit entry: time, input digest, record, pack versions, mmpath version, output,
+    and the decision recorded for it (`decision`: the latest, `decisions`: all, oldest first)."""
     entry = store.get_audit(audit_id)
     if entry is None:
         raise ApiError(404, f"no audit entry {audit_id}")
-    return entry.as_json()
+    found = decisions_for(store, audit_id)
+    return {
+        **entry.as_json(),
+        "decision": _latest(found),
+        "decisions": [d.as_json() for d in found],
+    }
+
+
+@router.post(
+    "/audit/{audit_id}/decision",
+    tags=["audit"],
+    status_code=201,
+    responses={404: {}, 413: _ERRORS[413], 415: _ERRORS[415], 422: _PROBLEMS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "example": {
+                        "option_id": "DVd",
+                        "pathway": "off",
+                        "reason": "patient_preference",
+                        "reason_text": "prefers fewer hospital visits",
+                        "by": "Dr A. Jansen",
+                        "at": "2026-11-05",
+                    }
+                }
+            },
+        }
+    },
+)
+async def record_decision_for(request: Request, audit_id: AuditId) -> JSONResponse:
+    """Record what was decided for the recommendation of audit entry `audit_id`: the chosen
+    option (`option_id`) or another regimen (`regimen`), `pathway` on/off, for off-pathway a
+    `reason` (toxicity_comorbidity, prior_treatment, patient_preference, clinical_trial,
+    documented_rationale, other + `reason_text`), `by` and `at`."""
+    data = await json_body(request)
+    store: Store = get_store(request)
+    entry = await run_in_threadpool(store.get_audit, audit_id)
+    if entry is None or entry.output_json is None:
+        raise ApiError(404, f"no recommendation at audit entry {audit_id}")
+    output = RecommendationOut.model_validate_json(entry.output_json)
+    try:
+        decision = parse_decision(data, output)
+    except RecordError as error:
+        raise ApiError(422, "the decision is not valid", error.problems) from None
+    await run_in_threadpool(save_decision, store, audit_id, decision, "api")
+    found = await run_in_threadpool(decisions_for, store, audit_id)
+    return JSONResponse(
+        found[-1].as_json(),
+        status_code=201,
+        headers={"Location": f"/api/v1/audit/{audit_id}"},
+    )

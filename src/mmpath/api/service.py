@@ -1,20 +1,40 @@
-"""Recommend and audit: the one path the HTTP API and the web pages use.
+"""Recommend and audit: the one path the HTTP API, the web pages and CDS Hooks use.
 
 A recommendation is only returned after its audit row is committed; if the write
 fails, :class:`~mmpath.store.StoreError` is raised and nothing is returned.
+
+The audit row holds the *validated* record (``PatientRecord.model_dump`` in JSON mode,
+unknowns left out), so one patient has one input digest whichever door it came in by:
+the JSON API, the form's fields, a result page's hidden record or a FHIR import.
+:func:`recommend_and_audit_async` is what an ``async`` route awaits: evaluation runs
+in a worker thread and the audit commit is awaited on the store's writer thread, so
+the event loop never waits on either.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
+
+from starlette.concurrency import run_in_threadpool
 
 from mmpath.recommendation import RecommendationOut
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import parse_record
+from mmpath.record.model import Comorbidity, PatientRecord, ProgressionFeature
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.store.canonical import check_storable
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A validated, evaluated record: what the audit row stores and what is returned."""
+
+    record: PatientRecord
+    stored: dict[str, Any]  # the validated record as JSON (the audit row's record)
+    output: RecommendationOut
+    output_json: str  # exactly what is returned and what the audit row holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +42,27 @@ class Audited:
     output: RecommendationOut
     output_json: str  # exactly what is returned and what the audit row holds
     audit_id: int | None  # None only when auditing is off (benchmark)
+    record: PatientRecord | None = None
+    stored: dict[str, Any] | None = None
+
+
+#: Lists that are sets (their order means nothing): stored in the order of their codes.
+_SETS = {"comorbidities": get_args(Comorbidity)}
+_FEATURES = get_args(ProgressionFeature)
+
+
+def stored_form(record: PatientRecord) -> dict[str, Any]:
+    """The record as the audit trail and saved patients store it: validated, unknowns
+    left out, and set-like lists (comorbidities, progression features) in code order,
+    so the same patient has one stored form and one input digest."""
+    data: dict[str, Any] = record.model_dump(mode="json", exclude_none=True)
+    for name, order in _SETS.items():
+        if isinstance(data.get(name), list):
+            data[name] = sorted(data[name], key=order.index)
+    for event in data.get("progressions", []):
+        if isinstance(event.get("features"), list):
+            event["features"] = sorted(event["features"], key=_FEATURES.index)
+    return data
 
 
 def recommend_and_audit(
@@ -37,29 +78,54 @@ def recommend_and_audit(
     Raises ``RecordError`` (invalid record: nothing evaluated or stored),
     ``UnknownGuideline`` and ``StoreError`` (the audit write failed: no result).
     ``store=None`` skips the audit write (used only by the benchmark comparison).
+    For ``async`` code use :func:`recommend_and_audit_async`.
     """
-    output, output_json = evaluate(data, guideline, storable=store is not None)
+    done = prepare(data, guideline, storable=store is not None)
     audit_id = None
     if store is not None:
         audit_id = store.record_recommendation(
-            data,
+            done.stored,
             guideline,
-            output,
-            output_json=output_json,
+            done.output,
+            output_json=done.output_json,
             source=source,
             saved_patient_id=saved_patient_id,
         )
-    return Audited(output, output_json, audit_id)
+    return Audited(done.output, done.output_json, audit_id, done.record, done.stored)
 
 
-def evaluate(data: Any, guideline: str, *, storable: bool = True) -> tuple[RecommendationOut, str]:
-    """Validate and evaluate (CPU only, no I/O): the output and its exact JSON text.
+async def recommend_and_audit_async(
+    store: Store | None,
+    data: Any,
+    guideline: str = "all",
+    *,
+    source: str = "api",
+    saved_patient_id: str | None = None,
+) -> Audited:
+    """:func:`recommend_and_audit` without blocking the event loop (same errors)."""
+    done = await run_in_threadpool(prepare, data, guideline, storable=store is not None)
+    audit_id = None
+    if store is not None:
+        audit_id = await store.record_recommendation_async(
+            done.stored,
+            guideline,
+            done.output,
+            output_json=done.output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+    return Audited(done.output, done.output_json, audit_id, done.record, done.stored)
+
+
+def prepare(data: Any, guideline: str, *, storable: bool = True) -> Evaluated:
+    """Validate and evaluate (CPU only, no I/O).
 
     ``storable``: also refuse text the audit trail cannot hold, before evaluating.
     """
     record = parse_record(data)
+    stored = stored_form(record)
     if storable:
-        check_storable(data)
+        check_storable(stored)
     try:
         output = recommend(record, guideline)
     except OverflowError as error:
@@ -68,7 +134,13 @@ def evaluate(data: Any, guideline: str, *, storable: bool = True) -> tuple[Recom
         # fault; nothing was evaluated or stored.
         message = f"a date or number is outside the range mmpath can compute with ({error})"
         raise RecordError([Problem("", message)]) from None
-    return output, output_json_of(output)
+    return Evaluated(record, stored, output, output_json_of(output))
+
+
+def evaluate(data: Any, guideline: str, *, storable: bool = True) -> tuple[RecommendationOut, str]:
+    """Validate and evaluate (CPU only, no I/O): the output and its exact JSON text."""
+    done = prepare(data, guideline, storable=storable)
+    return done.output, done.output_json
 
 
 def output_json_of(output: RecommendationOut) -> str:
@@ -81,4 +153,4 @@ def check_record(data: Any) -> None:
     Evaluates the record (milliseconds) so that a record ``/validate`` accepts is one
     ``/recommend`` accepts: assertion checks and out-of-range dates included.
     """
-    evaluate(data, "all", storable=True)
+    prepare(data, "all", storable=True)

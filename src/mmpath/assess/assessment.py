@@ -13,6 +13,8 @@ from typing import Any
 
 from mmpath.assess.fact import FACTS, Fact, Value
 from mmpath.assess.lab_progression import (
+    DFLC_SOURCE_READING_MG_L,
+    LAB_FOLLOW_UP_DAYS,
     SERUM_MEASURABLE_G_DL,
     URINE_MEASURABLE_MG_24H,
     LabProgression,
@@ -28,14 +30,12 @@ from mmpath.assess.timeline import (
     build_courses,
     build_lines,
     recorded_events,
+    same_event,
 )
 from mmpath.catalogue import Catalogue, load_catalogue
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import LabResult, PatientRecord
 from mmpath.record.units import to_canonical
-
-SAME_EVENT_DAYS = 31
-"""A lab progression within this many days of a recorded one is the same event."""
 
 
 class Assessment:
@@ -118,23 +118,75 @@ class Assessment:
         return sorted({line.start for line in self.lines})
 
     @cached_property
-    def lab_progressions(self) -> list[LabProgression]:
-        """IMWG progressions found in the lab series (confirmed and unconfirmed)."""
+    def followed_markers(self) -> list[tuple[str, list[tuple[dt.date, float]]]]:
+        """The lab series IMWG 2016 measures progression in: serum and/or urine M-protein
+        when measurable (serum ≥ 1 g/dL, urine ≥ 200 mg/24 h at any time), otherwise dFLC."""
         serum = self.series("serum_m_protein")
         urine = self.series("urine_m_protein")
-        found: list[LabProgression] = []
-        measurable = False
+        found: list[tuple[str, list[tuple[dt.date, float]]]] = []
         if serum and max(v for _, v in serum) >= SERUM_MEASURABLE_G_DL:
-            measurable = True
-            found += detect(serum, "serum M-protein", serum_minimum_increase, self.line_starts)
+            found.append(("serum M-protein", serum))
         if urine and max(v for _, v in urine) >= URINE_MEASURABLE_MG_24H:
-            measurable = True
-            found += detect(urine, "urine M-protein", urine_minimum_increase, self.line_starts)
-        if not measurable:
-            dflc = self.dflc_series
-            if dflc:
-                found += detect(dflc, "dFLC", dflc_minimum_increase, self.line_starts)
+            found.append(("urine M-protein", urine))
+        if not found and self.dflc_series:
+            found.append(("dFLC", self.dflc_series))
+        return found
+
+    @cached_property
+    def lab_progressions(self) -> list[LabProgression]:
+        """IMWG progressions found in the lab series (confirmed and unconfirmed)."""
+        increase = {
+            "serum M-protein": serum_minimum_increase,
+            "urine M-protein": urine_minimum_increase,
+            "dFLC": dflc_minimum_increase,
+        }
+        found: list[LabProgression] = []
+        for test, series in self.followed_markers:
+            found += detect(series, test, increase[test], self.line_starts)
         return sorted(found, key=lambda p: p.date)
+
+    def lab_follow_up(self, since: dt.date | None) -> str | None:
+        """How the lab series follows the disease since ``since`` (the latest line's start),
+        or None when it does not: a followed marker (``followed_markers``) with at least two
+        assessments after ``since`` (a confirmed nadir, IMWG 2016) and the latest within
+        :data:`LAB_FOLLOW_UP_DAYS` of the decision date."""
+        for test, series in self.followed_markers:
+            after = [(d, v) for d, v in series if since is None or d > since]
+            if len(after) >= 2 and (self.as_of - after[-1][0]).days <= LAB_FOLLOW_UP_DAYS:
+                return (
+                    f"{test}: {len(after)} assessments since "
+                    f"{since.isoformat() if since else 'the first one'}, the latest on "
+                    f"{after[-1][0].isoformat()}"
+                )
+        return None
+
+    @cached_property
+    def lab_boundary_notes(self) -> list[str]:
+        """Lab-series findings a reader must see although they are not (yet) IMWG
+        progression: an unconfirmed rise (IMWG needs two consecutive assessments) and a
+        dFLC rise of exactly 100 mg/L (IMWG: "> 100 mg/L"; seed 001: "≥100 mg/L"). A recorded
+        progression at the same time (``same_event``) settles both: no note then."""
+        recorded = recorded_events(self.record, self.courses)
+        notes = [
+            f"{p.test} rose from confirmed nadir {p.nadir:g} to {p.value:g} on "
+            f"{p.date.isoformat()}: meets IMWG 2016 progression once, unconfirmed — repeat "
+            "the measurement (two consecutive assessments are needed)"
+            for p in self.lab_progressions
+            if not p.confirmed and not same_event(p.date, recorded)
+        ]
+        if any(test == "dFLC" for test, _ in self.followed_markers):
+            strict = {p.date for p in self.lab_progressions if p.test == "dFLC"}
+            for p in detect(
+                self.dflc_series, "dFLC", lambda _: DFLC_SOURCE_READING_MG_L, self.line_starts
+            ):
+                if p.date not in strict and not same_event(p.date, recorded):
+                    notes.append(
+                        f"dFLC rose from confirmed nadir {p.nadir:g} to {p.value:g} mg/L on "
+                        f"{p.date.isoformat()} (+{p.value - p.nadir:g} mg/L): not progression "
+                        "by IMWG 2016 (absolute increase > 100 mg/L), but progression by the "
+                        "≥ 100 mg/L of seed 001 — a boundary reading; check the series"
+                    )
+        return notes
 
     @cached_property
     def dflc_series(self) -> list[tuple[dt.date, float]]:
@@ -157,9 +209,7 @@ class Assessment:
         """Recorded progressions, courses stopped for progression, confirmed lab progressions."""
         events = recorded_events(self.record, self.courses)
         for p in self.lab_progressions:
-            if p.confirmed and not any(
-                abs((e.date - p.date).days) <= SAME_EVENT_DAYS for e in events
-            ):
+            if p.confirmed and not same_event(p.date, events):
                 events.append(ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}"))
         return sorted(events, key=lambda e: (e.date, e.source))
 
@@ -175,8 +225,7 @@ class Assessment:
             f"({p.test} from confirmed nadir {p.nadir:g} to {p.value:g}) that the record's "
             "progressions do not list; it is counted — check the record"
             for p in self.lab_progressions
-            if p.confirmed
-            and not any(abs((e.date - p.date).days) <= SAME_EVENT_DAYS for e in recorded)
+            if p.confirmed and not same_event(p.date, recorded)
         ]
 
     @property

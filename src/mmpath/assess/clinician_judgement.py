@@ -5,7 +5,8 @@ first chemo-sensitive early relapse and a suitable donor". It defines neither "y
 (no age is given) nor "chemo-sensitive" (whether the relapse responds to salvage therapy,
 known only after re-induction). mmpath does not invent a threshold: these facts are
 unknown until the clinician asserts them (``asserted`` in the record), so an option that
-needs them is shown as conditional and says what would settle it.
+needs them is shown as conditional and says what would settle it. The one derivation:
+seed 000's "aggressive disease" is false for a relapse the same protocol calls indolent.
 """
 
 from __future__ import annotations
@@ -39,10 +40,27 @@ def chemosensitive_relapse(a: Assessment) -> tuple[Value, str]:
 @fact(
     "aggressive_disease",
     definition="seed 000 'Ontwikkeling van agressieve/extramedullaire ziekte in de loop van de "
-    "behandeling': the section does not define aggressive disease, so only the clinician's "
-    "assertion counts (the protocol's aggressive-relapse list, fact aggressive_relapse, serves "
-    "the choice between a doublet and a triplet)",
-    needs=("asserted",),
+    "behandeling': the section does not define aggressive disease, so it is the clinician's "
+    "assertion; derived only as false for a relapse the protocol itself calls indolent ('Bij "
+    "een indolent biochemisch recidief': biochemical, no item of its aggressive-relapse list). "
+    "The aggressive-relapse list (fact aggressive_relapse) serves the choice between a doublet "
+    "and a triplet, so it does not make the disease 'aggressive' here",
+    needs=("asserted", "progressions", "labs", "cytogenetics"),
 )
 def aggressive_disease(a: Assessment) -> tuple[Value, str]:
+    indolent = a.get("indolent_relapse")
+    if indolent.value is True:
+        return False, f"indolent biochemical relapse (seed 000's own contrast): {indolent.why}"
+    return None, NOT_DERIVED
+
+
+@fact(
+    "unfit",
+    definition="seed 002 'unfit' ('doublet therapy is preferred for unfit or frail patients'): "
+    "the abstract does not define it; frailty (score ≥ 2) is the fact frail, and whether an "
+    "intermediate-fit patient (IMWG or simplified score 1) is 'unfit' is only the clinician's "
+    "assertion",
+    needs=("asserted",),
+)
+def unfit(a: Assessment) -> tuple[Value, str]:
     return None, NOT_DERIVED

@@ -4,6 +4,13 @@
   recorded progression event or from the lab series (see ``lab_progression``).
 - Relapsed: progression after at least one line of therapy (the record's ``status``
   wins when given).
+- With ``progressions`` not recorded, the lab series is the source (patient-record-v1:
+  "When no event is given, progression may be derived from the lab series"): it shows
+  that the disease has NOT progressed only when it follows the disease up to the decision
+  date (``Assessment.lab_follow_up``); otherwise progression stays unknown.
+- An unconfirmed rise (one assessment meeting the criterion) is not progressive disease:
+  IMWG 2016 classification "needs two consecutive assessments"; the fact says so and
+  warns (repeat the measurement).
 - Clinical relapse (IMWG): progression with end-organ damage (CRAB: hypercalcaemia,
   renal failure, anaemia, bone lesions) or plasmacytoma/extramedullary disease;
   biochemical relapse: laboratory progression without it (seed 001, "OPTIMAL TIMING OF
@@ -14,12 +21,14 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
+from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS
 from mmpath.assess.timeline import ProgressionEvent
 
 
 def lab_warnings(a: Assessment) -> list[str]:
-    """Confirmed lab progressions the record's progressions list does not hold."""
-    return a.progression_warnings
+    """Confirmed lab progressions the record's progressions list does not hold, unconfirmed
+    rises and boundary readings of the lab series."""
+    return a.progression_warnings + a.lab_boundary_notes
 
 
 def current_event(a: Assessment) -> ProgressionEvent | None:
@@ -47,19 +56,30 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
     if event is not None:
         return True, f"progression on {event.date.isoformat()} ({event.source})"
     start = a.line_starts[-1] if a.line_starts else None
+    since = f" since {start.isoformat()}" if start else ""
     pending = [
         p for p in a.lab_progressions if not p.confirmed and (start is None or p.date > start)
     ]
     if pending:
         p = pending[-1]
-        return None, (
+        return False, (
             f"{p.test} rose from nadir {p.nadir:g} to {p.value:g} on {p.date.isoformat()}: "
-            "unconfirmed (IMWG needs two consecutive assessments)"
+            "unconfirmed, so not (yet) IMWG progressive disease (two consecutive assessments "
+            "are needed) — repeat the measurement"
         )
     if a.progressions_recorded:
-        since = f" since {start.isoformat()}" if start else ""
         return False, f"no progression recorded{since}"
-    return None, "progressions not recorded and the lab series shows no confirmed progression"
+    follow_up = a.lab_follow_up(start)
+    if follow_up is not None:
+        return False, (
+            f"progressions not recorded; the lab series shows no IMWG progression{since} "
+            f"({follow_up})"
+        )
+    return None, (
+        "progressions not recorded and the lab series shows no confirmed progression, but it "
+        f"does not follow the disease up to the decision date (two assessments{since}, the "
+        f"latest within {LAB_FOLLOW_UP_DAYS} days)"
+    )
 
 
 @fact(
@@ -89,6 +109,10 @@ def relapsed(a: Assessment) -> tuple[Value, str]:
         return True, f"refractory: progressive disease as best response on {primary[0].label()}"
     if a.progressions_recorded:
         return False, "no progression recorded after the start of treatment"
+    if len(a.lines) == 1:
+        pd = a.get("progressive_disease")
+        if pd.value is False:
+            return False, f"one line of therapy and no progression since it started: {pd.why}"
     return None, "progressions not recorded"
 
 

@@ -10,7 +10,11 @@ Reading of the record (all first-line courses, i.e. line 1):
 - stem cells collected: a ``stem_cell_collection`` procedure;
 - HDT done: an ``autologous_sct`` procedure (its ``best_response_after`` is the response);
 - consolidation: ``setting: consolidation`` after the first ASCT;
-- maintenance: ``setting: maintenance``.
+- maintenance: ``setting: maintenance``;
+- a course after the first ASCT without a ``setting`` (``post_asct_role``): consolidation
+  when it repeats an induction regimen (seed 003: "op til 2 konsolideringsserier med samme
+  regime" — consolidation is the induction regimen again), maintenance otherwise (the
+  reduced regimen that follows: lenalidomide, daratumumab - lenalidomide, ...).
 
 ``pathway_phase`` is the phase the patient is in now, or is due next when between phases:
 ``none`` (no treatment yet), ``induction`` (an induction course is under way),
@@ -27,6 +31,10 @@ from mmpath.assess.timeline import RESPONSE_RANK, Course
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
+INDUCTION_CYCLES = 4
+"""Seed 003, recommendations 2, 6 and 8: induction 'i fire serier'."""
+ISA_RVD_LISTED_CYCLES = 3
+"""Seed 003, first-choice list: 'Isa-RVd ... – 3 induktionsserier' (GMMG-HD7)."""
 
 
 def procedures_of(a: Assessment, kind: str) -> list[Procedure]:
@@ -55,6 +63,20 @@ def induction_undecided(a: Assessment) -> bool:
     induction (before an ASCT) or not (after one)."""
     first_line = [c for c in a.courses if c.line == 1]
     return a.record.procedures is None and any(c.setting is None for c in first_line[1:])
+
+
+def post_asct_role(a: Assessment, course: Course) -> str | None:
+    """The course's ``setting``, or for a first-line course after the first ASCT without
+    one: ``consolidation`` when its drugs are an induction course's, else ``maintenance``
+    (module docstring). None before an ASCT or with procedures not recorded."""
+    if course.setting is not None:
+        return course.setting
+    ascts = procedures_of(a, "autologous_sct")
+    if course.line != 1 or not ascts or course.start <= ascts[0].date:
+        return None
+    drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
+    induction = {a.catalogue.anti_myeloma_drugs(c.drugs) for c in induction_courses(a)}
+    return "consolidation" if drugs in induction else "maintenance"
 
 
 def _regimen_id(a: Assessment, course: Course) -> str:
@@ -89,12 +111,28 @@ def anti_cd38_contraindicated(a: Assessment) -> tuple[Value, str]:
 def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
     if a.intolerant("lenalidomide"):
         return True, "lenalidomide listed among the intolerances"
-    stopped = [c for c in a.exposed_to("lenalidomide") if c.stop_reason == "toxicity"]
+    courses = a.exposed_to("lenalidomide")
+    stopped = [c for c in courses if c.stop_reason == "toxicity"]
     if stopped:
         return True, f"stopped for toxicity: {stopped[0].label()}"
-    if a.record.intolerances is None:
-        return None, "intolerances not recorded"
-    return False, "lenalidomide not among the intolerances"
+    if a.record.intolerances is not None:
+        return False, "lenalidomide not among the intolerances"
+    # Intolerances not recorded: the treatment history still shows whether a lenalidomide
+    # course had to stop for toxicity (seed 003 'ikke tåler' read as: had to stop it).
+    if a.record.treatments is None:
+        return None, "intolerances and treatment history not recorded"
+    unexplained = [c for c in courses if c.end is not None and c.stop_reason is None]
+    if unexplained:
+        return None, (
+            f"intolerances not recorded and why {unexplained[0].label()} stopped is not recorded"
+        )
+    if courses:
+        return False, (
+            "intolerances not recorded; no lenalidomide course stopped for toxicity ("
+            + ", ".join(c.label() for c in courses)
+            + ")"
+        )
+    return False, "intolerances not recorded; lenalidomide not given yet, so none shown"
 
 
 @fact(
@@ -135,6 +173,51 @@ def induction_cycles(a: Assessment) -> tuple[Value, str]:
         )
     total = sum(n for n in counts if n is not None)
     return total, f"{total} cycle(s): " + ", ".join(c.label() for c in courses)
+
+
+@fact(
+    "current_induction_regimen",
+    definition="the catalogue id of the first-line induction course under way at the decision "
+    "date (seed 003: induction 'i fire serier'; unknown when none is under way)",
+    needs=("treatments",),
+    kind="string",
+)
+def current_induction_regimen(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    ongoing = [c for c in induction_courses(a) if c.end is None or c.end > a.as_of]
+    if not ongoing:
+        return None, "no induction course under way"
+    return _regimen_id(a, ongoing[-1]), f"under way: {ongoing[-1].label()}"
+
+
+@fact(
+    "four_induction_cycles_given",
+    definition="seed 003 recommendation 8: 'MRD-negativitet efter fire serier "
+    "induktionsbehandling' — at least 4 induction cycles given. After the 3 cycles the seed "
+    "lists for Isa-RVd ('Isa-RVd ... – 3 induktionsserier') the source conflicts with itself: "
+    "unknown (assert the fact to settle it)",
+    needs=("treatments",),
+)
+def four_induction_cycles_given(a: Assessment) -> tuple[Value, str]:
+    cycles = a.get("induction_cycles")
+    if cycles.value is None:
+        return None, cycles.why
+    assert isinstance(cycles.value, int | float)
+    if cycles.value >= INDUCTION_CYCLES:
+        return True, f"{cycles.value:g} induction cycles ({cycles.why})"
+    regimen = a.value("induction_regimen")
+    if regimen == "Isa-RVd" and cycles.value >= ISA_RVD_LISTED_CYCLES:
+        return None, (
+            f"{cycles.value:g} cycles of Isa-RVd, the full schedule the seed lists ('Isa-RVd – 3 "
+            "induktionsserier', GMMG-HD7: three 6-week cycles), while recommendation 8 says "
+            "'efter fire serier': the source conflicts — the clinician decides (assert "
+            "four_induction_cycles_given)"
+        )
+    return (
+        False,
+        f"{cycles.value:g} induction cycle(s), fewer than {INDUCTION_CYCLES} ({cycles.why})",
+    )
 
 
 @fact(
@@ -231,16 +314,22 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
     first_line = [c for c in a.courses if c.line == 1]
     if not first_line:
         return "none", "no treatment yet: induction is the next step"
-    maintenance = [c for c in first_line if c.setting == "maintenance"]
+    roles = {c.index: post_asct_role(a, c) for c in first_line}
+    maintenance = [c for c in first_line if roles[c.index] == "maintenance"]
     if maintenance:
-        return "maintenance", f"maintenance under way: {maintenance[-1].label()}"
+        unset = (
+            ""
+            if maintenance[-1].setting
+            else " (no setting: after the ASCT, not the induction regimen)"
+        )
+        return "maintenance", f"maintenance under way: {maintenance[-1].label()}{unset}"
     if a.record.procedures is None:
         return None, "treatment recorded but procedures (stem-cell collection, ASCT) not recorded"
     ascts = procedures_of(a, "autologous_sct")
     if ascts:
         asct = ascts[-1]
         response = asct.best_response_after or "response not recorded"
-        consolidation = [c for c in first_line if c.setting == "consolidation"]
+        consolidation = [c for c in first_line if roles[c.index] == "consolidation"]
         done = [c for c in consolidation if c.end is not None and c.end <= a.as_of]
         if consolidation and len(done) == len(consolidation):
             return "maintenance", (

@@ -32,6 +32,14 @@ from dataclasses import dataclass
 MIN_RELATIVE_INCREASE = 0.25
 SERUM_MEASURABLE_G_DL = 1.0
 URINE_MEASURABLE_MG_24H = 200.0
+LAB_FOLLOW_UP_DAYS = 92
+"""With no progressions recorded, the lab series shows the disease has not progressed only
+when its latest assessment is at most this many days before the decision date (mmpath's
+reading: response is assessed every cycle to every three months on and after therapy; an
+older series cannot tell)."""
+DFLC_SOURCE_READING_MG_L = 100.0
+"""Seed 001 restates the dFLC criterion as "≥100 mg/L" where IMWG 2016 writes "> 100 mg/L";
+mmpath follows IMWG and warns when only the seed's reading is met."""
 DECIMALS = 9
 """Differences are rounded to this many decimals before comparing: binary floating point
 makes 0.7 - 0.2 = 0.49999999999999994, which must count as the + 0.5 g/dL it is."""

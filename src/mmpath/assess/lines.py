@@ -18,6 +18,13 @@ patient is on and responding to is the current line, not a prior one. Hence:
 
 Line numbers given in the record win (a record holding only "line 3" counts two earlier
 lines).
+
+**CAR-T and bridging (a reading the definitions leave open).** IMWG 2015 predates CAR-T and
+says nothing of bridging therapy given between apheresis and infusion. mmpath counts lines
+by its general rules (a CAR-T adds a drug, so it starts a line), and when a CAR-T line
+starts without a progression since the line before it started, it warns that the earlier
+course may have been bridging and that many count the two as one line; the course's
+``line`` field settles it (:func:`bridging_warnings`).
 """
 
 from __future__ import annotations
@@ -35,6 +42,40 @@ DEFINITION = (
     "regimen window (a dropped drug, dose change or pause is not a new line); the record's "
     "line numbers win. "
 )
+
+
+CAR_T_CLASS_SUFFIX = "_car_t"
+"""Drug classes of CAR-T cell products end so (``bcma_car_t``)."""
+
+
+def bridging_warnings(a: Assessment) -> list[str]:
+    """CAR-T lines that start without a progression since the previous line started (the
+    previous course may be bridging; see the module docstring)."""
+    car_t_days = {p.date for p in a.record.procedures or [] if p.type == "car_t"}
+    found = []
+    for before, line in zip(a.lines, a.lines[1:], strict=False):
+        first = line.courses[0]
+        if (
+            first.index < len(a.record.treatments or [])
+            and (a.record.treatments or [])[first.index].line is not None
+        ):
+            continue
+        classes = {c for d in first.drugs for c in a.catalogue.classes_of(d)}
+        car_t = any(c.endswith(CAR_T_CLASS_SUFFIX) for c in classes) or first.start in car_t_days
+        progressed = any(before.start < e.date <= first.start for e in a.progression_events)
+        if car_t and not progressed:
+            found.append(
+                f"line {line.number} ({first.label()}) is a CAR-T started without a progression "
+                f"since line {before.number} started ({before.courses[0].label()}): if that "
+                "was bridging therapy, it is commonly counted with the CAR-T as one line (IMWG "
+                "2015 predates CAR-T and does not say) — give the courses' `line` to count "
+                "them so"
+            )
+    return found
+
+
+def _warnings(a: Assessment) -> list[str]:
+    return lab_warnings(a) + bridging_warnings(a)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +151,7 @@ def _position(a: Assessment) -> Position:
     "treated; a line the patient is on without progression is the current line, not a prior one",
     needs=NEEDS,
     kind="number",
-    warnings=lab_warnings,
+    warnings=_warnings,
 )
 def prior_lines(a: Assessment) -> tuple[Value, str]:
     found = position(a)
@@ -123,7 +164,7 @@ def prior_lines(a: Assessment) -> tuple[Value, str]:
     "without progression since it started; after progression, the next line",
     needs=NEEDS,
     kind="number",
-    warnings=lab_warnings,
+    warnings=_warnings,
 )
 def current_line(a: Assessment) -> tuple[Value, str]:
     found = position(a)

@@ -117,7 +117,22 @@ def _line_response(a: Assessment, c: Course) -> str | None:
     return max(known, key=RESPONSE_RANK.__getitem__)
 
 
+def asserted_refractory(a: Assessment, inn: str) -> Value:
+    """The clinician's assertion of ``<inn>_refractory`` (``record.asserted``), if any."""
+    return (a.record.asserted or {}).get(f"{inn}_refractory")
+
+
 def drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
+    """Whether the patient is refractory to ``inn``: the clinician's assertion of
+    ``<inn>_refractory`` when given (it wins everywhere: class facts, ranking, exclusion,
+    decision summary), else derived (:func:`derived_refractory`)."""
+    asserted = asserted_refractory(a, inn)
+    if asserted is not None:
+        return asserted, f"asserted by the clinician ({inn}_refractory = {str(asserted).lower()})"
+    return derived_refractory(a, inn)
+
+
+def derived_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     """Whether the patient is refractory to ``inn`` (Kleene OR over its courses).
 
     Memoised per assessment: drug facts, class facts and the engine all ask."""
@@ -199,7 +214,9 @@ def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     others = [
         (d, drug_refractory(a, d))
         for d in sorted(a.catalogue.drugs)
-        if d != inn and shared[0] in a.catalogue.classes_of(d) and a.exposed_to(d)
+        if d != inn
+        and shared[0] in a.catalogue.classes_of(d)
+        and (a.exposed_to(d) or asserted_refractory(a, d) is not None)
     ]
     value = kleene_or([own[0], *(v for _, (v, _) in others)])
     if value is True and own[0] is not True:
@@ -216,7 +233,7 @@ def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]
         for other in sorted(a.catalogue.drugs):
             if other == inn or klass not in a.catalogue.classes_of(other):
                 continue
-            if not a.exposed_to(other):
+            if not a.exposed_to(other) and asserted_refractory(a, other) is None:
                 continue
             value, why = drug_refractory(a, other)
             if value is True:
@@ -225,7 +242,14 @@ def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]
 
 
 def class_refractory(a: Assessment, klass: str, label: str) -> tuple[Value, str]:
-    drugs = sorted({d for c in a.courses for d in c.drugs if klass in a.catalogue.classes_of(d)})
+    drugs = sorted(
+        {d for c in a.courses for d in c.drugs if klass in a.catalogue.classes_of(d)}
+        | {
+            d
+            for d in a.catalogue.drugs
+            if klass in a.catalogue.classes_of(d) and asserted_refractory(a, d) is not None
+        }
+    )
     if not drugs:
         if a.record.treatments is None:
             return None, "treatment history not recorded"
@@ -277,7 +301,7 @@ def _register() -> None:
         register(
             FactSpec(
                 f"{inn}_refractory",
-                _per_drug(drug_refractory, inn),
+                _per_drug(derived_refractory, inn),
                 REFRACTORY_DEFINITION,
                 NEEDS,
             )

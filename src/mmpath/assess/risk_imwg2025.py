@@ -18,7 +18,9 @@ strict ``>``. At the boundary (0.20 to 0.21) the fact's reason names both readin
 the fact ``del17p_at_threshold_boundary`` lets packs show a note.
 
 β2M, creatinine (and, for the DMSG additions, circulating plasma cells) are taken at
-diagnosis: the latest value before first-line treatment started (``baseline_lab``).
+diagnosis: the latest value before first-line treatment started (``baseline_lab``). Without
+a β2M value, a recorded ISS I or II (or R-ISS I) at diagnosis settles criterion 4: those
+stages need β2M < 5.5 mg/L (ISS: III = β2M ≥ 5.5 mg/L). No del(1p32) settles criterion 3.
 
 Three-valued: missing cytogenetics make criteria 1–3 unknown, so the whole fact is unknown
 unless another criterion is already true; it is never silently standard risk.
@@ -97,6 +99,9 @@ def b2m_normal_creatinine(a: Assessment) -> tuple[Value, str]:
     """β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL, both at diagnosis (``baseline_lab``)."""
     b2m = baseline_lab(a, "beta2_microglobulin")
     if b2m is None:
+        stage = _stage_below_b2m_threshold(a)
+        if stage is not None:
+            return False, f"{stage} at diagnosis: β2M < {B2M_HIGH_MG_L:g} mg/L"
         return None, "no β2-microglobulin before first-line treatment"
     if b2m.value < B2M_HIGH_MG_L:
         return False, f"β2M {b2m.value:g} mg/L < {B2M_HIGH_MG_L:g}"
@@ -112,6 +117,20 @@ def b2m_normal_creatinine(a: Assessment) -> tuple[Value, str]:
     )
 
 
+def _stage_below_b2m_threshold(a: Assessment) -> str | None:
+    """The recorded stage when it implies β2M < 5.5 mg/L at diagnosis: ISS I (β2M < 3.5)
+    or II (neither I nor III, and III is β2M ≥ 5.5), or R-ISS I (needs ISS I)
+    (shared/reference/clinical-definitions.md, "Staging and risk")."""
+    diagnosis = a.record.diagnosis
+    if diagnosis is None:
+        return None
+    if diagnosis.iss in (1, 2):
+        return f"ISS {'I' * diagnosis.iss}"
+    if diagnosis.r_iss == 1:
+        return "R-ISS I"
+    return None
+
+
 def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
     cg = a.record.cytogenetics
     del17p, del17p_why = del17p_criterion(a)
@@ -121,7 +140,7 @@ def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
     one_q = _present(cg, "gain_1q", "amp_1q")
     del1p = _present(cg, "del_1p")
     c2 = kleene_and([translocation, kleene_or([one_q, del1p])])
-    c3 = kleene_or([_present(cg, "del_1p_biallelic"), kleene_and([del1p, one_q])])
+    c3 = kleene_or([biallelic_del1p(cg), kleene_and([del1p, one_q])])
     c4, c4_why = b2m_normal_creatinine(a)
     tp53_text = {True: "TP53 mutated", False: "TP53 not mutated", None: "TP53 not tested"}
     return [
@@ -130,6 +149,14 @@ def criteria(a: Assessment) -> list[tuple[str, Value, str]]:
         ("3 biallelic del(1p32), or del(1p32) with 1q+", c3, _describe(cg)),
         ("4 β2M ≥ 5.5 mg/L with creatinine < 1.2 mg/dL", c4, c4_why),
     ]
+
+
+def biallelic_del1p(cg: Cytogenetics | None) -> Value:
+    """Biallelic del(1p32): absent whenever del(1p) is absent (a biallelic deletion is a
+    deletion), whatever ``del_1p_biallelic`` says; otherwise the record's field."""
+    if cg is not None and cg.del_1p is False:
+        return False
+    return _present(cg, "del_1p_biallelic")
 
 
 def _state(translocation: Value, one_q: Value) -> str:
@@ -141,6 +168,8 @@ def _describe(cg: Cytogenetics | None) -> str:
     if cg is None:
         return "cytogenetics not recorded"
     words = {True: "present", False: "absent", None: "unknown"}
+    if cg.del_1p is False:
+        return "del(1p) absent (so no biallelic deletion)"
     return f"del(1p) {words[cg.del_1p]}, biallelic {words[cg.del_1p_biallelic]}"
 
 

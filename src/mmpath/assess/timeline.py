@@ -21,7 +21,11 @@ no progression was recorded between the line's start and the course's start, and
 3. its ``setting`` is ``consolidation`` or ``maintenance`` (a planned continuation);
 4. it adds no drug to the line's regimen (a drug dropped, the same drugs after a pause, a
    subset). Corticosteroids do not count as an added drug (mmpath's reading: adding or
-   restarting dexamethasone alone is a dose change, not a new regimen).
+   restarting dexamethasone alone is a dose change, not a new regimen);
+5. it is cyclophosphamide alone followed within :data:`MOBILISATION_WINDOW_DAYS` by a
+   stem-cell collection or an ASCT: priming for stem-cell mobilisation (seed 003
+   "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese"), part of the planned
+   transplant and so of the same line (IMWG: induction followed by ASCT is one line).
 
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
 stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
@@ -42,10 +46,18 @@ from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
 
 REGIMEN_WINDOW_DAYS = 28
 """Drugs started within this many days of a line's first course form one regimen."""
+MOBILISATION_WINDOW_DAYS = 30
+"""Cyclophosphamide alone started at most this many days before a stem-cell collection (or
+ASCT) is mobilisation priming (apheresis follows priming by about two weeks)."""
+MOBILISATION_DRUGS = frozenset({"cyclophosphamide"})
 CONTINUING_SETTINGS = frozenset({"consolidation", "maintenance"})
 """Settings that continue the line they follow (when no progression came in between)."""
 NEW_LINE_SETTINGS = frozenset({"salvage"})
 """Settings that start a new line: salvage therapy treats relapsed or refractory disease."""
+SAME_EVENT_DAYS = 31
+"""Progressions this many days apart or less are one event (mmpath's reading): a recorded
+progression and the end of the course stopped for it, or a lab progression and either. The
+recorded event wins (it carries the type and features)."""
 MAINTENANCE_DRUGS = frozenset({"lenalidomide", "thalidomide", "bortezomib", "ixazomib"})
 """Single agents given as maintenance after an autologous transplant. A course of one of
 them alone, without a recorded ``setting``, that continues a line after its ASCT (rule 2
@@ -136,12 +148,17 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     raw = sorted(enumerate(record.treatments or []), key=lambda item: (item[1].start, item[0]))
     events = _line_events(record)
     ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")
+    harvests = sorted(
+        p.date
+        for p in record.procedures or []
+        if p.type in ("stem_cell_collection", "autologous_sct")
+    )
     lines: dict[int, _OpenLine] = {}
     current = 0
     courses: list[Course] = []
     for index, t in raw:
         drugs = t.drug_set()
-        active = set(catalogue.active_drugs(drugs))
+        active = set(catalogue.anti_myeloma_drugs(drugs))
         if t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:
@@ -149,6 +166,12 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         else:
             open_line = lines[current]
             joins, why = _continues(t.start, t.setting, active, current, open_line, events, ascts)
+            if not joins and _priming(t.start, active, harvests, events, open_line):
+                joins = True
+                why = (
+                    f"continues line {current}: cyclophosphamide alone before the stem-cell "
+                    "collection (mobilisation priming, part of the transplant)"
+                )
             number = current if joins else max(lines) + 1
         if number not in lines:
             lines[number] = _OpenLine(t.start, set())
@@ -223,6 +246,22 @@ def _continues(
     )
 
 
+def _priming(
+    start: dt.date,
+    active: set[str],
+    harvests: list[dt.date],
+    events: list[tuple[dt.date, str]],
+    line: _OpenLine,
+) -> bool:
+    """Cyclophosphamide alone, no progression since the line started, followed within
+    MOBILISATION_WINDOW_DAYS by a stem-cell collection or ASCT (module docstring, item 5)."""
+    if not active or not active <= MOBILISATION_DRUGS:
+        return False
+    if any(line.start < d <= start for d, _ in events):
+        return False
+    return any(0 <= (h - start).days <= MOBILISATION_WINDOW_DAYS for h in harvests)
+
+
 def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
     """The lines of therapy, by number, each with its courses and why it started."""
     grouped: dict[int, list[Course]] = {}
@@ -234,19 +273,39 @@ def build_lines(courses: tuple[Course, ...]) -> tuple[Line, ...]:
     )
 
 
+def same_event(day: dt.date, events: list[ProgressionEvent]) -> bool:
+    """Whether a progression on ``day`` is one of ``events`` (:data:`SAME_EVENT_DAYS`)."""
+    return any(abs((e.date - day).days) <= SAME_EVENT_DAYS for e in events)
+
+
 def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[ProgressionEvent]:
-    """Progressions given in the record, and courses stopped for progression."""
+    """Progressions given in the record, and courses stopped for progression.
+
+    A course stopped for progression is stopped for a progression the record lists during
+    the course, or up to :data:`SAME_EVENT_DAYS` either side of its last day (confirmed a
+    little after the stop, or acted on a few weeks after it was found): one event, with
+    the recorded type and features, not a second one of unknown type dated on the stop
+    (which, being the latest, would hide the recorded type). Only a stop with no recorded
+    progression in that span adds an event of its own."""
     events = [
         ProgressionEvent(p.date, p.type, frozenset(p.features or ()), f"progressions[{i}]")
         for i, p in enumerate(record.progressions or [])
     ]
-    dates = {e.date for e in events}
+    recorded = list(events)
+    window = dt.timedelta(days=SAME_EVENT_DAYS)
+
+    def stopped_for_recorded(c: Course) -> bool:
+        assert c.end is not None
+        return any(c.start < e.date <= c.end + window for e in recorded) or same_event(
+            c.end, recorded
+        )
+
     for c in courses:
-        if c.stop_reason == "progression" and c.end is not None and c.end not in dates:
+        if c.stop_reason == "progression" and c.end is not None and not stopped_for_recorded(c):
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )
-    return events
+    return sorted(events, key=lambda e: (e.date, e.source))
 
 
 def months_after(start: dt.date, months: int) -> dt.date:

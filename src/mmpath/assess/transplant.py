@@ -6,30 +6,50 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   otherwise. The Danish rule (seed 003, DMSG recommendation 1 and its evidence section:
   biological age ≤ 70, no significant comorbidity; contraindications include performance
   status ≥ 2 and high comorbidity) is the dk pack's own fact ``transplant_eligible_dmsg``;
-  the clinician's judgement wins there too. Whether a recorded comorbidity is "significant"
-  is the clinician's judgement: with comorbidities recorded and age/ECOG within limits the
-  DMSG value stays unknown.
+  the clinician's judgement wins there too. The criterion is *biological* age: a
+  chronological age above 70 does not settle it (unknown: the clinician's judgement), while
+  ECOG ≥ 2, a named contraindication, does. Whether a recorded comorbidity is "significant"
+  is the clinician's judgement (the seed does not define "væsentlig komorbiditet"), except
+  for comorbidities that neither the Charlson comorbidity index (Charlson 1987) nor the
+  HCT-CI (Sorror 2005), the indices used to weigh comorbidity before transplant, counts
+  (hypertension, peripheral neuropathy, venous thromboembolism): these alone are read as
+  not significant, and the reason says so.
 - Second ASCT (seed 000, "Algemeen" and "Overweging tweede autologe SCT"): good response
-  after the first ASCT, progression-free > 24 months (> 36 months when lenalidomide
-  maintenance was given), enough stored stem cells ("nog voldoende stamcellen zijn
-  ingevroren": the record's ``sufficient_for_asct``, else at least one stored graft still
-  available). Transplants are counted: after two ASCTs (a tandem counts as two) a further
-  one is not a second ASCT and the criteria are false. Months are calendar months: more
-  than 24 months = after the day 24 months after the ASCT. The protocol does not define "good
-  response": VGPR or better counts, MR/SD/PD do not, PR stays unknown.
+  after the first ASCT, a long enough remission — the protocol says it twice, differently:
+  "> 24 months (> 36 months if during lenalidomide maintenance)" and "at least 24 months (36
+  months if lenalidomide maintenance was given)"; both readings are computed and the
+  criterion is unknown where they disagree (relapse after the maintenance stopped, a
+  remission of exactly 24 or 36 months) — and enough stored stem cells ("nog voldoende
+  stamcellen zijn ingevroren": the record's ``sufficient_for_asct``, else at least one
+  stored graft still available). Transplants are counted: after two ASCTs (a tandem counts
+  as two) a further one is not a second ASCT and the criteria are false. Months are
+  calendar months: more than 24 months = after the day 24 months after the ASCT, at least
+  24 months = on or after it. The protocol does not define "good response": VGPR or better
+  counts, MR/SD/PD do not, PR stays unknown.
 - Allogeneic SCT (seed 000, "Overweging allogene SCT"): (first) relapse with high-risk
-  disease and/or relapse within 24 months. The protocol does not say from when the 24
-  months run: mmpath counts from the start of first-line therapy, and says so.
+  disease and/or relapse within 24 months. "Hoog risico ziekte" is not defined there: read
+  as IMS/IMWG 2025 high risk (an isolated 1q gain or t(4;14) is not). The protocol does not
+  say from when the 24 months run: ``relapse_within_24_months`` names every starting point
+  (diagnosis, start of first-line therapy, first ASCT) and is unknown when they disagree.
+  ``early_relapse`` (24 months from the start of therapy) is kept for seed 001's "early
+  relapse".
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact, kleene_and, kleene_not, kleene_or
-from mmpath.assess.timeline import RESPONSE_RANK, elapsed, months_after
+from mmpath.assess.timeline import RESPONSE_RANK, Course, elapsed, months_after
 
 ELIGIBILITY_MAX_AGE = 70
 ELIGIBILITY_MAX_ECOG = 1
+NOT_COUNTED_COMORBIDITIES = frozenset(
+    {"hypertension", "peripheral_neuropathy", "venous_thromboembolism"}
+)
+"""Comorbidity codes counted by neither the Charlson index (Charlson 1987) nor the HCT-CI
+(Sorror 2005): read as not 'væsentlig' (significant) on their own (module docstring)."""
 SECOND_ASCT_MIN_MONTHS = 24
 SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE = 36
 ALLO_EARLY_RELAPSE_MONTHS = 24
@@ -82,27 +102,39 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
         return judged, f"clinician's judgement in the record: {judged}"
-    reasons_against = []
-    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
-        reasons_against.append(
-            f"age {a.age} > {ELIGIBILITY_MAX_AGE} (chronological age read as biological age)"
-        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
-        reasons_against.append(f"ECOG {ecog} ≥ 2")
-    if reasons_against:
-        return False, "DMSG rule: " + "; ".join(reasons_against)
+        return (
+            False,
+            f"DMSG rule: ECOG {ecog} ≥ 2 (poor performance status, a named contraindication)",
+        )
     missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
     if missing:
         return None, "DMSG rule: not recorded: " + ", ".join(missing)
-    if a.record.comorbidities:
-        return None, (
-            f"DMSG rule: age {a.age}, ECOG {ecog}; comorbidities {', '.join(a.record.comorbidities)}: "
-            "whether they are significant is the clinician's judgement (set transplant_eligible)"
+    open_: list[str] = []
+    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+        open_.append(
+            f"chronological age {a.age} > {ELIGIBILITY_MAX_AGE}: the criterion is biological age "
+            "(≤ 70), which chronological age only approximates"
         )
-    return True, f"DMSG rule: age {a.age} ≤ 70, ECOG {ecog}, no comorbidity recorded"
+    comorbidities = a.record.comorbidities or []
+    counted = [c for c in comorbidities if c not in NOT_COUNTED_COMORBIDITIES]
+    minor = [c for c in comorbidities if c in NOT_COUNTED_COMORBIDITIES]
+    if counted:
+        open_.append(
+            f"comorbidities {', '.join(counted)}: whether they are significant is the "
+            "clinician's judgement (the seed does not define 'væsentlig komorbiditet')"
+        )
+    if open_:
+        return None, "DMSG rule: " + "; ".join(open_) + " — set transplant_eligible"
+    comorbidity_text = (
+        f"{', '.join(minor)} counted by neither the Charlson index nor the HCT-CI, read as not significant"
+        if minor
+        else "no comorbidity recorded"
+    )
+    return True, (f"DMSG rule: chronological age {a.age} ≤ 70, ECOG {ecog}, {comorbidity_text}")
 
 
 def _grafts_conflict(a: Assessment) -> list[str]:
@@ -134,10 +166,38 @@ def stem_cells_sufficient(a: Assessment) -> tuple[Value, str]:
     return None, "stored stem cells not recorded"
 
 
+def _len_maintenance(a: Assessment, asct: dt.date, until: dt.date | None) -> list[Course]:
+    """Lenalidomide courses after the ASCT and before the first progression after it, given
+    as maintenance (``setting: maintenance``, or no setting: a lenalidomide course continuing
+    the transplant line is its maintenance)."""
+    return [
+        c
+        for c in a.courses
+        if "lenalidomide" in c.drugs
+        and c.setting in ("maintenance", None)
+        and c.start >= asct
+        and (until is None or c.start < until)
+    ]
+
+
+def _pfs_reading(
+    asct: dt.date, progression: dt.date | None, as_of: dt.date, months: int, strict: bool
+) -> bool | None:
+    """Whether the remission after ``asct`` lasted more than (``strict``) / at least
+    ``months`` calendar months; unknown while it is still running and too short."""
+    boundary = months_after(asct, months)
+    if progression is not None:
+        return progression > boundary if strict else progression >= boundary
+    return True if (as_of > boundary if strict else as_of >= boundary) else None
+
+
 @fact(
     "second_asct_remission_criteria",
-    definition="seed 000: good response after the first ASCT (≥ VGPR; PR undecided) and "
-    "progression-free > 24 months after it (> 36 months when lenalidomide maintenance was given)",
+    definition="seed 000: good response after the first ASCT (≥ VGPR; PR undecided) and a "
+    "remission long enough by both of the protocol's wordings — 'Progressievrije overleving "
+    ">24 maanden (>36 maanden als tijdens lenalidomide onderhoud)' and 'minimaal 24 maanden "
+    "(36 maanden indien er onderhoudstherapie met lenalidomide werd gegeven)'; where they "
+    "disagree for the patient (relapse after maintenance stopped; exactly 24/36 months) unknown",
     needs=("procedures", "progressions", "treatments"),
 )
 def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
@@ -163,27 +223,45 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
         response_why = "PR after ASCT: the protocol does not say whether PR is a 'good response'"
     else:
         good, response_why = False, f"{response} after ASCT"
-    len_maintenance = any(
-        c.setting == "maintenance" and "lenalidomide" in c.drugs and c.start >= first.date
-        for c in a.courses
-    )
-    threshold = (
-        SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE if len_maintenance else SECOND_ASCT_MIN_MONTHS
-    )
     after = [e for e in a.progression_events if e.date > first.date]
-    boundary = months_after(first.date, threshold)
-    needs = f"needs > {threshold} months: after {boundary}"
-    if after:
-        durable: Value = after[0].date > boundary
-        pfs_why = f"progression {elapsed(first.date, after[0].date)} after ASCT ({needs})"
-    elif a.progressions_recorded:
-        durable = True if a.as_of > boundary else None
-        pfs_why = f"no progression in {elapsed(first.date, a.as_of)} since ASCT ({needs})"
+    progression = after[0].date if after else None
+    if progression is None and not a.progressions_recorded:
+        return kleene_and([good, None]), f"{response_why}; progression after ASCT not recorded"
+    given = _len_maintenance(a, first.date, progression)
+    during = progression is not None and any(c.on_therapy(progression, a.as_of) for c in given)
+    if progression is None:
+        during = bool(given) and any(c.end is None for c in given)
+    list_months = SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE if during else SECOND_ASCT_MIN_MONTHS
+    text_months = SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE if given else SECOND_ASCT_MIN_MONTHS
+    by_list = _pfs_reading(first.date, progression, a.as_of, list_months, strict=True)
+    by_text = _pfs_reading(first.date, progression, a.as_of, text_months, strict=False)
+    span = elapsed(first.date, progression or a.as_of)
+    remission = (
+        f"progression {span} after the ASCT of {first.date}"
+        if progression
+        else f"no progression in {span} since the ASCT of {first.date}"
+    )
+    if given:
+        maintenance = ", ".join(c.label() for c in given)
+        remission += f"; lenalidomide maintenance {maintenance}" + (
+            ", relapse during it" if during else ", stopped before the relapse"
+        )
+    words = {True: "met", False: "not met", None: "not yet known"}
+    readings = (
+        f"list 'PFS > {list_months} months' ({'during' if during else 'no relapse during'} "
+        f"lenalidomide maintenance): {words[by_list]}; paragraph 'at least {text_months} "
+        f"months' (lenalidomide maintenance {'given' if given else 'not given'}): "
+        f"{words[by_text]}"
+    )
+    if by_list == by_text:
+        durable = by_list
     else:
-        durable, pfs_why = None, "progression after ASCT not recorded"
-    if len_maintenance:
-        pfs_why += "; lenalidomide maintenance was given"
-    return kleene_and([good, durable]), f"{response_why}; {pfs_why}"
+        durable = None
+        readings += (
+            " — the protocol's two wordings disagree for this patient: assert "
+            "second_asct_remission_criteria to choose"
+        )
+    return kleene_and([good, durable]), f"{response_why}; {remission}; {readings}"
 
 
 @fact(
@@ -241,18 +319,93 @@ def early_relapse(a: Assessment) -> tuple[Value, str]:
     return None, "no progression recorded yet"
 
 
+def _anchors(a: Assessment, relapse: dt.date) -> list[tuple[str, dt.date | None]]:
+    """The starting points the 24 months may run from, earliest first: diagnosis, start of
+    first-line therapy, and the first ASCT before the relapse (when one was given)."""
+    diagnosis = a.record.diagnosis.date if a.record.diagnosis else None
+    anchors: list[tuple[str, dt.date | None]] = [
+        ("diagnosis", diagnosis),
+        ("start of first-line therapy", a.courses[0].start if a.courses else None),
+    ]
+    ascts = [p.date for p in _ascts(a) if p.date < relapse]
+    if ascts:
+        anchors.append(("first ASCT", ascts[0]))
+    elif a.record.procedures is None:
+        anchors.append(("an ASCT (procedures not recorded)", None))
+    return anchors
+
+
+@fact(
+    "relapse_within_24_months",
+    definition=f"seed 000 'recidief binnen {ALLO_EARLY_RELAPSE_MONTHS} maanden' (allogeneic "
+    "SCT): the first relapse came within 24 calendar months — of diagnosis, of the start of "
+    "first-line therapy, or of the first ASCT: the protocol names no starting point, so the "
+    "fact is known only when every starting point the record gives agrees, and its reason "
+    "names each",
+    needs=("diagnosis", "treatments", "procedures", "progressions"),
+)
+def relapse_within_24_months(a: Assessment) -> tuple[Value, str]:
+    if not a.courses:
+        return (False if a.record.treatments is not None else None), "no treatment recorded"
+    start = a.courses[0].start
+    events = [e for e in a.progression_events if e.date > start]
+    if not events:
+        if a.progressions_recorded:
+            return False, "no relapse since first-line therapy started"
+        return None, "no progression recorded yet"
+    relapse = events[0].date
+    readings: list[tuple[str, Value]] = []
+    parts = []
+    for name, anchor in _anchors(a, relapse):
+        if anchor is None:
+            readings.append((name, None))
+            parts.append(f"from {name}: not known")
+            continue
+        within = relapse < months_after(anchor, ALLO_EARLY_RELAPSE_MONTHS)
+        readings.append((name, within))
+        parts.append(
+            f"from {name} ({anchor}): {elapsed(anchor, relapse)}, {'within' if within else 'not within'}"
+        )
+    known = {v for _, v in readings if v is not None}
+    # the anchors are in date order: within 24 months of an earlier one implies within 24
+    # months of every later one, and not within of a later one implies not within of the
+    # earlier ones; so an unknown anchor matters only between readings that differ
+    value: Value
+    if len(known) == 1:
+        (only,) = known
+        positions = [i for i, (_, v) in enumerate(readings) if v is not None]
+        unknown_before = any(v is None for _, v in readings[: positions[0]])
+        unknown_after = any(v is None for _, v in readings[positions[-1] + 1 :])
+        settled = (only is True and not unknown_before) or (only is False and not unknown_after)
+        value = only if settled else None
+    else:
+        value = None
+    why = f"first relapse on {relapse}: " + "; ".join(parts)
+    if len(known) > 1:
+        why += (
+            " — the protocol does not say from when the 24 months run and the readings "
+            "differ for this patient: assert relapse_within_24_months to choose"
+        )
+    if value is False and not a.progressions_recorded:
+        return None, f"{why}; progressions not recorded, an earlier one cannot be ruled out"
+    return value, why
+
+
 @fact(
     "allo_sct_consideration",
-    definition="seed 000: (first) relapse with high-risk disease and/or relapse within 24 "
-    "months; 'high-risk disease' read as the protocol's high-risk cytogenetics",
-    needs=("cytogenetics", "treatments", "progressions"),
+    definition="seed 000: relapse with 'hoog risico ziekte' (undefined there; read as IMS/IMWG "
+    "2025 high risk, high_risk_imwg2025) and/or a relapse within 24 months "
+    "(relapse_within_24_months, every starting point named); the first relapse is the pack's "
+    "condition",
+    needs=("cytogenetics", "labs", "diagnosis", "treatments", "progressions"),
 )
 def allo_sct_consideration(a: Assessment) -> tuple[Value, str]:
     relapsed = a.get("relapsed")
-    risk = a.get("high_risk_cytogenetics")
-    early = a.get("early_relapse")
-    value = kleene_and([relapsed.value, kleene_or([risk.value, early.value])])
+    risk = a.get("high_risk_imwg2025")
+    within = a.get("relapse_within_24_months")
+    value = kleene_and([relapsed.value, kleene_or([risk.value, within.value])])
     return (
         value,
-        f"relapsed: {relapsed.value}; high-risk cytogenetics: {risk.why}; early relapse: {early.why}",
+        f"relapsed: {relapsed.value}; 'hoog risico ziekte' read as IMS/IMWG 2025 high risk: "
+        f"{risk.why}; relapse within 24 months: {within.why}",
     )

@@ -23,6 +23,10 @@ from typing import Any
 from mmpath.yamlload import load_yaml
 
 STEROID_CLASS = "corticosteroid"
+ADJUNCT_CLASSES = frozenset({"macrolide"})
+"""Classes of drugs given with a myeloma regimen that are not anti-myeloma drugs themselves
+(clarithromycin in ClaPd / BiRd): they never count as exposure, refractoriness or a drug
+added to a line (``Catalogue.anti_myeloma_drugs``)."""
 
 _STRIP = re.compile(r"[\s\-/+().,]+")
 _SPLIT = re.compile(r"\s+-\s+|\s*[+/,]\s*|\s+(?:plus|and|with|en|og|met)\s+|-", re.IGNORECASE)
@@ -38,6 +42,10 @@ class Drug:
     inn: str
     classes: frozenset[str]
     aliases: tuple[str, ...]
+    form_of: str | None = None
+    """The active substance when this entry is one formulation of it (liposomal
+    doxorubicin → doxorubicin): the same drug when a record's drugs are matched to the
+    readings of an ambiguous abbreviation."""
 
     @property
     def is_steroid(self) -> bool:
@@ -171,6 +179,10 @@ class Catalogue:
         rid = self._by_drug_set.get(frozenset(drugs))
         return self.regimens[rid] if rid else None
 
+    def substance(self, inn: str) -> str:
+        """The active substance of a drug (``form_of``, else the drug itself)."""
+        return self.drugs[inn].form_of or inn
+
     def classes_of(self, inn: str) -> frozenset[str]:
         return self.drugs[inn].classes
 
@@ -180,6 +192,14 @@ class Catalogue:
     def active_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
         """The drugs of a regimen other than corticosteroids."""
         return frozenset(d for d in drugs if not self.is_steroid(d))
+
+    def anti_myeloma_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+        """The anti-myeloma drugs of a course: neither corticosteroids nor adjuncts
+        (:data:`ADJUNCT_CLASSES`, e.g. clarithromycin). What the fact layer counts as
+        exposure, refractoriness and a drug added to a line."""
+        return frozenset(
+            d for d in self.active_drugs(drugs) if not (self.classes_of(d) & ADJUNCT_CLASSES)
+        )
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -195,7 +215,10 @@ def load_catalogue() -> Catalogue:
     """The catalogue shipped with mmpath (read once per process)."""
     drugs = {
         inn: Drug(
-            inn=inn, classes=frozenset(d.get("classes", [])), aliases=tuple(d.get("aliases", []))
+            inn=inn,
+            classes=frozenset(d.get("classes", [])),
+            aliases=tuple(d.get("aliases", [])),
+            form_of=d.get("form_of"),
         )
         for inn, d in _read("drugs.yaml")["drugs"].items()
     }

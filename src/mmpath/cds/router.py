@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from mmpath.api.service import evaluate
+from mmpath.api.service import recommend_and_audit_async
 from mmpath.assess import Assessment
 from mmpath.cds import cards as card_builder
 from mmpath.cds.auth import Verifier
@@ -190,14 +190,13 @@ async def _evaluate(
             ]
         }
     record = result.record
+    store: Store = request.app.state.store
     try:
-        output, output_json = evaluate(record, "all")
+        audited = await recommend_and_audit_async(store, record, "all", source="cds-hooks")
     except RecordError as error:
         raise CdsError(412, f"the record built from the FHIR data is not valid: {error}") from None
-    store: Store = request.app.state.store
-    audit_id = await store.record_recommendation_async(
-        record, "all", output, output_json=output_json, source="cds-hooks"
-    )
+    output, audit_id = audited.output, audited.audit_id
+    assert audit_id is not None  # a store was given
     user = hook.context.get("userId") if isinstance(hook.context.get("userId"), str) else None
     if order is None:
         cards = card_builder.patient_view_cards(output, report, config, audit_id)

@@ -28,7 +28,10 @@ def _observation_codes() -> str:
         }
     )
     ncit = sorted({codes.ISS_CODE, codes.RISS_CODE})
-    return ",".join([f"{codes.LOINC}|{c}" for c in loinc] + [f"{codes.NCIT}|{c}" for c in ncit])
+    own = [f"{codes.MMPATH_OBSERVATION}|{codes.BEST_RESPONSE}"]
+    return ",".join(
+        [f"{codes.LOINC}|{c}" for c in loinc] + [f"{codes.NCIT}|{c}" for c in ncit] + own
+    )
 
 
 PREFETCH: dict[str, str] = {

@@ -77,7 +77,10 @@ CONTRAINDICATION_RULE = (
     "mmpath rule: options containing a drug or class the record lists as contraindicated "
     "are excluded"
 )
-INTOLERANCE_RULE = "mmpath rule: a drug the record lists as not tolerated is flagged"
+INTOLERANCE_RULE = (
+    "mmpath rule: a drug the record lists as not tolerated is flagged, and an option with it "
+    "is not shown as preferred"
+)
 
 
 @dataclass
@@ -378,6 +381,7 @@ class PackEvaluator:
                         by=f"rule:{rule.id}",
                         sources=self.sources(ex.sources),
                         provenance="guideline",
+                        indication_not_stated=ex.indication_not_stated,
                     ),
                 )
 
@@ -396,6 +400,7 @@ class PackEvaluator:
                 excluded.setdefault(oid, found)
                 continue
             self._rank_by_refractoriness(facts, option)
+            self._rank_by_intolerance(facts, option)
             if option.moved_to is None and self._all_active_refractory(facts, option):
                 del options[key]
                 drugs = ", ".join(sorted(self.catalogue.active_drugs(option.drugs)))
@@ -551,6 +556,16 @@ class PackEvaluator:
                 )
             )
 
+    def _rank_by_intolerance(self, facts: Assessment, option: _Option) -> None:
+        """A drug the record lists as not tolerated (``intolerances``) moves the option out
+        of the preferred tier to "consider" (the guideline's tier kept as ``listed_tier``),
+        like refractoriness; its ``intolerance-<drug>`` caution says why. First-line pathway
+        packs are left to their own intolerance rules (dk-ndmm-te)."""
+        if self.pack.phases or option.listed_tier == "consider":
+            return
+        if any(facts.intolerant(d) for d in self.catalogue.active_drugs(option.drugs)):
+            option.moved_to = "consider"
+
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
         """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
         requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
@@ -663,7 +678,10 @@ class PackEvaluator:
             ):
                 continue
             if o.listed_tier is not None:
-                why_not = next((c.text for c in o.cautions if c.id.startswith("refractory")), "")
+                why_not = next(
+                    (c.text for c in o.cautions if c.id.startswith(("refractory", "intolerance"))),
+                    "",
+                )
                 nearest.append(
                     NearestOut(
                         id=o.id, name=o.name, drugs=o.drugs, why_not=f"moved down: {why_not}"
@@ -792,7 +810,7 @@ class PackEvaluator:
             out.append(
                 CautionOut(
                     id=caution.id,
-                    text=caution.text,
+                    text=render_text(caution.text, facts),
                     applies=value,
                     requires=sorted(unknown),
                     severity=caution.severity,

@@ -183,6 +183,10 @@ class ExclusionSpec(_Model):
     procedure: str | None = None
     reason: str
     sources: list[str]
+    indication_not_stated: bool = False
+    """The source lists the option without saying for whom (es-len-refractory's caption):
+    mmpath does not offer it, and the comparison treats this as the source's silence, not as
+    a position the guideline takes against the option."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> ExclusionSpec:
@@ -241,6 +245,30 @@ class Applicability(When):
     not_applicable: str
 
 
+class SummaryReadings(_Model):
+    """Decision-summary items this pack decides with its own (boolean) facts.
+
+    The decision summary (recommendation-v1) shows the branch-deciding facts once per
+    record; a pack whose branches turn on its own reading (e.g. the Danish high-risk group,
+    the Danish eligibility rule) names those facts here, so that the summary shows the
+    value the pack's branches use, never a different one beside it."""
+
+    risk: str | None = Field(
+        default=None, description="a boolean fact: true = high risk, false = standard risk"
+    )
+    transplant_eligible: str | None = Field(
+        default=None, description="a boolean fact: the pack's transplant-eligibility rule"
+    )
+
+    def items(self) -> list[tuple[str, str]]:
+        """(summary item, fact name) for the items given."""
+        return [
+            (k, v)
+            for k, v in (("risk", self.risk), ("transplant_eligible", self.transplant_eligible))
+            if v
+        ]
+
+
 class Pack(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="equals the pack's folder name")
     title: str
@@ -264,6 +292,11 @@ class Pack(_Model):
     notes: list[Note] = []
     phases: list[PhaseName] = Field(
         default=[], description="pathway packs: the phases in order, named by the pack"
+    )
+    summary: SummaryReadings | None = Field(
+        default=None,
+        description="decision-summary items (risk, transplant_eligible) the pack decides "
+        "with its own facts; the summary then shows the pack's value when the pack applies",
     )
 
     @model_validator(mode="after")
@@ -384,5 +417,10 @@ class Pack(_Model):
             found += [
                 ((group, i, "when"), f"{group} {item.id}", item.condition)
                 for i, item in enumerate(getattr(self, group))
+            ]
+        if self.summary is not None:
+            found += [
+                (("summary", item), f"summary {item}", IsTrue(name))
+                for item, name in self.summary.items()
             ]
         return found

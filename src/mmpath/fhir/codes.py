@@ -125,6 +125,12 @@ ECOG_ANSWERS: Final[dict[str, int]] = {
 WEIGHT_LOINC: Final = "29463-7"  # Body weight (FHIR vital-signs profile)
 HEIGHT_LOINC: Final = "8302-2"  # Body height (FHIR vital-signs profile)
 
+MMPATH_OBSERVATION: Final = "https://mmpath.org/fhir/CodeSystem/observation"
+"""mmpath's own observation codes: FHIR and mCODE have none for a course's best response."""
+BEST_RESPONSE: Final = "best-response"
+IMWG_RESPONSE: Final = "https://mmpath.org/fhir/CodeSystem/imwg-response"
+"""The IMWG response categories as the record spells them (sCR CR VGPR PR MR SD PD)."""
+
 DISEASE_STATUS_LOINC: Final = "97509-4"  # Cancer disease progression [mCODE CancerDiseaseStatus]
 WORSENED: Final = "271299001"  # Patient's condition worsened (finding) [mCODE]
 DISEASE_STATUS_OTHER: Final[dict[str, str]] = {

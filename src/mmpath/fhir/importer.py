@@ -31,10 +31,12 @@ from mmpath.fhir.patient import read_patient
 from mmpath.fhir.procedures import read_procedure
 from mmpath.fhir.read import FhirInputError, PatientResources, Resource, read_input, read_items
 from mmpath.fhir.report import ImportReport, Source
+from mmpath.fhir.responses import attach
 from mmpath.fhir.values import codings
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.load import parse_record
 
+TRANSPLANTS = frozenset({"autologous_sct", "allogeneic_sct"})
 COMPLETABLE = ("treatments", "procedures", "comorbidities", "progressions")
 MEDICATION_TYPES = ("MedicationAdministration", "MedicationRequest", "MedicationStatement")
 _INDEX = re.compile(r"^(\w+)\[(\d+)\]")
@@ -158,9 +160,19 @@ def import_patient(
     else:
         ctx.report.missing("cytogenetics", "no genetic variant assessment mmpath reads")
     progressions = _sorted(observations.progressions, "date")
-    treatments = read_treatments(ctx, medications)
-    if treatments is not None:
-        record["treatments"] = treatments
+    read = read_treatments(ctx, medications)
+    targets: list[tuple[str, set[str], dict[str, Any]]] = []
+    if read is not None:
+        record["treatments"], references = read
+        targets += zip(
+            ["best_response"] * len(references), references, record["treatments"], strict=True
+        )
+    targets += [
+        ("best_response_after", {source.reference}, found)
+        for found, source in procedures
+        if found["type"] in TRANSPLANTS
+    ]
+    attach(ctx, observations.responses, targets)
     _list_field(ctx, record, sources, "procedures", _sorted(procedures, "date", "type"))
     for _p, source in progressions:
         ctx.report.use(source, "progressions")

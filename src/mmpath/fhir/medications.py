@@ -202,6 +202,11 @@ def exposures_of(ctx: Context, resource: Resource) -> list[Exposure]:
     return [Exposure(d, start.date, end_day, reason, resource.source, ordered) for d in drugs]
 
 
+def course_references(courses: list[Course]) -> list[set[str]]:
+    """Per course, the ``Type/id`` of every resource it was read from."""
+    return [{e.source.reference for e in course.exposures} for course in courses]
+
+
 def courses_to_record(ctx: Context, courses: list[Course]) -> list[dict[str, Any]]:
     out = []
     for i, course in enumerate(courses):
@@ -234,11 +239,14 @@ def courses_to_record(ctx: Context, courses: list[Course]) -> list[dict[str, Any
     return out
 
 
-def read_treatments(ctx: Context, resources: list[Resource]) -> list[dict[str, Any]] | None:
+def read_treatments(
+    ctx: Context, resources: list[Resource]
+) -> tuple[list[dict[str, Any]], list[set[str]]] | None:
+    """The courses (record ``treatments``) and, per course, the references it came from."""
     exposures = [e for r in resources for e in exposures_of(ctx, r)]
     if not exposures:
         if "treatments" in ctx.complete:
-            return []
+            return [], []
         ctx.report.missing(
             "treatments",
             "no anti-myeloma medication; unknown (not 'no treatment') because the input does "
@@ -252,4 +260,5 @@ def read_treatments(ctx: Context, resources: list[Resource]) -> list[dict[str, A
         "started within 28 days; a drug restarted alone after more than 10 days: a new course); the "
         "exported history is taken as complete",
     )
-    return courses_to_record(ctx, group(exposures))
+    courses = group(exposures)
+    return courses_to_record(ctx, courses), course_references(courses)

@@ -23,6 +23,7 @@ from mmpath.fhir.cytogenetics import Cytogenetics
 from mmpath.fhir.disease_status import read_disease_status
 from mmpath.fhir.read import Resource
 from mmpath.fhir.report import Source
+from mmpath.fhir.responses import BestResponse, is_best_response, read_best_response
 from mmpath.fhir.values import codings, describe, number
 from mmpath.record.units import accepted_units
 
@@ -98,6 +99,7 @@ class Observations:
         self.latest: dict[str, list[Latest]] = defaultdict(list)
         self.cytogenetics = Cytogenetics(ctx)
         self.progressions: list[tuple[dict[str, Any], Source]] = []
+        self.responses: list[BestResponse] = []
 
     def read(self, resource: Resource) -> None:
         model = resource.model
@@ -106,6 +108,13 @@ class Observations:
                 resource.source, "not_done", f"status {model.status!r} is not final"
             )
             return
+        if is_best_response(resource):
+            day = observation_day(self.ctx, "treatments[].best_response", resource)
+            if day is not None and not self.ctx.after_as_of(resource.source, day):
+                response = read_best_response(self.ctx, resource, day)
+                if response is not None:
+                    self.responses.append(response)
+            return None
         loinc = {c.code for c in codings(model.code) if c.system == codes.LOINC and c.code}
         ncit = {c.code for c in codings(model.code) if c.system == codes.NCIT and c.code}
         for code in sorted(loinc):

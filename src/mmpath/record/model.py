@@ -177,7 +177,13 @@ class Treatment(_Model):
             )
         if ambiguous is not None:
             given_set = {catalogue.drug(n) for n in self.drugs or []}
-            if not any(given_set == set(r.drugs) for r in ambiguous.readings):
+            # a formulation matches its substance: "doxorubicin" in a historical DVD is the
+            # liposomal doxorubicin of that reading (the given drugs stay the course's drugs)
+            given_substances = {catalogue.substance(n) for n in given_set if n}
+            if not any(
+                given_substances == {catalogue.substance(d) for d in r.drugs}
+                for r in ambiguous.readings
+            ):
                 raise FieldProblem(
                     "drugs",
                     f"drugs {sorted(n for n in given_set if n)} match no reading of the "
@@ -330,6 +336,20 @@ class PatientRecord(_Model):
                 for path, what, day in self.dated_entries()
                 if day < self.birth_date
             ]
+        elif self.age is not None:
+            born_after = _earliest_birth(decision, self.age)
+            early = [
+                (path, what, day) for path, what, day in self.dated_entries() if day < born_after
+            ]
+            if early:
+                path, what, day = min(early, key=lambda entry: entry[2])
+                after.append(
+                    FieldProblem(
+                        "age",
+                        f"age {self.age} at the decision date {decision} means born after "
+                        f"{born_after}, but {path} ({what}) is {day}: is the age right?",
+                    )
+                )
         if after:
             raise FieldProblems(after)
         return self
@@ -360,3 +380,14 @@ class PatientRecord(_Model):
         for field, what, days in dates:
             found += [(f"{field}[{i}].date", what, day) for i, day in enumerate(days)]
         return found
+
+
+def _earliest_birth(decision: dt.date, age: int) -> dt.date:
+    """The earliest birth date compatible with ``age`` full years on ``decision`` (the day
+    after the (age + 1)th birthday before it; 29 February falls back to 28 February)."""
+    years = age + 1
+    try:
+        day = decision.replace(year=decision.year - years)
+    except ValueError:
+        day = decision.replace(year=decision.year - years, day=28)
+    return day + dt.timedelta(days=1)

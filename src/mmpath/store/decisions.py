@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -219,25 +220,51 @@ def record_decision(
 
 def decisions_for(store: Store, audit_id: int) -> list[Decision]:
     """The decisions recorded for one audit row, oldest first."""
-    query = select(decisions).where(decisions.c.audit_id == audit_id).order_by(decisions.c.id)
+    return decisions_for_many(store, [audit_id]).get(audit_id, [])
+
+
+def decisions_for_many(store: Store, audit_ids: Iterable[int]) -> dict[int, list[Decision]]:
+    """audit id -> the decisions recorded for it, oldest first (ids without any: absent)."""
+    wanted = sorted(set(audit_ids))
+    if not wanted:
+        return {}
+    query = select(decisions).where(decisions.c.audit_id.in_(wanted)).order_by(decisions.c.id)
     try:
         with store.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
     except SQLAlchemyError as error:
         raise _fail(store, "reading decisions", error) from None
-    return [
-        Decision(
-            id=int(r["id"]),
-            audit_id=int(r["audit_id"]),
-            option_id=r["option_id"],
-            regimen=r["regimen"],
-            pathway=r["pathway"],
-            reason=r["reason"],
-            reason_text=r["reason_text"],
-            by=r["decided_by"],
-            at=_utc(r["decided_at"]),
-            source=r["source"],
-            card_uuid=r["card_uuid"],
+    found: dict[int, list[Decision]] = {}
+    for r in rows:
+        found.setdefault(int(r["audit_id"]), []).append(
+            Decision(
+                id=int(r["id"]),
+                audit_id=int(r["audit_id"]),
+                option_id=r["option_id"],
+                regimen=r["regimen"],
+                pathway=r["pathway"],
+                reason=r["reason"],
+                reason_text=r["reason_text"],
+                by=r["decided_by"],
+                at=_utc(r["decided_at"]),
+                source=r["source"],
+                card_uuid=r["card_uuid"],
+            )
         )
-        for r in rows
-    ]
+    return found
+
+
+def save_decision(store: Store, audit_id: int, decision: Any, source: str) -> int:
+    """Store a checked :class:`mmpath.api.decision.DecisionIn` for ``audit_id``."""
+    return record_decision(
+        store,
+        audit_id,
+        pathway=decision.pathway,
+        option_id=decision.option_id,
+        regimen=decision.regimen,
+        reason=decision.reason,
+        reason_text=decision.reason_text,
+        by=decision.by,
+        at=decision.at,
+        source=source,
+    )

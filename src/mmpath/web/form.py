@@ -23,6 +23,7 @@ from typing import Any, get_args
 from mmpath.assess import FACTS
 from mmpath.catalogue import load_catalogue
 from mmpath.record import model
+from mmpath.record.errors import Problem
 from mmpath.record.units import FACTORS
 
 
@@ -46,6 +47,8 @@ class Rows:
     label: str
     fields: tuple[Field, ...]
     hint: str = ""
+    #: the box that records "none" (an empty list) rather than "unknown" (left out)
+    none: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +188,7 @@ SECTIONS: tuple[Section, ...] = (
                     ),
                     Field("upper_limit", "Upper limit of normal (LDH)", "number"),
                 ),
+                none="No lab results",
             ),
         ),
     ),
@@ -207,6 +211,7 @@ SECTIONS: tuple[Section, ...] = (
                     Field("drugs", "Drugs (INN, comma-separated)", "list", hint="optional"),
                 ),
                 "one row per course; the regimen box suggests catalogue names and aliases",
+                none="No treatment yet",
             ),
         ),
     ),
@@ -227,6 +232,7 @@ SECTIONS: tuple[Section, ...] = (
                         _choices(model.Response),
                     ),
                 ),
+                none="No procedure done",
             ),
             Field("stem_cells.stored_grafts", "Stored autologous grafts", "int"),
             Field(
@@ -246,6 +252,7 @@ SECTIONS: tuple[Section, ...] = (
                     Field("type", "Type", "select", ("biochemical", "clinical")),
                     Field("features", "Features", "checks", _choices(model.ProgressionFeature)),
                 ),
+                none="No progression recorded",
             ),
         ),
     ),
@@ -261,6 +268,7 @@ SECTIONS: tuple[Section, ...] = (
                     Field("result", "Result", "select", ("negative", "positive")),
                     Field("sensitivity", "Sensitivity", "number", hint="e.g. 1e-5"),
                 ),
+                none="MRD not assessed",
             ),
         ),
     ),
@@ -308,6 +316,8 @@ SCALARS: tuple[Field, ...] = tuple(
     item for s in SECTIONS for item in s.items if isinstance(item, Field)
 )
 ASSESSED = "comorbidities.assessed"
+#: form name of the "none" boxes of the repeating groups (value: the group's name)
+NONE = "_none"
 
 
 def choice_label(field: Field, choice: str) -> str:
@@ -411,6 +421,8 @@ def record_from_form(form: Any) -> dict[str, Any]:
             if row:
                 rows.append(row)
         if not rows:
+            if group.none and name in _getall(form, NONE):
+                record[name] = []  # "none" (checked), not unknown
             continue
         if name == "asserted":
             record["asserted"] = {
@@ -422,6 +434,36 @@ def record_from_form(form: Any) -> dict[str, Any]:
         else:
             record[name] = rows
     return record
+
+
+def form_problems(form: Any) -> list[Problem]:
+    """Contradictions the record cannot show: a group's "none" box ticked with rows filled."""
+    ticked = set(_getall(form, NONE))
+    record = record_from_form(form)
+    problems = []
+    for name, group in ROWS.items():
+        rows = record.get(name)
+        if group.none and name in ticked and rows:
+            problems.append(
+                Problem(
+                    name,
+                    f"'{group.none}' is ticked but {len(rows)} row(s) are filled in: "
+                    "untick it or clear the rows",
+                )
+            )
+    return problems
+
+
+def near_empty(record: Mapping[str, Any]) -> Problem | None:
+    """A record with no diagnosis, no treatment history (not even "none") and no disease
+    status: every guideline's options would rest on nothing, so it is not evaluated."""
+    if record.get("diagnosis") or "treatments" in record or record.get("status"):
+        return None
+    return Problem(
+        "treatments",
+        "too little to evaluate: enter the diagnosis, the treatment history (or tick "
+        "'No treatment yet') or the disease status",
+    )
 
 
 # ---------------------------------------------------------------- record dict -> inputs

@@ -19,13 +19,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from mmpath.api.deps import recommend_for
 from mmpath.assess import Assessment
 from mmpath.engine.pack import Pack
 from mmpath.engine.pack_graph import Graph, build, to_mermaid, to_svg
 from mmpath.engine.packs import PackError, PackLocation, UnknownGuideline, get_pack, registry
+from mmpath.record.decode import strict_json
 from mmpath.record.errors import RecordError
-from mmpath.record.load import parse_record
-from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web.routes import templates
 
@@ -108,23 +108,15 @@ async def patient_path(request: Request, pack_id: str) -> HTMLResponse:
     text = form.get("record")
     patient_id = str(form.get("_patient_id") or "") or None
     try:
-        data = json.loads(text) if isinstance(text, str) else None
-    except json.JSONDecodeError:
+        data = strict_json(text) if isinstance(text, str) else None
+    except RecordError:
         data = None
     if not isinstance(data, dict):
         return _error(request, "No patient", "Open a patient's options, then the pathway.", 400)
     try:
-        record = parse_record(data)
-        out = recommend(record, pack.id)
-        settings = getattr(request.app.state, "settings", None)
-        if getattr(settings, "audit", True):
-            request.app.state.store.record_recommendation(
-                record.model_dump(mode="json", exclude_none=True),
-                pack.id,
-                out,
-                source="web",
-                saved_patient_id=patient_id,
-            )
+        audited = await recommend_for(
+            request, data, pack.id, source="web", saved_patient_id=patient_id
+        )
     except RecordError as error:
         problems = "; ".join(map(str, error.problems))
         return _error(request, "The patient record has problems", problems, 422)
@@ -135,6 +127,8 @@ async def patient_path(request: Request, pack_id: str) -> HTMLResponse:
             f"{error} — nothing was shown; try again, or ask the administrator.",
             503,
         )
+    record, out = audited.record, audited.output
+    assert record is not None
     result = out.results[0]
     # the facts of the evaluation shown (same decision date as the recommendation)
     facts = Assessment(record, today=dt.date.fromisoformat(out.as_of))

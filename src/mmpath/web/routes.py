@@ -15,26 +15,30 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from mmpath.api.deps import recommend_for
 from mmpath.assess import FACTS
 from mmpath.engine.packs import load_packs
-from mmpath.present.grouping import condition_text, group
+from mmpath.present.grouping import condition_text
 from mmpath.recommendation import RecommendationOut, ResultOut
+from mmpath.record.decode import decode_bytes, displayable, limit_problems, strict_json
 from mmpath.record.errors import Problem, RecordError
-from mmpath.record.load import decode, parse_record
+from mmpath.record.load import parse_record
 from mmpath.record.model import PatientRecord
-from mmpath.service import recommend
 from mmpath.store import StoreError
 from mmpath.web import form as F
 from mmpath.web.examples import example_names, load_example
-from mmpath.web.summary import option_notes, render_pdf, summarise
+from mmpath.web.labels import code_label, fact_label, field_label, guideline_label
+from mmpath.web.summary import decision_lines, option_notes
 from mmpath.web.timeline import render_timeline
 from mmpath.web.validation import validation_status
 
@@ -55,6 +59,11 @@ _env.globals.update(
     section_of=F.section_of,
     option_notes=option_notes,
     condition_text=condition_text,
+    fact_label=fact_label,
+    code_label=code_label,
+    field_label=field_label,
+    guideline_label=guideline_label,
+    decision_lines=decision_lines,
 )
 templates = Jinja2Templates(env=_env)
 
@@ -68,6 +77,13 @@ class Submitted:
 
     data: dict[str, Any]
     patient_id: str | None
+    #: what the form says that the record cannot (a "none" box ticked with rows filled), or
+    #: why the posted record JSON could not be decoded (strict decoder); never evaluated
+    problems: tuple[Problem, ...] = ()
+
+    def check(self) -> None:
+        if self.problems:
+            raise RecordError(list(self.problems))
 
 
 # ------------------------------------------------------------------ helpers
@@ -78,14 +94,20 @@ async def _submitted(request: Request) -> tuple[Submitted, Any]:
     patient_id = str(form.get("_patient_id") or "") or None
     text = form.get("record")
     if isinstance(text, str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        return Submitted(data, patient_id), form
-    return Submitted(F.record_from_form(form), patient_id), form
+        try:  # the same strict decoder as the API and the CLI (record/decode.py)
+            data = strict_json(text)
+            if not isinstance(data, dict):
+                raise RecordError([Problem("", "expected a JSON object")])
+        except RecordError as error:
+            return Submitted({"schema_version": "1"}, patient_id, tuple(error.problems)), form
+        found: tuple[Problem, ...] = ()
+    else:
+        data = F.record_from_form(form)
+        found = tuple(F.form_problems(form))
+    problems = limit_problems(data)
+    if problems:  # shown next to the fields, with text the page can display
+        return Submitted(displayable(data), patient_id, (*found, *problems)), form
+    return Submitted(data, patient_id, found), form
 
 
 def _store(request: Request) -> Any:
@@ -121,7 +143,7 @@ def _form_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    names = F.input_names(data)
+    names = F.input_names(data) | {n for n, g in F.ROWS.items() if g.none}
     errors: dict[str, list[str]] = {}
     listed = []
     for problem in problems or []:
@@ -159,31 +181,29 @@ def _form_again(request: Request, submitted: Submitted, error: RecordError) -> H
     )
 
 
-def _evaluate(
-    request: Request, submitted: Submitted
-) -> tuple[PatientRecord, RecommendationOut] | HTMLResponse:
-    """Validate, evaluate and audit; a record problem re-renders the form with it (also
-    text the database cannot store), a store failure shows an error page: nothing is shown
-    without its audit row."""
+async def _evaluate(
+    request: Request, submitted: Submitted, guideline: str = "all"
+) -> tuple[PatientRecord, RecommendationOut, int | None] | HTMLResponse:
+    """Validate, evaluate and audit through the API's one path (``recommend_for``); a
+    record problem re-renders the form with it (also text the database cannot store), a
+    store failure shows an error page: nothing is shown without its audit row. A
+    near-empty record is refused (its options would rest on nothing)."""
+    problems = [*submitted.problems]
+    empty = F.near_empty(submitted.data)
+    if empty is not None:
+        problems.append(empty)
+    if problems:
+        return _form_again(request, submitted, RecordError(problems))
     try:
-        record = parse_record(submitted.data)
-        out = recommend(record, "all")
-        settings = getattr(request.app.state, "settings", None)
-        if getattr(settings, "audit", True):
-            # the validated record, so that the same patient gives the same input digest
-            # whether it came from the form fields or from a result page's hidden JSON
-            _store(request).record_recommendation(
-                record.model_dump(mode="json", exclude_none=True),
-                "all",
-                out,
-                source="web",
-                saved_patient_id=submitted.patient_id,
-            )
+        audited = await recommend_for(
+            request, submitted.data, guideline, source="web", saved_patient_id=submitted.patient_id
+        )
     except RecordError as error:
         return _form_again(request, submitted, error)
     except StoreError as error:
         return _store_failed(request, error)
-    return record, out
+    assert audited.record is not None
+    return audited.record, audited.output, audited.audit_id
 
 
 def _record_json(record: PatientRecord) -> str:
@@ -266,100 +286,100 @@ async def import_record(request: Request) -> HTMLResponse:
     try:
         if len(content) > MAX_UPLOAD:
             raise RecordError([Problem("", f"{name}: larger than {MAX_UPLOAD} bytes")])
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RecordError([Problem("", f"{name}: not UTF-8 text")]) from None
-        data = decode(text, yaml_syntax=name.lower().endswith((".yaml", ".yml")))
+        # the same strict decoder as the API and the CLI (record/decode.py)
+        data = decode_bytes(
+            content, yaml_syntax=name.lower().endswith((".yaml", ".yml")), where=name[:100]
+        )
         parse_record(data)
     except RecordError as error:
-        shown = data if "data" in locals() and isinstance(data, dict) else {"schema_version": "1"}
+        shown = (
+            displayable(data)
+            if "data" in locals() and isinstance(data, dict)
+            else {"schema_version": "1"}
+        )
         return _form_page(request, shown, problems=error.problems, status_code=422)
     return _form_page(
         request, data, notice=f"Imported {name}. Check the values, then show the options."
     )
 
 
+def _guideline(form: Any) -> str | None:
+    """The guideline a view is about: "show" is a guideline button, "guideline" the one a
+    view was on (hidden field)."""
+    value = str(form.get("show") or form.get("guideline") or "")
+    return value if value and len(value) <= 100 else None
+
+
+def _to_result(audit_id: int, view: str, guideline: str | None) -> RedirectResponse:
+    """After an audited evaluation: the stable URL of that answer (POST, then GET)."""
+    query = "?" + urlencode({"guideline": guideline}) if guideline else ""
+    return RedirectResponse(f"/results/{audit_id}{view}{query}", status_code=303)
+
+
 @router.post("/evaluate", response_class=HTMLResponse)
-async def evaluate(request: Request) -> HTMLResponse:
+async def evaluate(request: Request) -> Response:
+    from mmpath.web.workflow import result_page
+
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
-    # "show" is a guideline button; "guideline" the one a view was on (hidden field)
-    result = _pick(out, str(form.get("show") or form.get("guideline") or "") or None, record.region)
-    grouped = group(result)
-    conditional = sorted(
-        {f for o in result.options for f in o.requires}
-        | {f for o in result.options for c in (*o.cautions, *o.dosing) for f in c.requires}
-        | {f for n in result.annotations for f in n.requires}
-    )
-    return templates.TemplateResponse(
-        request,
-        "result.html",
-        {
-            **_context(record, out, submitted),
-            "result": result,
-            "grouped": grouped,
-            "links": _field_links(conditional + [m.fact for m in result.missing], result),
-        },
+    record, out, audit_id = evaluated
+    if audit_id is not None:
+        return _to_result(audit_id, "", _guideline(form))
+    return result_page(
+        request, record, out, _guideline(form), patient_id=submitted.patient_id, audit_id=None
     )
 
 
 @router.post("/compare", response_class=HTMLResponse)
-async def comparison(request: Request) -> HTMLResponse:
+async def comparison(request: Request) -> Response:
+    from mmpath.web.workflow import compare_page
+
     submitted, _ = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
-    return templates.TemplateResponse(
-        request,
-        "compare.html",
-        {
-            **_context(record, out, submitted),
-            "table": out.comparison,
-            "versions": {r.guideline.id: f"v{r.guideline.version}" for r in out.results},
-            "not_applicable": [r for r in out.results if r.applicable is False],
-        },
-    )
+    record, out, audit_id = evaluated
+    if audit_id is not None:
+        return _to_result(audit_id, "/compare", None)
+    return compare_page(request, record, out, patient_id=submitted.patient_id, audit_id=None)
 
 
 @router.post("/summary", response_class=HTMLResponse)
-async def summary(request: Request) -> HTMLResponse:
+async def summary(request: Request) -> Response:
+    from mmpath.web.workflow import summary_page
+
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
-    content = summarise(record, out, str(form.get("guideline") or "") or None)
-    focus_id = content.focus.result.guideline.id if content.focus else None
-    return templates.TemplateResponse(
-        request,
-        "summary.html",
-        {**_context(record, out, submitted), "summary": content, "focus_id": focus_id},
+    record, out, audit_id = evaluated
+    if audit_id is not None:
+        return _to_result(audit_id, "/summary", _guideline(form))
+    return summary_page(
+        request, record, out, _guideline(form), patient_id=submitted.patient_id, audit_id=None
     )
 
 
 @router.post("/summary.pdf")
 async def summary_pdf(request: Request) -> Response:
+    from mmpath.web.workflow import pdf_response
+
     submitted, form = await _submitted(request)
-    evaluated = _evaluate(request, submitted)
+    evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
-    record, out = evaluated
-    name = f"mmpath-summary-{out.as_of}.pdf"
-    return Response(
-        render_pdf(summarise(record, out, str(form.get("guideline") or "") or None)),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    record, out, _ = evaluated
+    return await run_in_threadpool(pdf_response, record, out, _guideline(form))
 
 
 def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLResponse:
     """The validated record, or the form again with every problem (nothing half-done)."""
+    if submitted.problems:
+        return _form_again(request, submitted, RecordError(list(submitted.problems)))
     try:
+        submitted.check()
         return parse_record(submitted.data)
     except RecordError as error:
         return _form_again(request, submitted, error)
@@ -392,58 +412,6 @@ async def about(request: Request) -> HTMLResponse:
         "about.html",
         {"packs": list(load_packs().values()), "validation": validation_status(), "facts": FACTS},
     )
-
-
-# ------------------------------------------------------------------ saved patients
-
-
-@router.get("/patients", response_class=HTMLResponse)
-async def patients(request: Request) -> HTMLResponse:
-    try:
-        saved = _store(request).list_patients()
-    except StoreError as error:
-        return _store_failed(request, error)
-    return templates.TemplateResponse(request, "patients.html", {"patients": saved})
-
-
-@router.get("/patients/{patient_id}", response_class=HTMLResponse)
-async def open_patient(request: Request, patient_id: str) -> HTMLResponse:
-    try:
-        saved = _store(request).get_patient(patient_id)
-    except StoreError as error:
-        return _store_failed(request, error)
-    if saved is None:
-        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
-    return _form_page(request, saved.record, patient_id=saved.id)
-
-
-@router.post("/patients/save")
-async def save_patient(request: Request) -> Response:
-    submitted, _ = await _submitted(request)
-    record = _parsed(request, submitted)
-    if isinstance(record, HTMLResponse):
-        return record
-    data = record.model_dump(mode="json", exclude_none=True)
-    store = _store(request)
-    try:
-        if submitted.patient_id and store.update_patient(submitted.patient_id, data):
-            patient_id = submitted.patient_id
-        else:
-            patient_id = store.create_patient(data)
-    except StoreError as error:
-        return _store_failed(request, error)
-    return RedirectResponse(f"/patients/{patient_id}?saved=1", status_code=303)
-
-
-@router.post("/patients/{patient_id}/delete")
-async def delete_patient(request: Request, patient_id: str) -> Response:
-    try:
-        deleted = _store(request).delete_patient(patient_id)
-    except StoreError as error:
-        return _store_failed(request, error)
-    if not deleted:
-        return _error_page(request, "No such saved patient", "It may have been deleted.", 404)
-    return RedirectResponse("/patients?deleted=1", status_code=303)
 
 
 # ------------------------------------------------------------------ static files

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group, origin
 from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
+from mmpath.web.labels import fact_label
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -75,6 +77,10 @@ class Summary:
     not_applicable: list[ResultOut]
     as_of: str
     version: str
+    disease: list[tuple[str, str]] = field(default_factory=list)  # ISS, R-ISS, cytogenetics
+    labs: list[str] = field(default_factory=list)  # the latest value of each test
+    question: str = ""  # the question for the board
+    decided: list[tuple[str, str]] = field(default_factory=list)  # the decision recorded
 
 
 def _patient_lines(record: PatientRecord, out: RecommendationOut) -> list[tuple[str, str]]:
@@ -173,8 +179,113 @@ def _history(record: PatientRecord) -> list[str]:
     return [text for _, text in sorted(events)]
 
 
+CYTOGENETICS = (
+    ("del_17p", "del(17p)"),
+    ("t_4_14", "t(4;14)"),
+    ("t_14_16", "t(14;16)"),
+    ("t_14_20", "t(14;20)"),
+    ("t_11_14", "t(11;14)"),
+    ("gain_1q", "gain(1q)"),
+    ("amp_1q", "amp(1q)"),
+    ("del_1p", "del(1p)"),
+    ("tp53_mutation", "TP53 mutation"),
+)
+
+
+def _disease(record: PatientRecord) -> list[tuple[str, str]]:
+    """ISS, R-ISS and the cytogenetics as recorded (present / absent / not tested)."""
+    diagnosis = record.diagnosis
+    lines = [
+        ("ISS", _shown(diagnosis.iss if diagnosis else None)),
+        ("R-ISS", _shown(diagnosis.r_iss if diagnosis else None)),
+    ]
+    cyto = record.cytogenetics
+    if cyto is None:
+        lines.append(("Cytogenetics", "not recorded"))
+        return lines
+    present = [label for key, label in CYTOGENETICS if getattr(cyto, key, None) is True]
+    absent = [label for key, label in CYTOGENETICS if getattr(cyto, key, None) is False]
+    untested = [label for key, label in CYTOGENETICS if getattr(cyto, key, None) is None]
+    text = "; ".join(
+        part
+        for part in (
+            "present: " + ", ".join(present) if present else "",
+            "absent: " + ", ".join(absent) if absent else "",
+            "not tested: " + ", ".join(untested) if untested else "",
+        )
+        if part
+    )
+    when = f" ({cyto.method or 'method unknown'}, {cyto.date})" if cyto.date else ""
+    lines.append(("Cytogenetics" + when, text))
+    return lines
+
+
+def _latest_labs(record: PatientRecord) -> list[str]:
+    latest: dict[str, object] = {}
+    for lab in sorted(record.labs or [], key=lambda x: x.date):
+        latest[lab.test] = lab
+    return [
+        f"{test.replace('_', ' ')} {lab.value:g} {lab.unit} ({lab.date})"  # type: ignore[attr-defined]
+        for test, lab in latest.items()
+    ]
+
+
+def _question(out: RecommendationOut) -> str:
+    """The question the board answers, from the decision summary's line of therapy."""
+    line = out.summary.get("current_line")
+    prior = out.summary.get("prior_lines")
+    if line is None or line.value is None:
+        return "Which treatment now? (the line of therapy is unknown)"
+    prior_text = f", after {_shown(prior.value)} prior line(s)" if prior else ""
+    return f"Which treatment for line {_shown(line.value)}{prior_text}?"
+
+
+REASON_LABELS = {
+    "toxicity_comorbidity": "toxicity or comorbidity",
+    "prior_treatment": "prior treatment",
+    "patient_preference": "patient preference",
+    "clinical_trial": "clinical trial",
+    "documented_rationale": "documented rationale",
+    "other": "other",
+}
+
+
+def decision_lines(decision: Any, out: RecommendationOut | None = None) -> list[tuple[str, str]]:
+    """A recorded decision (``mmpath.store.decisions.Decision``) in words."""
+    if decision is None:
+        return []
+    names: dict[str, str] = {}
+    for result in out.results if out else []:
+        for option in result.options:
+            names.setdefault(option.id, option.name)
+    chosen = (
+        f"{decision.option_id} ({names[decision.option_id]})"
+        if decision.option_id in names and names[decision.option_id] != decision.option_id
+        else decision.option_id or f"another regimen: {decision.regimen}"
+    )
+    lines = [
+        ("Chosen", chosen),
+        ("Pathway", "on pathway" if decision.pathway == "on" else "off pathway"),
+    ]
+    if decision.reason:
+        reason = REASON_LABELS.get(decision.reason, decision.reason)
+        lines.append(
+            ("Reason", reason + (f": {decision.reason_text}" if decision.reason_text else ""))
+        )
+    elif decision.reason_text:
+        lines.append(("Note", decision.reason_text))
+    lines.append(
+        ("Decided", f"{decision.at:%Y-%m-%d}" + (f" by {decision.by}" if decision.by else ""))
+    )
+    return lines
+
+
 def summarise(
-    record: PatientRecord, out: RecommendationOut, guideline: str | None = None
+    record: PatientRecord,
+    out: RecommendationOut,
+    guideline: str | None = None,
+    *,
+    decision: Any = None,
 ) -> Summary:
     """The summary, in full for ``guideline`` (default: an applicable one of the patient's region, else the first applicable one).
 
@@ -212,6 +323,10 @@ def summarise(
         not_applicable=[r for r in out.results if r.applicable is False],
         as_of=out.as_of,
         version=out.mmpath_version,
+        disease=_disease(record),
+        labs=_latest_labs(record),
+        question=_question(out),
+        decided=decision_lines(decision, out),
     )
 
 
@@ -279,6 +394,15 @@ def render_pdf(summary: Summary) -> bytes:
         line("(DejaVu font not installed: some characters are simplified.)", 7)
     pdf.ln(2)
     line("  ·  ".join(f"{k}: {v}" for k, v in summary.patient), 9)
+    line("  ·  ".join(f"{k}: {v}" for k, v in summary.disease), 8.5, height=4)
+    if summary.labs:
+        line("Latest labs: " + "; ".join(summary.labs), 8, height=3.8)
+    pdf.ln(1)
+    line("Question for the board: " + summary.question, 10, "B", 5)
+    if summary.decided:
+        line("Decision: " + "  ·  ".join(f"{k}: {v}" for k, v in summary.decided), 9.5, "B", 4.6)
+    else:
+        line("Decision: not yet recorded", 9)
     pdf.ln(1)
     line("Decision summary", 11, "B", 6)
     line("  ·  ".join(f"{k}: {v}" for k, v in summary.decision), 9)
@@ -328,7 +452,7 @@ def render_pdf(summary: Summary) -> bytes:
                 height=4,
             )
         if result.missing:
-            line("Unknown: " + ", ".join(m.fact for m in result.missing), 8, height=4)
+            line("Unknown: " + ", ".join(fact_label(m.fact) for m in result.missing), 8, height=4)
     if summary.others:
         pdf.ln(2)
         line("Other guidelines that apply or may apply", 11, "B", 5.5)

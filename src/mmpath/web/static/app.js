@@ -99,8 +99,13 @@
     });
   });
 
-  // Arriving at #field-id (a link back from a result page): focus that field.
-  if (location.hash) {
+  // After a failed submit the page comes back with its problem list: focus moves there,
+  // so a screen reader reads it and the keyboard continues from it.
+  var problemList = document.querySelector(".problems[role=alert][tabindex]");
+  if (problemList) {
+    problemList.focus();
+  } else if (location.hash) {
+    // Arriving at #field-id (a link back from a result page): focus that field.
     var target = document.getElementById(location.hash.slice(1));
     if (target) {
       var focusable = target.matches("input, select") ? target : target.querySelector("input, select");
