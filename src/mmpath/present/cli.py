@@ -1218,13 +1218,23 @@ def cohort_evaluate(
     workers: Annotated[
         int | None, typer.Option(min=1, help="worker processes (default: the usable CPUs)")
     ] = None,
+    backend_name: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="duckdb (compiled, the default when installed), spark (compiled, Spark SQL) "
+            "or reference (the per-patient engine)",
+        ),
+    ] = None,
 ) -> None:
     """Judge every treatment decision in EXTRACT against the guidelines; write the results
     (decisions.parquet, decisions.csv, set_aside.csv) and report.html to OUT."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from mmpath.cohort.backend import ReferenceBackend
+    from mmpath.cohort.backend import Backend, ReferenceBackend
+    from mmpath.cohort.compiled.backend import CompiledBackend, CompiledEvaluation
+    from mmpath.cohort.compiled.engines import available
     from mmpath.cohort.extract import ExtractError
     from mmpath.cohort.run import count_patients, evaluate, load
     from mmpath.engine.packs import UnknownGuideline, select
@@ -1244,7 +1254,20 @@ def cohort_evaluate(
         )
     except ValueError as error:
         _fail([str(error)])
-    total = count_patients(data)
+    count = workers or len(os.sched_getaffinity(0)) or 1
+    name = backend_name or ("duckdb" if available("duckdb") else "reference")
+    backend: Backend
+    if name == "reference":
+        backend = ReferenceBackend(workers=count)
+    elif name in {"duckdb", "spark"}:
+        if not available(name):
+            _fail(
+                [f"--backend {name}: install the {'cohort' if name == 'duckdb' else 'spark'} extra"]
+            )
+        backend = CompiledBackend(engine=name, workers=count)
+    else:
+        _fail([f"unknown backend {name!r}; expected duckdb, spark or reference"])
+    total = count_patients(data) * getattr(backend, "passes", 1)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -1253,14 +1276,24 @@ def cohort_evaluate(
         console=Console(stderr=True),
         transient=False,
     ) as bar:
-        task = bar.add_task("patients", total=total)
+        task = bar.add_task(
+            "patients" if total == count_patients(data) else "patients x 2", total=total
+        )
         result = evaluate(
             data,
             guideline,
             out,
-            ReferenceBackend(workers=workers or len(os.sched_getaffinity(0)) or 1),
+            backend,
             source=str(extract),
             progress=lambda n: bar.advance(task, n),
+        )
+    if isinstance(result, CompiledEvaluation):
+        err.print(
+            f"backend {name}: {result.compiled_pairs} (decision, guideline) pairs answered by "
+            f"the compiled plan, {result.routed_pairs} routed to the per-patient engine",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     aside = len({p.patient_id for p in result.set_aside})
     decisions = result.rows.select("patient_id", "decision_date", "event", "phase").unique().height
