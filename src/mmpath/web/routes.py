@@ -193,6 +193,10 @@ async def _evaluate(
     if empty is not None:
         problems.append(empty)
     if problems:
+        try:  # and what the record itself gets wrong, all at once
+            parse_record(submitted.data)
+        except RecordError as error:
+            problems += [p for p in error.problems if p not in problems]
         return _form_again(request, submitted, RecordError(problems))
     try:
         audited = await recommend_for(
