@@ -92,6 +92,16 @@ def _yaml_shape(text: str) -> None:
     """Walk the YAML events (PyYAML's parser is iterative, its scanner lazy) and stop at
     the first alias or at nesting deeper than :data:`MAX_DEPTH`, before anything is built:
     a hostile document costs as much as its first few hundred characters."""
+    brackets = 0  # PyYAML scans a run of flow brackets to its end first: count them here
+    for char in text:
+        if char in "[{":
+            brackets += 1
+            if brackets > 4 * MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels", None
+                )
+        elif char in "]}":
+            brackets = max(0, brackets - 1)
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
