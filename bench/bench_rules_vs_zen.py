@@ -84,6 +84,30 @@ def boundaries(conditions: list[Any]) -> dict[str, list[float]]:
     return {name: sorted(values) for name, values in found.items()}
 
 
+TEXTS: dict[str, list[str]] = {}
+"""per text fact, the values the conditions compare it with (filled by ``main``)"""
+
+
+def texts(conditions: list[Any]) -> dict[str, list[str]]:
+    from mmpath.engine.conditions import All, AnyOf, Compare, Not
+
+    found: dict[str, set[str]] = {}
+
+    def walk(c: Any) -> None:
+        if isinstance(c, Compare):
+            values = c.operand if isinstance(c.operand, tuple) else (c.operand,)
+            found.setdefault(c.fact, set()).update(v for v in values if isinstance(v, str))
+        elif isinstance(c, All | AnyOf):
+            for item in c.items:
+                walk(item)
+        elif isinstance(c, Not):
+            walk(c.item)
+
+    for condition in conditions:
+        walk(condition)
+    return {name: sorted(values) for name, values in found.items() if values}
+
+
 def assignments(
     rng: random.Random,
     names: list[str],
@@ -114,6 +138,9 @@ def assignments(
                         ]
                     )
                 )
+            elif kinds[name] == "string":
+                # the texts the conditions compare with, and one they never name
+                ctx[name] = rng.choice([*TEXTS.get(name, []), "other"])
             else:
                 raise SystemExit(f"no generator for {name} of kind {kinds[name]}")
         out.append(ctx)
@@ -162,6 +189,7 @@ def main() -> None:
 
     # -- inputs -------------------------------------------------------------------------
     rng = random.Random(args.seed)
+    TEXTS.update(texts(conditions))
     contexts = assignments(rng, names, kinds, boundaries(conditions), args.assignments)
     record = parse_record(json.loads(FIXTURE.read_text("utf-8")))
     patient = Assessment(record)
