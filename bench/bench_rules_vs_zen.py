@@ -135,6 +135,11 @@ def main() -> None:
 
     from mmpath.assess import FACTS, Assessment
     from mmpath.engine.conditions import evaluate, fact_names
+
+    try:  # the compiled evaluator (issue 12); absent from older trees
+        from mmpath.engine.conditions import compile_condition
+    except ImportError:
+        compile_condition = None
     from mmpath.engine.drug_notes import drug_notes
     from mmpath.engine.packs import select
     from mmpath.record.load import parse_record
@@ -173,6 +178,10 @@ def main() -> None:
         for key, condition in zip(keys, conditions, strict=True):
             want = evaluate(condition, facts)[0]
             unknown_outputs += want is None
+            if compile_condition is not None and compile_condition(condition)(facts) != evaluate(
+                condition, facts
+            ):
+                mismatches.append((key, ctx, want, "compiled closure differs"))
             if got.get(key) is not want or also.get(key) is not want:
                 mismatches.append((key, ctx, want, got.get(key)))
     for key, condition in zip(keys, conditions, strict=True):  # the derived facts themselves
@@ -209,6 +218,11 @@ def main() -> None:
     def ours(facts: PlainFacts) -> list[Any]:
         return [evaluate(c, facts) for c in conditions]
 
+    closures = [compile_condition(c) for c in conditions] if compile_condition else []
+
+    def compiled(facts: PlainFacts) -> list[Any]:
+        return [check(facts) for check in closures]
+
     timing = dict(iterations=args.iterations, warmup=args.warmup)
     rows = [
         measure("mmpath evaluate(), generated facts", ours, plain, **timing),
@@ -244,6 +258,19 @@ def main() -> None:
             warmup=max(1, args.warmup // 4),
         ),
     ]
+    pairs = [(rows[0], rows[1]), (rows[3], rows[4])]
+    if closures:
+        extra = [
+            measure("mmpath compiled closures, generated facts", compiled, plain, **timing),
+            measure(
+                "mmpath compiled closures, fixture patient's facts",
+                compiled,
+                [PlainFacts(patient_facts)],
+                **timing,
+            ),
+        ]
+        pairs += [(extra[0], rows[1]), (extra[1], rows[4])]
+        rows += extra
     print(HEADER)
     for row in rows:
         print(row.row())
@@ -254,7 +281,7 @@ def main() -> None:
         f"\nzen's own 'performance' field (engine time without the Python binding), median "
         f"{statistics.median(engine_own):.1f} µs"
     )
-    for ours_row, zen_row in ((rows[0], rows[1]), (rows[3], rows[4])):
+    for ours_row, zen_row in pairs:
         ratio = zen_row.median_us / ours_row.median_us
         verdict = "no slower than" if ours_row.median_us <= zen_row.median_us else "SLOWER than"
         print(

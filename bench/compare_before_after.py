@@ -30,20 +30,21 @@ from _common import FIXTURE, ROOT, SRC, machine_info
 HERE = Path(__file__).resolve().parent
 
 
-def recommend_round(src: Path, iterations: int) -> dict[str, object]:
+def recommend_round(src: Path, iterations: int, guideline: str) -> dict[str, object]:
     env = dict(os.environ, MMPATH_BENCH_SRC=str(src))
     command = [sys.executable, str(HERE / "bench_recommend.py"), "--json"]
+    command += ["--guideline", guideline]
     command += ["--iterations", str(iterations), "--warmup", str(max(1, iterations // 10))]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def cold_run(src: Path) -> float:
+def cold_run(src: Path, guideline: str = "nl-rrmm") -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "mmpath", "recommend", str(FIXTURE)]
-    command += ["--guideline", "nl-rrmm", "--json"]
+    command += ["--guideline", guideline, "--json"]
     start = time.perf_counter_ns()
     subprocess.run(command, env=env, cwd=ROOT, capture_output=True, check=True)
     return (time.perf_counter_ns() - start) / 1e9
@@ -56,10 +57,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--iterations", type=int, default=5_000)
     parser.add_argument("--cold-runs", type=int, default=20)
+    parser.add_argument("--guideline", default="nl-rrmm", help="a pack id, or all")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
 
     print(machine_info(("pydantic", "typer", "rich", "PyYAML")))
+    print(f"guideline: {args.guideline}; load average at start: {os.getloadavg()}")
     for name, path in trees.items():
         print(f"{name}: {path}")
 
@@ -68,7 +71,7 @@ def main() -> None:
     for r in range(args.rounds):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
-            result = recommend_round(trees[name], args.iterations)
+            result = recommend_round(trees[name], args.iterations, args.guideline)
             digests[name].add(str(result["sha256"]))
             rounds[name].append(result)
     print(
@@ -88,16 +91,17 @@ def main() -> None:
     print(f"output identical before/after (sha256 of the JSON): {'yes' if same else 'NO'}")
 
     for name in trees:  # unmeasured: writes bytecode, warms the file cache
-        cold_run(trees[name])
+        cold_run(trees[name], args.guideline)
     cold: dict[str, list[float]] = {name: [] for name in trees}
     for r in range(args.cold_runs):
         order = list(trees) if r % 2 == 0 else list(reversed(trees))
         for name in order:
-            cold[name].append(cold_run(trees[name]))
+            cold[name].append(cold_run(trees[name], args.guideline))
     print(f"\ncold start, mmpath recommend --json, {args.cold_runs} alternating runs, s")
     print("| tree | median s | min s | max s |\n|---|---:|---:|---:|")
     for name, times in cold.items():
         print(f"| {name} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} |")
+    print(f"load average at the end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -210,3 +210,22 @@ def test_serve_on_a_busy_port_fails_before_serving(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "serving on" not in result.output
+
+
+def test_review_command_reports_each_disagreement(tmp_path: Path) -> None:
+    """`mmpath review DIR`: the independent review cases, per case; exit 1 on a disagreement."""
+    case = json.loads(
+        (Path(__file__).parents[1] / "review" / "nl-rrmm" / "03-len-61-days.json").read_text(
+            "utf-8"
+        )
+    )
+    (tmp_path / "ok.json").write_text(json.dumps(case), "utf-8")
+    agreed = CliRunner().invoke(app, ["review", str(tmp_path)])
+    assert agreed.exit_code == 0, agreed.output
+    assert "1 agree, 0 disagree" in agreed.output
+    case["expect"] = {"applicable": False}
+    (tmp_path / "wrong.json").write_text(json.dumps(case), "utf-8")
+    result = CliRunner().invoke(app, ["review", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "disagree" in result.output and "wrong.json" in result.output
+    assert "1 agree, 1 disagree" in result.output

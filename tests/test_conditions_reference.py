@@ -22,6 +22,7 @@ from mmpath.engine.conditions import (
     Const,
     IsTrue,
     Not,
+    compile_condition,
     evaluate,
 )
 
@@ -97,3 +98,12 @@ fact_values = st.fixed_dictionaries(
 def test_evaluate_matches_the_reference(condition: Condition, values: dict[str, Any]) -> None:
     facts = Facts(values)
     assert evaluate(condition, facts) == reference(condition, facts)
+
+
+@settings(max_examples=500)
+@given(conditions, fact_values)
+def test_the_compiled_condition_matches_the_reference(
+    condition: Condition, values: dict[str, Any]
+) -> None:
+    facts = Facts(values)
+    assert compile_condition(condition)(facts) == reference(condition, facts)

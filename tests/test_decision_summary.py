@@ -16,6 +16,7 @@ from mmpath.record.load import load_record, parse_record
 from mmpath.service import recommend
 from mmpath.web.summary import render_pdf, summarise
 from records import course, days, lab, progression, record_dict
+from signin import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "first-relapse-on-lenalidomide.json"
 START = dt.date(2022, 1, 10)
@@ -136,15 +137,12 @@ def test_cli_facts_shows_the_derived_lines() -> None:
 
 
 def test_web_result_and_print_pages_show_the_summary(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
 
-    from mmpath.api.app import create_app
-    from mmpath.api.settings import Settings
     from mmpath.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'web.sqlite3'}")
     try:
-        client = TestClient(create_app(Settings(), store=store))
+        client = signed_in_client(store, "clinician", raise_server_exceptions=True)
         posted = {"record": EXAMPLE.read_text("utf-8")}
         for path in ("/evaluate", "/summary", "/compare"):
             page = client.post(path, data=posted).text

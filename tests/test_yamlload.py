@@ -13,7 +13,12 @@ from mmpath.yamlload import load_yaml
 def _shipped() -> list[str]:
     root = resources.files("mmpath")
     files = [f for f in root.joinpath("catalogue", "data").iterdir() if f.name.endswith(".yaml")]
-    files += [d.joinpath("pack.yaml") for d in root.joinpath("packs").iterdir() if d.is_dir()]
+    files += [
+        d.joinpath(name)
+        for d in root.joinpath("packs").iterdir()
+        if d.is_dir()
+        for name in ("pack.yaml", "library.yaml")
+    ]
     return sorted(str(f) for f in files if f.is_file())
 
 

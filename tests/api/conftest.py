@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.store import Store
+from signin import bearer_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "first-relapse-on-lenalidomide.json"
@@ -91,8 +90,8 @@ def store(database_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=store.url), store=store)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    """The API as an API client calls it: an admin's personal API token (tests/conftest.py)."""
+    with bearer_client(store, "admin") as test_client:
         yield test_client
 
 

@@ -171,11 +171,9 @@ def test_far_future_dates_are_422_not_500(
 
 
 def test_body_over_the_limit_is_413(store: Store) -> None:
-    from mmpath.api.app import create_app
-    from mmpath.api.settings import Settings
+    from signin import bearer_client
 
-    app = create_app(Settings(database_url=store.url, max_body_bytes=1000), store=store)
-    with TestClient(app) as small:
+    with bearer_client(store, "clinician", max_body_bytes=1000) as small:
         declared = small.post("/api/v1/recommend", content=b" " * 1001, headers=JSON)
         assert declared.status_code == 413
 
@@ -255,6 +253,12 @@ def test_recommend_for_saved_patient_is_audited_with_its_id(
     listed = client.get("/api/v1/audit").json()
     assert listed["total"] == 1
     assert listed["entries"][0]["saved_patient_id"] == pid
+    # the access log shares the chain; administrators list it with action=all
+    everything = client.get("/api/v1/audit", params={"action": "all"}).json()
+    assert [(e["action"], e["saved_patient_id"]) for e in everything["entries"]][1:] == [
+        ("evaluate", pid),
+        ("save", pid),
+    ]
 
 
 def test_audit_listing_and_lookup(client: TestClient, example: dict[str, Any]) -> None:
@@ -267,7 +271,7 @@ def test_audit_listing_and_lookup(client: TestClient, example: dict[str, Any]) -
     assert [e["id"] for e in listed["entries"]] == sorted(ids, reverse=True)[:2]
     rest = client.get("/api/v1/audit?limit=2&offset=2").json()
     assert [e["id"] for e in rest["entries"]] == [min(ids)]
-    assert client.get(f"/api/v1/audit/{max(ids) + 1}").status_code == 404
+    assert client.get(f"/api/v1/audit/{max(ids) + 1000}").status_code == 404
     assert client.get("/api/v1/audit/99999999999999999999").status_code == 422
     assert client.get("/api/v1/audit?limit=0").status_code == 422
     assert client.get("/api/v1/audit?limit=abc").json()["problems"][0]["path"] == "query.limit"

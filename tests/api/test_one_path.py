@@ -12,11 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from mmpath.api.app import create_app
 from mmpath.api.settings import Settings
+from mmpath.auth import accounts
 from mmpath.store import Store
+from signin import ensure_user, signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "src" / "mmpath" / "examples").glob("*.json"))
@@ -38,13 +39,14 @@ def test_every_door_stores_the_same_record_and_digest(path: Path, tmp_path: Path
     example = json.loads(path.read_text("utf-8"))
     store = Store(f"sqlite:///{tmp_path / 'doors.sqlite3'}")
     try:
-        client = TestClient(create_app(Settings(), store=store))
+        client = signed_in_client(store, "clinician", raise_server_exceptions=True)
         api = client.post("/api/v1/recommend", json=example)
         api_loose = client.post("/api/v1/recommend", json=_loose(example))
         assert api.status_code == api_loose.status_code == 200
         web = client.post("/evaluate", data={"record": json.dumps(_loose(example))})
         assert web.status_code == 200
-        entries = store.list_audit()
+        # the recommendations (the sign-in is in the same chain)
+        entries = [e for e in store.list_audit() if e.action == "evaluate"]
         assert len(entries) == 3
         assert {e.source for e in entries} == {"api", "web"}
         assert len({e.input_digest for e in entries}) == 1, [e.source for e in entries]
@@ -64,12 +66,18 @@ def test_a_slow_audit_commit_does_not_stall_other_requests(tmp_path: Path, examp
         release.wait(10)
         return inner(rows)
 
+    ensure_user(store, "api-clinician", "clinician")
+    token = accounts.create_token(store, "api-clinician", "tests")  # before the slow writer
     store._audit_writer._write = slow
     app = create_app(Settings(), store=store)
 
     async def scenario() -> tuple[float, list[int]]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://127.0.0.1",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as client:
             web = asyncio.create_task(
                 client.post("/evaluate", data={"record": json.dumps(example)})
             )

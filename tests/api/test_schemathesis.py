@@ -17,16 +17,30 @@ from schemathesis import BaseSchema, Case, GenerationMode
 
 from mmpath.api.app import create_app
 from mmpath.api.settings import Settings
+from mmpath.auth import accounts
 from mmpath.store import Store
 
 EXAMPLES_PER_OPERATION = 25
+#: Signed in as an administrator (an API token), so every operation is reached.
+HEADERS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseSchema]:
     folder: Path = tmp_path_factory.mktemp("schemathesis")
     store = Store(f"sqlite:///{folder / 'mmpath.sqlite3'}")
-    app = create_app(Settings(database_url=store.url), store=store)
+    # generous limits: the generated requests are many and fast
+    app = create_app(
+        Settings(
+            database_url=store.url,
+            rate_per_minute=0,
+            allowed_hosts=("127.0.0.1", "testserver"),  # the loader asks as testserver
+        ),
+        store=store,
+    )
+    accounts.add_user(store, "api-admin", "admin", "schemathesis password")
+    HEADERS["Authorization"] = "Bearer " + accounts.create_token(store, "api-admin", "schemathesis")
+    HEADERS["Host"] = "127.0.0.1"
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     store.close()
 
@@ -51,7 +65,7 @@ def test_no_server_errors(api_schema: BaseSchema, mode: GenerationMode) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def run(case: Case) -> None:
-            response = case.call()
+            response = case.call(headers=HEADERS)
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path} -> {response.status_code}: "
                 f"{response.text[:300]}\nreproduce: {case.as_curl_command()}"

@@ -96,7 +96,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def client(store: Store, config: CdsConfig) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=store.url), store=store)
     app.state.cds = CdsRuntime(config)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 

@@ -353,7 +353,7 @@ def test_not_configured_offers_no_service(store: Store) -> None:
     from mmpath.api.settings import Settings
 
     app = create_app(Settings(database_url=store.url), store=store)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         assert test_client.get("/cds-services").json() == {"services": []}
         response = test_client.post(f"/cds-services/{PV}", json={})
     assert response.status_code == 404

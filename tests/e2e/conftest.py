@@ -54,10 +54,31 @@ class Server:
     database_url: str
 
 
+#: The user the browser signs in as (created in the server's database before it starts).
+USER = "e2e-clinician"
+PASSWORD = "e2e password for the browser tests"
+
+
+def sign_in_page(page: Any, server: Server) -> None:
+    """Sign in through the real sign-in page, as a person would."""
+    page.goto(server.url + "/login")
+    page.locator("#name").fill(USER)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("web-e2e")
     database_url = f"sqlite:///{folder / 'mmpath.sqlite3'}"
+    from mmpath.auth import accounts
+    from mmpath.store import Store
+
+    setup = Store(database_url)
+    if accounts.get_user(setup, USER) is None:
+        accounts.add_user(setup, USER, "clinician", PASSWORD)
+    setup.close()
     port = _free_port()
     env = {
         **os.environ,
@@ -84,7 +105,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded CI machine
     while True:
         try:
             with urllib.request.urlopen(url + "/static/app.css", timeout=2) as response:
@@ -125,9 +146,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser tab; signed in when the test uses the ``server``."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
+    if "server" in request.fixturenames:
+        sign_in_page(page, request.getfixturevalue("server"))
     try:
         yield page
     finally:

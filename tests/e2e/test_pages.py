@@ -18,14 +18,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.web import form as F
 from mmpath.web.labels import fact_label, option_label, words
 from mmpath.web.timeline import render_timeline
+from signin import signed_in_client
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "first-relapse-on-lenalidomide.json"
 
@@ -45,7 +44,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    return TestClient(create_app(Settings(), store=store))
+    return signed_in_client(store, "clinician", raise_server_exceptions=True)
 
 
 def posted(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -228,11 +227,11 @@ def _escaped(text: str) -> str:
 def test_each_evaluation_is_audited(
     client: TestClient, store: Store, example: dict[str, Any]
 ) -> None:
-    before = store.count_audit()
+    before = store.count_audit("evaluate")
     client.post("/evaluate", data=posted(form_fields(example)))
     client.post("/compare", data={"record": json.dumps(example)})
-    entries = store.list_audit(limit=2)
-    assert store.count_audit() == before + 2
+    entries = [e for e in store.list_audit(limit=10) if e.action == "evaluate"][:2]
+    assert store.count_audit("evaluate") == before + 2
     assert {e.source for e in entries} == {"web"}
     assert json.loads(entries[0].record_json) == example
     assert entries[0].input_digest == entries[1].input_digest
@@ -247,7 +246,7 @@ def test_invalid_record_shows_problems_and_evaluates_nothing(
     bad = copy.deepcopy(example)
     bad["treatments"][1]["start"] = "2024-13-40"
     bad["labs"] = [{"date": "2026-10-01", "test": "calcium", "value": 2.5, "unit": "g/dL"}]
-    before = store.count_audit()
+    before = store.count_audit("evaluate")
     response = client.post("/evaluate", data=posted(form_fields(bad)))
     assert response.status_code == 422
     page = response.text
@@ -256,7 +255,7 @@ def test_invalid_record_shows_problems_and_evaluates_nothing(
     assert f'id="{F.field_id("treatments[1].start")}-err"' in page
     assert 'value="2024-13-40"' in page  # what the user typed is kept
     assert "tier-preferred" not in page
-    assert store.count_audit() == before
+    assert store.count_audit("evaluate") == before
 
 
 def test_unknown_asserted_fact_is_a_problem_not_a_crash(
@@ -306,7 +305,10 @@ def test_saved_patients(client: TestClient, store: Store, example: dict[str, Any
     saved = store.get_patient(patient_id)
     assert saved is not None and saved.record["ecog"] == 2
     client.post("/evaluate", data=posted(fields))
-    assert store.list_audit(limit=1)[0].saved_patient_id == patient_id
+    assert (
+        next(e for e in store.list_audit(limit=10) if e.action == "evaluate").saved_patient_id
+        == patient_id
+    )
     assert client.post(f"/patients/{patient_id}/delete", follow_redirects=False).status_code == 303
     assert store.get_patient(patient_id) is None
     assert client.get(f"/patients/{patient_id}").status_code == 404

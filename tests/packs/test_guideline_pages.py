@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.store import Store
+from signin import signed_in_client
 
 from .conftest import ROOT
 
@@ -27,7 +26,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    return TestClient(create_app(Settings(), store=store))
+    return signed_in_client(store, "clinician", raise_server_exceptions=True)
 
 
 def test_the_list_links_every_installed_pack(client: TestClient) -> None:

@@ -31,7 +31,9 @@ def validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-@pytest.mark.parametrize("pack_id", sorted(p.name for p in PACKS.iterdir() if p.is_dir()))
+@pytest.mark.parametrize(
+    "pack_id", sorted(p.name for p in PACKS.iterdir() if (p / "pack.yaml").is_file())
+)
 def test_every_shipped_pack_is_valid_under_the_schema(
     validator: jsonschema.Draft202012Validator, pack_id: str
 ) -> None:

@@ -11,12 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.datastructures import FormData
 
-from mmpath.api.app import create_app
 from mmpath.api.service import stored_form
-from mmpath.api.settings import Settings
 from mmpath.record.load import decode, parse_record
 from mmpath.store import Store
 from mmpath.web import form as F
+from signin import signed_in_client
 from web.formpost import submitted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +41,7 @@ RECORDS = _records()
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     store = Store(f"sqlite:///{tmp_path_factory.mktemp('rt') / 'rt.sqlite3'}")
-    yield TestClient(create_app(Settings(), store=store))
+    yield signed_in_client(store, "clinician", raise_server_exceptions=True)
     store.close()
 
 

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.store import Store
+from signin import signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 RELAPSE = ROOT / "src" / "mmpath" / "examples" / "first-relapse-on-lenalidomide.json"
@@ -30,7 +29,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    return TestClient(create_app(Settings(), store=store))
+    return signed_in_client(store, "clinician", raise_server_exceptions=True)
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def test_a_result_has_a_stable_url_that_writes_no_audit_row(
     client: TestClient, store: Store, example: dict[str, Any]
 ) -> None:
     audit_id, location = _evaluate(client, example)
-    assert store.count_audit() == 1
+    assert store.count_audit("evaluate") == 1
     first = client.get(location)
     again = client.get(f"/results/{audit_id}")
     compare = client.get(f"/results/{audit_id}/compare")
@@ -61,7 +60,7 @@ def test_a_result_has_a_stable_url_that_writes_no_audit_row(
     pdf = client.get(f"/results/{audit_id}/summary.pdf")
     assert [r.status_code for r in (first, again, compare, summary, pdf)] == [200] * 5
     assert pdf.headers["content-type"] == "application/pdf"
-    assert store.count_audit() == 1  # re-displayed, not re-evaluated
+    assert store.count_audit("evaluate") == 1  # re-displayed, not re-evaluated
     entry = store.get_audit(audit_id)
     assert entry is not None
     output = json.loads(entry.output_json)

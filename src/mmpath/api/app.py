@@ -13,6 +13,8 @@ from mmpath.api.body import BodyLimit
 from mmpath.api.fhir_routes import router as fhir_router
 from mmpath.api.routes import router
 from mmpath.api.settings import Settings
+from mmpath.auth import oidc, pages
+from mmpath.auth.middleware import Policy, Security
 from mmpath.cds.router import router as cds_router
 from mmpath.store import Store
 
@@ -57,5 +59,20 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.include_router(web.router)
         app.include_router(importlib.import_module("mmpath.web.workflow").router)  # issue 10
         app.include_router(importlib.import_module("mmpath.web.guidelines").router)  # issue 12
+    app.include_router(pages.router)  # issue 11: sign-in, account, API tokens
+    app.include_router(oidc.router)  # issue 11: OpenID Connect sign-in
+    # order: the body limit runs first (outermost), then the security middleware
+    app.add_middleware(
+        Security,
+        settings=Policy(
+            auth=settings.auth,
+            allowed_hosts=settings.allowed_hosts,
+            secure_cookies=settings.secure_cookies,
+            rate_per_minute=settings.rate_per_minute,
+            rate_burst=settings.rate_burst,
+            signin_per_minute=settings.signin_per_minute,
+            max_body_bytes=settings.max_body_bytes,
+        ),
+    )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -7,14 +7,14 @@ Whatever a client sends, the outcome is the decoded value or an :class:`ApiError
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import Request
 
 from mmpath.api.errors import ApiError
-from mmpath.record.errors import Problem
+from mmpath.record.decode import strict_json
+from mmpath.record.errors import Problem, RecordError
 from mmpath.store.canonical import unstorable_text
 
 Scope = MutableMapping[str, Any]
@@ -77,35 +77,17 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:20]} is out of range")
-    return value
-
-
 def decode_json(raw: bytes) -> Any:
+    """The body decoded by the record layer's strict JSON decoder (:mod:`mmpath.record.decode`)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ApiError(422, "request body is not UTF-8", [Problem("", str(error))]) from None
+        message = f"not UTF-8 (byte {error.start}: {error.reason})"
+        raise ApiError(422, "request body is not UTF-8", [Problem("", message)]) from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise ApiError(
-            422, "request body is not valid JSON", [Problem("", f"{error.msg} ({where})")]
-        ) from None
-    except ValueError as error:  # too many digits, NaN/Infinity, overflowing floats
-        raise ApiError(422, "request body is not valid JSON", [Problem("", str(error))]) from None
-    except RecursionError:
-        raise ApiError(
-            422, "request body is not valid JSON", [Problem("", "nested too deeply")]
-        ) from None
+        value = strict_json(text)
+    except RecordError as error:
+        raise ApiError(422, "request body is not valid JSON", error.problems) from None
     problems = unstorable_text(value)
     if problems:
         raise ApiError(422, "request body has text that cannot be stored", problems)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from mmpath.recommendation import RecommendationOut
 from mmpath.record.errors import Problem, RecordError
 from mmpath.store.decisions import REASONS
+from mmpath.store.store import current_actor
 
 MAX_TEXT = 2000
 
@@ -93,7 +94,8 @@ def parse_decision(
     option_id = _text(data, "option_id", problems)
     regimen = _text(data, "regimen", problems)
     reason_text = _text(data, "reason_text", problems)
-    by = _text(data, "by", problems)
+    # who decided: as given, else the signed-in user (issue 11)
+    by = _text(data, "by", problems) or current_actor.get()
     if option_id and regimen:
         problems.append(Problem("regimen", "give the chosen option or another regimen, not both"))
     elif not option_id and not regimen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from mmpath import __version__
 from mmpath.api.body import json_body
 from mmpath.api.decision import parse_decision
-from mmpath.api.deps import get_store, recommend_for
+from mmpath.api.deps import get_settings, get_store, recommend_for
 from mmpath.api.errors import ApiError, problem_json
 from mmpath.api.service import check_record
 from mmpath.engine.packs import load_packs
@@ -23,6 +24,7 @@ from mmpath.record.model import PatientRecord
 from mmpath.store import Store, browse
 from mmpath.store.browse import AuditFilter, audit_entries
 from mmpath.store.decisions import Decision, decisions_for, decisions_for_many, save_decision
+from mmpath.store.store import ACTIONS
 
 router = APIRouter(prefix="/api/v1")
 
@@ -66,10 +68,15 @@ def _recommendation(audited_json: str, audit_id: int | None) -> Response:
     return Response(audited_json, media_type="application/json", headers=headers)
 
 
-@router.get("/health", tags=["service"])
+@router.get(
+    "/health",
+    tags=["service"],
+    responses={503: {"description": "not ready: the database cannot take a write"}},
+)
 def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
-    """`ok` when the app and its database answer (503 otherwise)."""
-    store.ping()
+    """Readiness: `ok` when the database answers and takes a write (a commit; for SQLite
+    also enough free disk); 503 with the reason otherwise (full or read-only disk)."""
+    store.ready()
     return {"status": "ok", "database": "ok"}
 
 
@@ -285,8 +292,9 @@ def _audit_filter(
     )
 
 
-@router.get("/audit", tags=["audit"])
+@router.get("/audit", tags=["audit"], responses={403: {"description": "not an administrator"}})
 def list_audit(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
@@ -295,10 +303,28 @@ def list_audit(
     until: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (UTC)")] = None,
     guideline: Annotated[str | None, Query(max_length=100)] = None,
     pathway: Annotated[str | None, Query(description="on, off or undecided")] = None,
+    action: Annotated[
+        str,
+        Query(
+            max_length=20,
+            description="`evaluate` (recommendations, the default); `all` or an access-log "
+            "action (view, list, save, delete, export, sign-in, ...): administrators only",
+        ),
+    ] = "evaluate",
 ) -> dict[str, Any]:
     """Audit entries, newest first (without record and output; see `/audit/{id}`),
     filtered by saved patient, date, guideline evaluated and the decision's pathway."""
+    if action not in ACTIONS | {"all"}:
+        raise ApiError(422, f"unknown action {action[:20]!r}", [Problem("query.action", "unknown")])
+    user = getattr(request.state, "user", None)
+    settings = get_settings(request)
+    if action != "evaluate" and settings.auth and (user is None or not user.can("admin")):
+        role = getattr(user, "role", "not signed in")
+        raise ApiError(
+            403, f"the access log (action other than evaluate) needs the admin role; you are {role}"
+        )
     filters = _audit_filter(patient, since, until, guideline, pathway)
+    filters = dataclasses.replace(filters, action=None if action == "all" else action)
     total, entries = audit_entries(store, filters, limit=limit, offset=offset)
     found = decisions_for_many(store, [e.id for e in entries])
     return {
@@ -357,8 +383,8 @@ async def record_decision_for(request: Request, audit_id: AuditId) -> JSONRespon
     data = await json_body(request)
     store: Store = get_store(request)
     entry = await run_in_threadpool(store.get_audit, audit_id)
-    if entry is None:
-        raise ApiError(404, f"no audit entry {audit_id}")
+    if entry is None or entry.output_json is None:
+        raise ApiError(404, f"no recommendation at audit entry {audit_id}")
     output = RecommendationOut.model_validate_json(entry.output_json)
     try:
         decision = parse_decision(data, output)

@@ -8,6 +8,7 @@ from mmpath.assess import (  # noqa: F401  (imported to register their facts)
     asct_remission,
     clinician_judgement,
     cytogenetics,
+    defined,
     disease_status,
     extramedullary,
     first_line,
@@ -29,5 +30,7 @@ from mmpath.assess import (  # noqa: F401  (imported to register their facts)
 )
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import FACTS, Fact, FactSpec
+
+defined.register_shipped()  # YAML definitions read the Python facts registered above
 
 __all__ = ["FACTS", "Assessment", "Fact", "FactSpec"]

@@ -44,6 +44,8 @@ class FactSpec:
     needs: tuple[str, ...]
     kind: str = "boolean"  # boolean | number | string
     warnings: Warnings | None = None
+    library: str | None = None
+    """the library of definitions (YAML) that defines the fact; None: defined in Python"""
 
 
 FACTS: dict[str, FactSpec] = {}

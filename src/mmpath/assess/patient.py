@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import Derivation, FactSpec, Value, fact, kleene_or, register
+from mmpath.assess.fact import Derivation, FactSpec, Value, fact, register
 from mmpath.record.model import Comorbidity
 
 COMORBIDITIES: tuple[str, ...] = get_args(Comorbidity)
@@ -69,14 +69,3 @@ for _code in COMORBIDITIES:
             ("comorbidities",),
         )
     )
-
-
-@fact(
-    "obstructive_lung_disease",
-    definition="COPD or asthma recorded (seed 000: 'obstructief longlijden')",
-    needs=("comorbidities",),
-)
-def obstructive_lung_disease(a: Assessment) -> tuple[Value, str]:
-    parts = [a.get("copd"), a.get("asthma")]
-    value = kleene_or([p.value for p in parts])
-    return value, "; ".join(f"{p.name}: {p.why}" for p in parts)

@@ -20,8 +20,6 @@ from mmpath.assess.fact import (
     Derivation,
     FactSpec,
     Value,
-    fact,
-    kleene_and,
     kleene_or,
     register,
 )
@@ -326,23 +324,3 @@ def _register() -> None:
 
 
 _register()
-
-
-@fact(
-    "double_refractory",
-    definition="refractory to a proteasome inhibitor and an IMiD (IMWG)",
-    needs=NEEDS,
-)
-def double_refractory(a: Assessment) -> tuple[Value, str]:
-    parts = [a.get("pi_refractory"), a.get("imid_refractory")]
-    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.why}" for p in parts)
-
-
-@fact(
-    "triple_class_refractory",
-    definition="refractory to a proteasome inhibitor, an IMiD and an anti-CD38 antibody (IMWG)",
-    needs=NEEDS,
-)
-def triple_class_refractory(a: Assessment) -> tuple[Value, str]:
-    parts = [a.get(n) for n in ("pi_refractory", "imid_refractory", "anti_cd38_refractory")]
-    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.value}" for p in parts)

@@ -134,10 +134,7 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
         if minor
         else "no comorbidity recorded"
     )
-    return True, (
-        f"DMSG rule: age {a.age} ≤ 70 (chronological age as the proxy for biological age), "
-        f"ECOG {ecog}, {comorbidity_text}"
-    )
+    return True, (f"DMSG rule: chronological age {a.age} ≤ 70, ECOG {ecog}, {comorbidity_text}")
 
 
 def _grafts_conflict(a: Assessment) -> list[str]:
@@ -265,16 +262,6 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
             "second_asct_remission_criteria to choose"
         )
     return kleene_and([good, durable]), f"{response_why}; {remission}; {readings}"
-
-
-@fact(
-    "second_asct_candidate",
-    definition="seed 000: second-ASCT remission criteria met and enough stored stem cells",
-    needs=("procedures", "progressions", "stem_cells"),
-)
-def second_asct_candidate(a: Assessment) -> tuple[Value, str]:
-    parts = [a.get("second_asct_remission_criteria"), a.get("stem_cells_sufficient")]
-    return kleene_and([p.value for p in parts]), "; ".join(f"{p.name}: {p.why}" for p in parts)
 
 
 @fact(

@@ -23,7 +23,9 @@ from mmpath.cohort.classify import classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
+from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
+from mmpath.recommendation import ResultOut
 from mmpath.service import evaluate_packs
 
 ROW_SCHEMA: dict[str, pl.DataType] = {
@@ -216,34 +218,53 @@ def evaluate_patient(data: PatientData, pack_ids: Sequence[str]) -> PatientOutco
         results = evaluate_packs(Assessment(record), targets)
         recorded = _recorded(data, point)
         for pack, result in zip(targets, results, strict=True):
-            verdict = classify(point, result)
-            outcome.rows.append(
-                {
-                    "patient_id": data.patient_id,
-                    "site": data.site,
-                    "region": data.patient.get("region"),
-                    "decision_date": point.date,
-                    "year": point.date.year,
-                    "event": point.event,
-                    "phase": point.phase,
-                    "line": point.line,
-                    "action": point.action,
-                    "drugs": " - ".join(point.drugs) or None,
-                    "guideline": pack.id,
-                    "guideline_version": pack.version,
-                    "classification": verdict.classification,
-                    "tier": verdict.tier,
-                    "option": verdict.option,
-                    "node": verdict.node,
-                    "detail": verdict.detail,
-                    "unknown_facts": list(verdict.unknown_facts),
-                    "missing_facts": sorted(m.fact for m in result.missing),
-                    "recorded_pathway": recorded.get("pathway"),
-                    "recorded_reason": recorded.get("reason"),
-                    "recorded_reason_text": recorded.get("reason_text"),
-                }
-            )
+            outcome.rows.append(decision_row(data, point, recorded, pack, result))
     return outcome
+
+
+def decision_row(
+    data: PatientData, point: DecisionPoint, recorded: dict[str, Any], pack: Pack, result: ResultOut
+) -> dict[str, Any]:
+    """One row of :data:`ROW_SCHEMA`: ``point`` classified against ``pack``'s ``result``."""
+    verdict = classify(point, result)
+    return {
+        **point_columns(data, point, recorded),
+        "guideline": pack.id,
+        "guideline_version": pack.version,
+        "classification": verdict.classification,
+        "tier": verdict.tier,
+        "option": verdict.option,
+        "node": verdict.node,
+        "detail": verdict.detail,
+        "unknown_facts": list(verdict.unknown_facts),
+        "missing_facts": sorted(m.fact for m in result.missing),
+    }
+
+
+def point_columns(
+    data: PatientData, point: DecisionPoint, recorded: dict[str, Any]
+) -> dict[str, Any]:
+    """The columns of a row that describe the decision (not the guideline's verdict)."""
+    return {
+        "patient_id": data.patient_id,
+        "site": data.site,
+        "region": data.patient.get("region"),
+        "decision_date": point.date,
+        "year": point.date.year,
+        "event": point.event,
+        "phase": point.phase,
+        "line": point.line,
+        "action": point.action,
+        "drugs": " - ".join(point.drugs) or None,
+        "recorded_pathway": recorded.get("pathway"),
+        "recorded_reason": recorded.get("reason"),
+        "recorded_reason_text": recorded.get("reason_text"),
+    }
+
+
+def recorded_decision(data: PatientData, point: DecisionPoint) -> dict[str, Any]:
+    """The extract's recorded decision for this point (same date, same choice), if any."""
+    return _recorded(data, point)
 
 
 def _recorded(data: PatientData, point: DecisionPoint) -> dict[str, Any]:

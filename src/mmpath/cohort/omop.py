@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from mmpath.catalogue import load_catalogue
 from mmpath.cohort.extract import (
@@ -43,6 +42,7 @@ from mmpath.cohort.extract import (
     _dtype,
     check,
 )
+from mmpath.record.decode import safe_yaml
 from mmpath.record.units import FACTORS
 
 OMOP_TABLES = (
@@ -63,7 +63,7 @@ GENDER = {"FEMALE": "female", "MALE": "male"}
 @cache
 def mapping() -> dict[str, Any]:
     text = resources.files("mmpath.cohort").joinpath("data/omop_concepts.yaml").read_text("utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = safe_yaml(text)  # aliases refused (record/decode.py)
     return loaded
 
 

@@ -63,6 +63,13 @@ def evaluate(
             "Problems not listed individually: "
             + ", ".join(f"{t}: {n}" for t, n in sorted(extract.omitted.items()))
         )
+    compiled = getattr(evaluation, "compiled_pairs", None)
+    if compiled is not None:
+        routed = getattr(evaluation, "routed_pairs", 0)
+        notes.append(
+            f"Backend {backend.name}: {compiled} (decision, guideline) pairs answered by the "
+            f"compiled SQL plan, {routed} evaluated by the per-patient engine."
+        )
     html = render(evaluation, source=source, guideline=guideline, notes=notes)
     (out / "report.html").write_text(html, encoding="utf-8")
     return evaluation

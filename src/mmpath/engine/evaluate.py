@@ -22,6 +22,7 @@ from mmpath.assess.refractoriness import (
     target_refractory,
 )
 from mmpath.catalogue import Catalogue
+from mmpath.engine.compiled import CompiledPack, compiled
 from mmpath.engine.conditions import (
     NOTHING,
     All,
@@ -29,21 +30,19 @@ from mmpath.engine.conditions import (
     Const,
     Outcome,
     describe,
-    evaluate,
     fact_names,
     residual,
 )
+from mmpath.engine.definitions import Scoped
 from mmpath.engine.drug_notes import (
     DrugNote,
     drug_note_fact_names,
-    drug_notes,
     maintenance_note,
     source_text,
 )
 from mmpath.engine.label_cautions import LabelCaution, label_caution_fact_names, label_cautions
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
-from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import (
     SEVERITY_RANK,
     AvailabilityOut,
@@ -65,22 +64,10 @@ from mmpath.recommendation import (
 SHARED_TARGET_FACTS = frozenset(f"{klass}_refractory" for klass in SAME_TARGET_CLASSES)
 """the class facts that decide refractoriness by target (``assess.refractoriness``)"""
 
-REFRACTORY_RULE = (
-    "mmpath safety rule: an option with a drug (or a drug of the same target) the patient is "
-    "refractory to is not shown as preferred unless the guideline gives it to such patients"
-)
-REFRACTORY_ALL_RULE = (
-    "mmpath safety rule: a regimen is not offered when the patient is refractory to every "
-    "active (non-steroid) drug in it"
-)
-CONTRAINDICATION_RULE = (
-    "mmpath rule: options containing a drug or class the record lists as contraindicated "
-    "are excluded"
-)
-INTOLERANCE_RULE = (
-    "mmpath rule: a drug the record lists as not tolerated is flagged, and an option with it "
-    "is not shown as preferred"
-)
+SAFETY_TEXTS_FROM = "mm-common"
+"""mmpath's own safety rules take their texts, severities and provenance from the shipped
+library (``safety:`` in mmpath/packs/mm-common/library.yaml); this module keeps only the
+mechanics (which option, which drug, when)."""
 
 
 @dataclass
@@ -93,7 +80,7 @@ class _Option:
     contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]] = field(
         default_factory=list
     )
-    drug_set: frozenset[str] = field(init=False)
+    drug_set: frozenset[str] = frozenset()
     moved_to: Tier | None = None
     """the tier mmpath shows when refractoriness moves the option down"""
     unless: list[str] = field(default_factory=list)
@@ -101,9 +88,6 @@ class _Option:
     if_not_refractory: list[str] = field(default_factory=list)
     """drugs whose unknown refractoriness keeps a preferred option conditional"""
     refractory_cautions: list[CautionOut] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.drug_set = frozenset(self.drugs)
 
     @property
     def listed_tier(self) -> Tier:
@@ -155,19 +139,29 @@ def _and(
     return None, a[1] | b[1]
 
 
-CLASS_RULE = "mmpath rule: refractory to another drug of the same class"
-
-
 class PackEvaluator:
-    """Evaluates one pack; holds the catalogue lookups it needs."""
+    """Evaluates one pack: its compiled form (``engine.compiled``, built once per pack and
+    read-only) and, per call of :meth:`run`, a fresh run holding that run's memo only."""
 
     def __init__(self, pack: Pack, catalogue: Catalogue) -> None:
         self.pack = pack
         self.catalogue = catalogue
+        self.compiled = compiled(pack, catalogue)
+
+    def run(self, facts: Assessment) -> ResultOut:
+        return _Run(self.compiled).run(facts)
+
+
+class _Run:
+    """One evaluation of a compiled pack for one patient (its memo lives and dies here)."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.c = pack
+        self.pack = pack.pack
+        self.catalogue = pack.catalogue
         self.fired: list[str] = []
         self._refractory: dict[str, tuple[Value, str]] = {}
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
-        self._sources: dict[str, SourceOut] = {}
         self._outcomes: dict[int, Outcome] = {}
 
     def refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
@@ -193,62 +187,38 @@ class PackEvaluator:
         return [self._source(key) for key in dict.fromkeys(keys)]
 
     def _source(self, key: str) -> SourceOut:
-        """One quote as output, made once per run (options share quotes)."""
-        found = self._sources.get(key)
-        if found is None:
-            q = self.pack.quotes[key]
-            found = self._sources[key] = SourceOut(
-                document=self.pack.source_document,
-                section=q.section,
-                quote=q.quote,
-                english=q.english,
-                grade=q.grade,
-            )
-        return found
+        """One quote as output (built once per pack, shared)."""
+        return self.c.sources[key]
 
     def check(self, condition: Condition, facts: Assessment) -> Outcome:
         """``evaluate`` remembered for this run: cautions, dose notes and constraints are
         checked once per option, but their conditions read only the patient's facts."""
         found = self._outcomes.get(id(condition))
         if found is None:
-            found = self._outcomes[id(condition)] = evaluate(condition, facts)
+            found = self._outcomes[id(condition)] = self.c.check(condition)(facts)
         return found
 
     def identify(self, spec: OptionSpec) -> tuple[str, tuple[str, ...], str]:
-        if spec.kind == "regimen":
-            regimen = self.catalogue.regimen(spec.code)
-            if regimen is None:
-                raise ValueError(f"pack {self.pack.id}: unknown regimen {spec.code!r}")
-            return regimen.id, regimen.drugs, regimen.name
-        return spec.code, (), NAMES[spec.kind].get(spec.code, spec.code.replace("_", " "))
+        info = self.c.option(spec)
+        return info.id, info.drugs, info.name
 
     def matches(self, target: Target, option: _Option) -> bool:
         if target.rules and not any(c[0].id in target.rules for c in option.contributions):
             return False
-        if not (target.drugs or target.classes or target.options or target.max_drugs):
-            return True
-        # any one of the selectors given matches
-        drugs = option.drug_set
-        return bool(
-            (target.drugs and not drugs.isdisjoint(target.drugs))
-            or (
-                target.classes
-                and any(not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs)
-            )
-            or (target.options and option.id in target.options)
-            or (target.max_drugs and drugs and len(drugs) <= target.max_drugs)
-        )
+        return self.c.matches(target, option.spec)
 
     def run(self, facts: Assessment) -> ResultOut:
         pack = self.pack
+        if pack.scope:
+            # the pack's own definitions (and non-fact library ones), computed for this run
+            facts = Scoped(facts, pack.scope)  # type: ignore[assignment]
         self.fired = []
         self._refractory = {}
         self._class_hits = {}
-        self._sources = {}
         self._outcomes = {}
         self._true_rules: list[Rule] = []
         missing = _Missing()
-        applies = evaluate(pack.applicability.condition, facts)
+        applies = self.c.check(pack.applicability.condition)(facts)
         missing.add(applies[1], "applicability")
         notes = [f"Source limitation: {text}" for text in pack.source_limitations]
         options: dict[str, _Option] = {}
@@ -274,7 +244,7 @@ class PackEvaluator:
         for note in pack.notes:
             if applies[0] is False:
                 break
-            value, unknown = _and(applies, evaluate(note.condition, facts))
+            value, unknown = _and(applies, self.c.check(note.condition)(facts))
             if value is False:
                 continue
             missing.add(unknown, f"note:{note.id}")
@@ -332,7 +302,7 @@ class PackEvaluator:
     ) -> None:
         order = 0
         for rule in self.pack.rules:
-            rule_value = _and(applies, evaluate(rule.condition, facts))
+            rule_value = _and(applies, self.c.check(rule.condition)(facts))
             if rule_value[0] is False:
                 continue
             self._fire(f"rule:{rule.id}")
@@ -340,12 +310,12 @@ class PackEvaluator:
                 self._true_rules.append(rule)
             for spec in rule.options:
                 order += 1
-                value = _and(rule_value, evaluate(spec.condition, facts))
+                value = _and(rule_value, self.c.check(spec.condition)(facts))
                 if value[0] is False:
                     continue
                 oid, drugs, name = self.identify(spec)
                 if spec.exclusion is not None:
-                    out, unknown = evaluate(spec.exclusion, facts)
+                    out, unknown = self.c.check(spec.exclusion)(facts)
                     if out is True:
                         excluded.setdefault(
                             oid,
@@ -364,7 +334,12 @@ class PackEvaluator:
                     if out is None:
                         value = (None, value[1] | unknown)
                 key = oid if spec.phase is None else f"{oid}@{spec.phase}"
-                option = options.setdefault(key, _Option(oid, spec, drugs, name, order))
+                option = options.get(key)
+                if option is None:
+                    info = self.c.option(spec)
+                    option = options[key] = _Option(
+                        oid, spec, drugs, name, order, drug_set=info.drug_set
+                    )
                 option.contributions.append((rule, spec, value[0], value[1]))
             for ex in rule.excluded:
                 code = ex.regimen or ex.procedure or ""
@@ -403,15 +378,15 @@ class PackEvaluator:
             self._rank_by_intolerance(facts, option)
             if option.moved_to is None and self._all_active_refractory(facts, option):
                 del options[key]
-                drugs = ", ".join(sorted(self.catalogue.active_drugs(option.drugs)))
+                drugs = ", ".join(self.c.option(option.spec).active)
                 excluded.setdefault(
                     oid,
                     self._excluded(
                         option,
-                        f"refractory to every active (non-steroid) drug in it ({drugs})",
+                        self.c.safety["refractory_all"].text.format(drugs=drugs),
                         by="refractoriness",
-                        provenance="mmpath_rule",
-                        source=REFRACTORY_ALL_RULE,
+                        provenance=self.c.safety["refractory_all"].provenance,
+                        source=self.c.safety["refractory_all"].rule,
                     ),
                 )
                 continue
@@ -449,8 +424,8 @@ class PackEvaluator:
                     option,
                     why,
                     by="contraindication",
-                    provenance="mmpath_rule",
-                    source=CONTRAINDICATION_RULE,
+                    provenance=self.c.safety["contraindication"].provenance,
+                    source=self.c.safety["contraindication"].rule,
                 )
         for constraint in self.pack.constraints:
             if not self.matches(constraint.applies_to, option):
@@ -478,8 +453,8 @@ class PackEvaluator:
         return None
 
     def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
-        active = self.catalogue.active_drugs(option.drugs)
-        if not active or active <= option.exempt():
+        active = self.c.option(option.spec).active
+        if not active or set(active) <= option.exempt():
             return False
         return all(self.target_refractory(facts, d)[0] is True for d in active)
 
@@ -488,7 +463,7 @@ class PackEvaluator:
         preferred tier (to "consider", the first caution saying why), unless the guideline
         gives the option to such patients; an unknown refractoriness keeps a preferred
         option conditional on it. Every active drug refractory: excluded (``_constrain``)."""
-        active = sorted(self.catalogue.active_drugs(option.drugs))
+        active = self.c.option(option.spec).active
         exempt = option.exempt()
         refractory: list[tuple[str, str]] = []
         unknown: list[str] = []
@@ -496,15 +471,16 @@ class PackEvaluator:
             value, why = self.target_refractory(facts, drug)
             if drug in exempt:
                 if value is True:
+                    despite = self.c.safety["refractory_despite"]
                     option.refractory_cautions.append(
                         CautionOut(
                             id=f"refractory-{drug}",
-                            text=f"Refractory to {drug} ({why}); the guideline gives this "
-                            "option to patients refractory to it.",
+                            text=despite.text.format(drug=drug, why=why),
                             applies=True,
                             requires=[],
-                            severity="information",
-                            provenance="guideline",
+                            severity=despite.severity or "information",
+                            provenance=despite.provenance,
+                            source=despite.rule,
                             sources=self.sources(
                                 [
                                     k
@@ -525,16 +501,17 @@ class PackEvaluator:
             listed = option.listed_tier
             if listed != "consider":
                 option.moved_to = "consider"
+            rule = self.c.safety["refractory"]
             for drug, why in refractory:
                 option.refractory_cautions.append(
                     CautionOut(
                         id=f"refractory-{drug}",
-                        text=f"Refractory to {drug}: {why}.",
+                        text=rule.text.format(drug=drug, why=why),
                         applies=True,
                         requires=[],
-                        severity="contraindicating",
-                        provenance="mmpath_rule",
-                        source=REFRACTORY_RULE,
+                        severity=rule.severity or "contraindicating",
+                        provenance=rule.provenance,
+                        source=rule.rule,
                     )
                 )
         pathway = bool(self.pack.phases)  # first line: refractoriness is not yet known
@@ -543,16 +520,16 @@ class PackEvaluator:
             self._if_not_refractory(option, unknown)
         elif unknown and not refractory and option.tier == "preferred" and not pathway:
             self._if_not_refractory(option, unknown)
+            rule = self.c.safety["refractory_unknown"]
             option.refractory_cautions.append(
                 CautionOut(
                     id="refractoriness-unknown-" + "-".join(unknown),
-                    text=f"Whether the patient is refractory to {', '.join(unknown)} is not "
-                    "known: preferred only if not refractory.",
+                    text=rule.text.format(drugs=", ".join(unknown)),
                     applies=None,
                     requires=sorted(option.requires),
-                    severity="contraindicating",
-                    provenance="mmpath_rule",
-                    source=REFRACTORY_RULE,
+                    severity=rule.severity or "contraindicating",
+                    provenance=rule.provenance,
+                    source=rule.rule,
                 )
             )
 
@@ -563,7 +540,7 @@ class PackEvaluator:
         packs are left to their own intolerance rules (dk-ndmm-te)."""
         if self.pack.phases or option.listed_tier == "consider":
             return
-        if any(facts.intolerant(d) for d in self.catalogue.active_drugs(option.drugs)):
+        if any(facts.intolerant(d) for d in self.c.option(option.spec).active):
             option.moved_to = "consider"
 
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
@@ -595,17 +572,18 @@ class PackEvaluator:
         dosing += self._drug_notes(option, facts, missing)
         cautions += self._class_refractoriness(option, facts)
         cautions += self._label_cautions(option, facts, missing)
+        intolerance = self.c.safety["intolerance"]
         for drug in option.drugs:
             if facts.intolerant(drug):
                 cautions.append(
                     CautionOut(
                         id=f"intolerance-{drug}",
-                        text=f"The record says the patient did not tolerate {drug}.",
+                        text=intolerance.text.format(drug=drug),
                         applies=True,
                         requires=[],
-                        severity="contraindicating",
-                        provenance="mmpath_rule",
-                        source=INTOLERANCE_RULE,
+                        severity=intolerance.severity or "contraindicating",
+                        provenance=intolerance.provenance,
+                        source=intolerance.rule,
                         sources=[],
                     )
                 )
@@ -725,7 +703,7 @@ class PackEvaluator:
         and class); for anti-CD38 antibodies (one target, CD38) as refractoriness to the
         target. A drug the patient is refractory to itself has its own caution instead."""
         out = []
-        for drug in sorted(self.catalogue.active_drugs(option.drugs)):
+        for drug in self.c.option(option.spec).active:
             if self.target_refractory(facts, drug)[0] is True:
                 continue  # the refractoriness ranking flags it (by target for anti-CD38)
             key = f"class:{drug}"
@@ -735,24 +713,21 @@ class PackEvaluator:
             for klass, other, why in self._class_hits[key]:
                 if other not in option.drugs:  # the option's own drugs have their own caution
                     by_class.setdefault(klass, []).append(f"{other} ({why})")
+            rule = self.c.safety["class_refractory"]
             for klass, reasons in by_class.items():
                 label = CAUTION_CLASSES[klass]
-                same = (
-                    f"same target: {drug} is {label} too"
-                    if klass in SAME_TARGET_CLASSES
-                    else f"{drug} is {label} too; the guideline's own rules decide whether it "
-                    "is still an option"
-                )
+                how = "same_target" if klass in SAME_TARGET_CLASSES else "same_class"
+                same = self.c.safety[f"class_refractory_{how}"].text.format(drug=drug, label=label)
                 out.append(
                     CautionOut(
                         id=f"class-refractory-{klass}-{drug}",
-                        text=f"Refractory to {label} ({same}): {'; '.join(reasons)}.",
+                        text=rule.text.format(label=label, same=same, reasons="; ".join(reasons)),
                         applies=True,
                         requires=[],
                         sources=[],
-                        severity="information",
-                        provenance="mmpath_rule",
-                        source=CLASS_RULE,
+                        severity=rule.severity or "information",
+                        provenance=rule.provenance,
+                        source=rule.rule,
                     )
                 )
         return out
@@ -834,10 +809,7 @@ class PackEvaluator:
     def is_maintenance(self, option: _Option) -> bool:
         """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
         maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
-        if option.spec.phase == "maintenance":
-            return True
-        regimen = self.catalogue.regimen(option.id) if option.spec.kind == "regimen" else None
-        return regimen is not None and regimen.setting == "maintenance"
+        return self.c.option(option.spec).maintenance
 
     def _drug_notes(
         self, option: _Option, facts: Assessment, missing: _Missing
@@ -846,13 +818,12 @@ class PackEvaluator:
         maintenance option gets no relapse / induction starting dose but the prompt to use
         the label's maintenance adjustment; while undecided, one 'check' line per drug."""
         out = []
-        notes: list[DrugNote] = drug_notes()
         maintenance = self.is_maintenance(option)
         for drug in option.drugs:
             applying: list[DrugNote] = []
             undecided: list[DrugNote] = []
             requires: set[str] = set()
-            for note in (n for n in notes if n.drug == drug):
+            for note in self.c.notes_by_drug.get(drug, ()):
                 value, unknown = self.check(note.condition, facts)
                 if value is True:
                     applying.append(note)
@@ -893,33 +864,41 @@ class PackEvaluator:
                 for n in applying
             ]
             if undecided and not applying and not (maintenance and starting):
+                rule = self.c.safety["kidney_dose_unknown"]
                 out.append(
                     CautionOut(
                         id=f"{drug}-kidney-function-unknown",
-                        text=f"Not settled ({', '.join(sorted(requires))} unknown): the dose of "
-                        f"{drug} depends on kidney function and the label that applies.",
+                        text=rule.text.format(drug=drug, facts=", ".join(sorted(requires))),
                         applies=None,
                         requires=sorted(requires),
                         sources=list(undecided[0].sources),
-                        severity="dose",
-                        provenance="label",
+                        severity=rule.severity or "dose",
+                        provenance=rule.provenance,
                         source=undecided[0].source,
                     )
                 )
         return out
 
     def _facts(self, facts: Assessment) -> dict[str, FactOut]:
-        names = sorted(fact_names_read(self.pack))
         out = {}
-        for name in names:
-            f = facts.get(name)
-            out[name] = FactOut(
-                value=f.value,
-                asserted=f.asserted,
-                why=f.why,
-                definition=f.definition,
-                warnings=list(f.warnings),
-            )
+        scope = self.pack.scope
+        memo = facts.memo
+        for name in self.c.facts_read:
+            # one output object per fact and assessment, shared by the packs that show it
+            key = ("fact-out", name)
+            shown = None if name in scope else memo.get(key)
+            if shown is None:
+                f = facts.get(name)
+                shown = FactOut(
+                    value=f.value,
+                    asserted=f.asserted,
+                    why=f.why,
+                    definition=f.definition,
+                    warnings=list(f.warnings),
+                )
+                if name not in scope:
+                    memo[key] = shown
+            out[name] = shown
         return out
 
 

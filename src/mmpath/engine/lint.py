@@ -155,6 +155,7 @@ def lint(vignettes: Path | None, seeds: Path | None) -> LintReport:
         f"{p.file} ({p.origin}) is shadowed by {found.location(p.id).file}" for p in found.shadowed
     ]
     report.errors += check_catalogue()
+    report.errors += check_libraries(seeds)
     files: list[tuple[Path, str | None]] = []
     if vignettes is not None and vignettes.is_dir():
         files += [(p, None) for p in sorted(vignettes.glob("*/*.json"))]
@@ -172,6 +173,35 @@ def lint(vignettes: Path | None, seeds: Path | None) -> LintReport:
     for pack in packs.values():
         report.errors += coverage(pack, report.vignettes)
     return report
+
+
+def check_libraries(seeds: Path | None) -> list[str]:
+    """Every library of definitions found: it loads; every quote is cited by a definition;
+    a quote whose document is a file beside the library or a seed is verbatim in it."""
+    errors: list[str] = []
+    found = registry()
+    for library_id in found.library_ids():
+        try:
+            library = found.library(library_id)
+        except PackError as error:
+            errors += error.problems
+            continue
+        if library is None:
+            continue
+        folder = found.library_folders[library_id]
+        cited = {key for d in library.defines.values() for key in d.sources}
+        for key, quote in library.quotes.items():
+            if key not in cited:
+                errors.append(f"{library_id}: quote {key!r} is not cited by any definition")
+            beside = folder.joinpath(quote.document)
+            seed = seeds / quote.document if seeds is not None else None
+            source = beside if beside.is_file() else seed if seed and seed.is_file() else None
+            if source is not None and not appears(quote.quote, source.read_text("utf-8")):
+                errors.append(
+                    f"{library_id}: quote {key!r} is not verbatim in {quote.document}: "
+                    f"{quote.quote[:60]!r}"
+                )
+    return errors
 
 
 @contextmanager

@@ -19,32 +19,19 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
+    PrivateAttr,
     StringConstraints,
-    WithJsonSchema,
     model_validator,
 )
 
-from mmpath.engine.conditions import (
-    All,
-    AnyOf,
-    Compare,
-    Condition,
-    Const,
-    IsTrue,
-    Loc,
-    Not,
-    fact_names,
-    parse,
-    to_yaml,
-)
+from mmpath.engine.condition_field import ConditionField
+from mmpath.engine.conditions import Condition, Const, IsTrue, Loc, fact_names
+from mmpath.engine.definitions import DefinedName, Definition, LibraryRef
 
 Tier = Literal["preferred", "alternative", "consider"]
 Kind = Literal["regimen", "procedure", "referral", "observation", "supportive"]
 KINDS: tuple[Kind, ...] = ("regimen", "procedure", "referral", "observation", "supportive")
 TIER_RANK = {"preferred": 0, "alternative": 1, "consider": 2}
-CONDITION_MARK = "x-mmpath-condition"
 
 Region = Annotated[
     str,
@@ -56,22 +43,6 @@ PhaseName = Annotated[
     StringConstraints(pattern=r"^[a-z][a-z0-9_]*$"),
     Field(description="a phase of the pack's pathway (declared in phases)"),
 ]
-
-
-def _condition(raw: object) -> Condition:
-    if isinstance(raw, Const | IsTrue | Compare | All | AnyOf | Not):
-        return raw  # already parsed (copies of a validated pack)
-    return parse(raw)
-
-
-ConditionField = Annotated[
-    Condition,
-    PlainValidator(_condition),
-    PlainSerializer(to_yaml),
-    # replaced by a reference to the condition grammar in engine.pack_schema
-    WithJsonSchema({CONDITION_MARK: True}),
-]
-"""A condition as written in YAML (``conditions``), held parsed."""
 
 
 class PackProblems(ValueError):
@@ -284,7 +255,17 @@ class Pack(_Model):
         "that an installed pack declares",
     )
     applicability: Applicability
+    imports: list[LibraryRef] = Field(
+        default=[],
+        description="libraries of definitions the pack reads, by id and major version "
+        "(mm-common@1)",
+    )
     quotes: dict[str, Quote]
+    defines: dict[DefinedName, Definition] = Field(
+        default={},
+        description="named definitions (facts that are combinations of other facts), each "
+        "with its definition and source quotes; the pack's conditions read them by name",
+    )
     rules: list[Rule]
     constraints: list[Constraint] = []
     cautions: list[Caution] = []
@@ -298,6 +279,14 @@ class Pack(_Model):
         description="decision-summary items (risk, transplant_eligible) the pack decides "
         "with its own facts; the summary then shows the pack's value when the pack applies",
     )
+
+    _scope: dict[str, Definition] = PrivateAttr(default_factory=dict)
+
+    @property
+    def scope(self) -> dict[str, Definition]:
+        """The definitions this pack evaluates itself: its own and those of imported
+        libraries that are not registered facts (set when the pack is loaded)."""
+        return self._scope or self.defines
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Pack:
@@ -361,7 +350,9 @@ class Pack(_Model):
 
     def quote_references(self) -> list[tuple[Loc, str]]:
         """Every quote key the pack cites, with where."""
-        refs: list[tuple[Loc, list[str]]] = []
+        refs: list[tuple[Loc, list[str]]] = [
+            (("defines", name, "sources"), d.sources) for name, d in self.defines.items()
+        ]
         for i, rule in enumerate(self.rules):
             refs.append((("rules", i, "sources"), rule.sources))
             for j, o in enumerate(rule.options):
@@ -399,6 +390,10 @@ class Pack(_Model):
         """Every condition in the pack, with its location and where it stands in words."""
         found: list[tuple[Loc, str, Condition]] = [
             (("applicability", "when"), "applicability", self.applicability.condition)
+        ]
+        found += [
+            (("defines", name, "means"), f"defines {name}", d.means)
+            for name, d in self.defines.items()
         ]
         for i, rule in enumerate(self.rules):
             found.append((("rules", i, "when"), f"rule {rule.id}", rule.condition))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mmpath.engine.condition_field import CONDITION_MARK
 from mmpath.engine.conditions import COMPARISONS
-from mmpath.engine.pack import CONDITION_MARK, Pack
+from mmpath.engine.pack import Pack
 from mmpath.engine.vocabulary import NAMES
 
 SCHEMA_ID = "https://mmpath.invalid/schema/pack.json"

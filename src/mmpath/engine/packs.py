@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -34,6 +34,14 @@ import yaml
 from pydantic import ValidationError
 
 from mmpath.engine.conditions import ConditionError, Loc
+from mmpath.engine.definitions import (
+    LIBRARY_FILE,
+    Definition,
+    Library,
+    cycles,
+    definition_problems,
+    safety_problems,
+)
 from mmpath.engine.pack import Pack, PackProblems
 from mmpath.engine.yaml_lines import Lines
 from mmpath.record.errors import path_of
@@ -129,10 +137,88 @@ def parse_pack(text: str, name: str) -> Pack:
 
     ``name`` is the file name used in messages. Raises :class:`PackError`.
     """
-    from mmpath.assess import FACTS
     from mmpath.catalogue import load_catalogue
     from mmpath.engine.resolve import unresolved
 
+    data = _yaml(text, name)
+    try:
+        pack = Pack.model_validate(data)
+    except ValidationError as error:
+        raise PackError(_located(name, text, _problems(error))) from None
+    kinds, scope, problems = _imports(pack)
+    problems += [
+        (("defines", n), f"{n!r} is already a fact or an imported definition; rename it")
+        for n in pack.defines
+        if n in kinds
+    ]
+    kinds = {**kinds, **dict.fromkeys(pack.defines, "boolean")}
+    problems += cycles(pack.defines, ("defines",))
+    problems += unresolved(pack, kinds, load_catalogue())
+    if problems:
+        raise PackError(_located(name, text, problems))
+    if scope:
+        pack._scope = {**scope, **pack.defines}
+    return pack
+
+
+def _imports(pack: Pack) -> tuple[dict[str, str], dict[str, Definition], list[tuple[Loc, str]]]:
+    """The names the pack may read (facts, and definitions of the libraries it imports)
+    with their kinds; the imported definitions that are not registered facts (the pack
+    evaluates them itself); and problems with its ``imports``."""
+    from mmpath.assess import FACTS
+
+    imported: set[str] = set()
+    scope: dict[str, Definition] = {}
+    problems: list[tuple[Loc, str]] = []
+    for i, ref in enumerate(pack.imports):
+        library_id, version = ref.split("@")
+        found = registry().library(library_id)
+        if found is None:
+            known = ", ".join(registry().library_ids()) or "none"
+            problems.append((("imports", i), f"unknown library {library_id!r}; installed: {known}"))
+        elif found.version != int(version):
+            problems.append(
+                (
+                    ("imports", i),
+                    f"imports {ref} but the installed {library_id} is version {found.version}",
+                )
+            )
+        else:
+            imported.add(library_id)
+            scope.update(
+                (n, d)
+                for n, d in found.defines.items()
+                if n not in FACTS or FACTS[n].library != library_id
+            )
+    kinds = {n: s.kind for n, s in FACTS.items() if s.library is None or s.library in imported}
+    kinds.update(dict.fromkeys(scope, "boolean"))
+    return kinds, scope, problems
+
+
+def parse_library(text: str, name: str, kinds: Mapping[str, str]) -> Library:
+    """A library of definitions from its YAML text, validated, its names resolved against
+    ``kinds`` (the facts it may read, with their kinds) and its own definitions.
+
+    Raises :class:`PackError` with ``file:line`` messages."""
+    data = _yaml(text, name)
+    try:
+        library = Library.model_validate(data)
+    except ValidationError as error:
+        raise PackError(_located(name, text, _problems(error))) from None
+    readable = {**kinds, **dict.fromkeys(library.defines, "boolean")}
+    problems = definition_problems(library.defines, ("defines",), readable, library.quotes)
+    problems += safety_problems(library, required=False)
+    problems += [
+        (("defines", n), f"{n!r} is already a fact; give the definition another name")
+        for n in library.defines
+        if n in kinds
+    ]
+    if problems:
+        raise PackError(_located(name, text, problems))
+    return library
+
+
+def _yaml(text: str, name: str) -> dict[str, object]:
     try:
         data = load_yaml(text)
     except yaml.YAMLError as error:
@@ -141,16 +227,8 @@ def parse_pack(text: str, name: str) -> Pack:
         problem = getattr(error, "problem", None) or str(error)
         raise PackError([f"{where}: not valid YAML: {problem}"]) from None
     if not isinstance(data, dict):
-        raise PackError([f"{name}:1: expected a mapping of pack keys (see mmpath schema pack)"])
-    try:
-        pack = Pack.model_validate(data)
-    except ValidationError as error:
-        raise PackError(_located(name, text, _problems(error))) from None
-    kinds = {n: spec.kind for n, spec in FACTS.items()}
-    problems = unresolved(pack, kinds, load_catalogue())
-    if problems:
-        raise PackError(_located(name, text, problems))
-    return pack
+        raise PackError([f"{name}:1: expected a mapping of keys (see mmpath schema pack)"])
+    return data
 
 
 def read_pack(location: PackLocation) -> Pack:
@@ -159,7 +237,14 @@ def read_pack(location: PackLocation) -> Pack:
         text = location.folder.joinpath(PACK_FILE).read_text("utf-8")
     except OSError as error:
         raise PackError([f"{location.file}: cannot read: {error.strerror or error}"]) from None
-    pack = parse_pack(text, location.file)
+    from mmpath.engine import pack_cache
+
+    libraries = registry().library_texts()
+    pack = pack_cache.load(text, libraries)
+    if pack is None:
+        pack = parse_pack(text, location.file)
+        if pack.id == location.id:
+            pack_cache.store(text, libraries, pack)
     if pack.id != location.id:
         line = Lines(text).line(("id",))
         raise PackError(
@@ -204,6 +289,15 @@ def _packs_in(root: Traversable) -> list[Traversable]:
     )
 
 
+def _libraries_in(root: Traversable) -> list[Traversable]:
+    if root.joinpath(LIBRARY_FILE).is_file():
+        return [root]
+    return sorted(
+        (f for f in root.iterdir() if f.is_dir() and f.joinpath(LIBRARY_FILE).is_file()),
+        key=lambda f: f.name,
+    )
+
+
 def _entry_point_roots() -> Iterable[tuple[str, Traversable]]:
     from importlib.metadata import entry_points
 
@@ -231,6 +325,10 @@ class Registry:
 
     locations: dict[str, PackLocation]
     shadowed: list[PackLocation] = field(default_factory=list)
+    library_folders: dict[str, Traversable] = field(default_factory=dict)
+    """libraries of definitions (``library.yaml``) by id: the first found wins"""
+    _libraries: dict[str, Library] = field(default_factory=dict, repr=False)
+    _library_texts: list[bytes] | None = field(default=None, repr=False)
     _loaded: dict[str, Pack] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -250,7 +348,10 @@ class Registry:
         roots += list(_entry_point_roots())
         locations: dict[str, PackLocation] = {}
         shadowed: list[PackLocation] = []
+        libraries: dict[str, Traversable] = {}
         for origin, root in roots:
+            for folder in _libraries_in(root):
+                libraries.setdefault(folder.name, folder)
             for folder in _packs_in(root):
                 here = PackLocation(folder.name, folder, origin)
                 first = locations.get(here.id)
@@ -268,7 +369,37 @@ class Registry:
                     shadowed.append(here)
         if problems:
             raise PackError(problems)
-        return cls(dict(sorted(locations.items())), shadowed)
+        return cls(dict(sorted(locations.items())), shadowed, dict(sorted(libraries.items())))
+
+    def library_texts(self) -> list[bytes]:
+        """The text of every library found, in id order (the pack cache's key covers them)."""
+        found = self._library_texts
+        if found is None:
+            found = self._library_texts = [
+                folder.joinpath(LIBRARY_FILE).read_bytes()
+                for folder in self.library_folders.values()
+            ]
+        return found
+
+    def library_ids(self) -> list[str]:
+        return list(self.library_folders)
+
+    def library(self, library_id: str) -> Library | None:
+        """A library of definitions, loaded and checked on first use (None: not found)."""
+        found = self._libraries.get(library_id)
+        if found is None:
+            folder = self.library_folders.get(library_id)
+            if folder is None:
+                return None
+            from mmpath.assess import FACTS
+
+            file = folder.joinpath(LIBRARY_FILE)
+            kinds = {n: s.kind for n, s in FACTS.items() if s.library is None}
+            found = parse_library(file.read_text("utf-8"), str(file), kinds)
+            if found.id != library_id:
+                raise PackError([f"{file}: id {found.id!r} differs from its folder"])
+            self._libraries[library_id] = found
+        return found
 
     def ids(self) -> list[str]:
         return list(self.locations)

@@ -46,7 +46,7 @@ def unresolved(pack: Pack, kinds: Mapping[str, str], catalogue: Catalogue) -> li
     """
     problems: list[Problem] = []
     for loc, _, condition in pack.located_conditions():
-        problems += _condition(condition, loc, kinds)
+        problems += condition_problems(condition, loc, kinds)
     problems += _options(pack, catalogue)
     offered = option_ids(pack, catalogue)
     for group in ("constraints", "cautions", "dosing"):
@@ -76,7 +76,8 @@ def _fact(name: str, loc: Loc, kinds: Mapping[str, str]) -> tuple[str | None, li
     return kind, []
 
 
-def _condition(condition: Condition, loc: Loc, kinds: Mapping[str, str]) -> list[Problem]:
+def condition_problems(condition: Condition, loc: Loc, kinds: Mapping[str, str]) -> list[Problem]:
+    """Names in ``condition`` that are unknown or read against their kind."""
     if isinstance(condition, IsTrue):
         kind, problems = _fact(condition.fact, loc, kinds)
         if kind is not None and kind != "boolean":
@@ -98,10 +99,10 @@ def _condition(condition: Condition, loc: Loc, kinds: Mapping[str, str]) -> list
         return [
             p
             for i, item in enumerate(condition.items)
-            for p in _condition(item, (*loc, key, i), kinds)
+            for p in condition_problems(item, (*loc, key, i), kinds)
         ]
     if isinstance(condition, Not):
-        return _condition(condition.item, (*loc, "not"), kinds)
+        return condition_problems(condition.item, (*loc, "not"), kinds)
     return []
 
 

@@ -262,6 +262,37 @@ def lint(
 
 
 @app.command()
+def review(
+    folder: Annotated[
+        Path, typer.Argument(help="a folder of review cases (review/<pack>) or of such folders")
+    ],
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="list agreements too")] = False,
+) -> None:
+    """Run independent review cases (shared/review/independent-clinical-review.md): each
+    disagreement between the reviewer's expectation and mmpath, per case; exit 1 if any."""
+    from rich.markup import escape
+
+    from mmpath.engine.vignettes import run_vignette
+
+    cases = sorted(folder.glob("*.json")) or sorted(folder.glob("*/*.json"))
+    if not cases:
+        _fail([f"{folder}: no review cases (*.json) found"])
+    disagree = 0
+    for path in cases:
+        outcome = run_vignette(path)
+        name = escape(f"{path.parent.name}/{path.name}")
+        if outcome.failures:
+            disagree += 1
+            out.print(f"[red]disagree[/] {name}", highlight=False)
+            for failure in outcome.failures:
+                out.print(f"   - {escape(failure)}", highlight=False, soft_wrap=True)
+        elif verbose:
+            out.print(f"[green]agree[/]    {name}", highlight=False)
+    out.print(f"{len(cases) - disagree} agree, {disagree} disagree ({len(cases)} cases)")
+    raise typer.Exit(1 if disagree else 0)
+
+
+@app.command()
 def schema(
     what: Annotated[str, typer.Argument(help="record | recommendation | pack")] = "record",
 ) -> None:
@@ -453,6 +484,43 @@ def _store(url: str | None):  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from None
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _first_admin(store: Any) -> None:
+    """On the first run with sign-in, create the user ``admin``: the password comes from
+    ``$MMPATH_ADMIN_PASSWORD`` or is generated and printed once."""
+    import secrets
+
+    from mmpath.auth import accounts
+
+    if accounts.count_users(store):
+        return
+    password = os.environ.get("MMPATH_ADMIN_PASSWORD") or secrets.token_urlsafe(18)
+    try:
+        accounts.add_user(store, "admin", "admin", password)
+    except accounts.AccountError as error:
+        _fail([f"MMPATH_ADMIN_PASSWORD: {error}"])
+    store.record_event("user", source="cli", detail="first administrator 'admin' created")
+    if os.environ.get("MMPATH_ADMIN_PASSWORD"):
+        out.print("created the administrator 'admin' (password from $MMPATH_ADMIN_PASSWORD)")
+    else:
+        out.print(
+            f"created the administrator 'admin' with the password {password}\n"
+            "  (shown once: write it down, or change it with `mmpath user passwd admin`)",
+            markup=False,
+            highlight=False,
+        )
+
+
 def _check_port(host: str, port: int) -> None:
     """Fail before "serving on" when the address cannot be listened on (port in use)."""
     import socket
@@ -482,18 +550,68 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="server processes (one per core is the most useful)")
     ] = 1,
+    no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--no-auth",
+            help="no sign-in: anyone reaching the port can read and change everything; "
+            "refused unless --host is a loopback address",
+        ),
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="a Host name the server answers to, besides the loopback names (the name "
+            "users type, e.g. mmpath.hospital.example); repeatable",
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="serve HTTPS with this certificate (PEM)")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="... and this private key (PEM)")] = None,
+    behind_proxy: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESSES",
+            help="trust X-Forwarded-Proto/-For from these proxy addresses (comma-separated), "
+            "and mark cookies Secure: for a TLS-terminating reverse proxy (docs/security.md)",
+        ),
+    ] = None,
+    rate_limit: Annotated[
+        int, typer.Option(min=0, help="requests per minute per user or address (0: no limit)")
+    ] = 1200,
+    oidc_issuer: Annotated[
+        str | None, typer.Option(help="OpenID Connect sign-in: the provider's issuer URL")
+    ] = None,
+    oidc_client_id: Annotated[
+        str | None,
+        typer.Option(help="... mmpath's client id there (secret: $MMPATH_OIDC_CLIENT_SECRET)"),
+    ] = None,
+    oidc_new_users: Annotated[
+        str | None,
+        typer.Option(help="let provider users without an account in, with this role"),
+    ] = None,
 ) -> None:
     """Start the web app and HTTP API (database migrated automatically)."""
-    import os
-
     import uvicorn
 
     from mmpath.api.app import create_app
-    from mmpath.api.settings import Settings
+    from mmpath.api.settings import LOOPBACK_HOSTS, Settings
     from mmpath.engine.packs import ENV_VAR as PACKS_VAR
     from mmpath.engine.packs import PackError, load_packs, search_folders
     from mmpath.store.url import ENV_VAR, redact
 
+    loopback = _is_loopback(host)
+    if no_auth and not loopback:
+        _fail(
+            [
+                f"--no-auth is refused on {host}: without sign-in, anyone who can reach the "
+                "port reads every saved patient. Use sign-in, or --host 127.0.0.1."
+            ]
+        )
+    if (tls_cert is None) != (tls_key is None):
+        _fail(["--tls-cert and --tls-key go together"])
     try:
         load_packs()  # a broken pack stops the server here, not at the bedside
     except PackError as error:
@@ -505,13 +623,64 @@ def serve(
         )
     _check_port(host, port)
     store = _store(database_url)  # opens and migrates once, before any worker starts
+    hosts = [*LOOPBACK_HOSTS, *(allowed_host or [])]
+    if not loopback and host not in ("0.0.0.0", "::"):
+        hosts.append(host)
+    # worker processes build their settings from the environment
+    os.environ["MMPATH_ALLOWED_HOSTS"] = ",".join(hosts)
+    os.environ["MMPATH_RATE_PER_MINUTE"] = str(rate_limit)
+    if (oidc_issuer is None) != (oidc_client_id is None):
+        _fail(["--oidc-issuer and --oidc-client-id go together"])
+    if oidc_issuer and oidc_client_id:
+        os.environ["MMPATH_OIDC_ISSUER"] = oidc_issuer
+        os.environ["MMPATH_OIDC_CLIENT_ID"] = oidc_client_id
+        if oidc_new_users:
+            from mmpath.auth.accounts import ROLES
+
+            if oidc_new_users not in ROLES:
+                _fail([f"--oidc-new-users: expected one of {', '.join(ROLES)}"])
+            os.environ["MMPATH_OIDC_NEW_USERS"] = oidc_new_users
+    secure = tls_cert is not None or behind_proxy is not None
+    if secure:
+        os.environ["MMPATH_SECURE_COOKIES"] = "1"
+    if no_auth:
+        os.environ["MMPATH_NO_AUTH"] = "1"
+        err.print(
+            "WARNING: --no-auth: no sign-in. Anyone who can reach "
+            f"{host}:{port} (any local user or process) can read, change and delete every "
+            "saved patient. Recommendations are still audited, without a user name.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        _first_admin(store)
+    if not loopback and not secure:
+        err.print(
+            f"WARNING: serving plain HTTP on {host}: passwords and patient data cross the "
+            "network unencrypted. Use --tls-cert/--tls-key, or a TLS reverse proxy with "
+            "--behind-proxy (docs/security.md).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    scheme = "https" if tls_cert else "http"
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"mmpath serving on http://{shown}:{port}/  (API docs: /docs)", highlight=False)
+    out.print(f"mmpath serving on {scheme}://{shown}:{port}/  (API docs: /docs)", highlight=False)
     out.print(f"database: {redact(store.url)}", highlight=False)
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
+    if tls_cert and tls_key:
+        options.update(ssl_certfile=str(tls_cert), ssl_keyfile=str(tls_key))
+    if behind_proxy:
+        options.update(proxy_headers=True, forwarded_allow_ips=behind_proxy)
+    else:
+        options.update(proxy_headers=False)
     if workers == 1:
         application = create_app(Settings(database_url=store.url), store=store)
-        uvicorn.run(application, access_log=False, **options)
+        try:
+            uvicorn.run(application, access_log=False, **options)
+        finally:
+            store.close()  # a clean shutdown checkpoints the SQLite write-ahead log
         return
     store.close()
     os.environ[ENV_VAR] = store.url  # each worker process builds its app from the environment
@@ -535,7 +704,7 @@ def audit_list(
 
     store = _store(database_url)
     try:
-        entries = store.list_audit(limit=limit)
+        entries = store.list_audit(limit=limit, payloads=False)
     except StoreError as error:
         err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -545,8 +714,9 @@ def audit_list(
     for e in entries:
         packs = ", ".join(f"{p['id']} {p['version']}" for p in e.packs)
         sys.stdout.write(
-            f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}Z  {e.source:<4} {e.guideline:<10} "
-            f"[{packs}]  {e.input_digest[:19]}\n"
+            f"{e.id:>6}  {e.created_at:%Y-%m-%d %H:%M:%S}Z  {e.action:<8} {e.actor or '-':<12} "
+            f"{e.source:<4} {e.guideline or '':<10} [{packs}]  "
+            f"{(e.input_digest or e.saved_patient_id or e.detail or '')[:19]}\n"
         )
 
 
@@ -596,6 +766,321 @@ def audit_export(
     except OSError as error:
         err.print(f"error: cannot write {output}: {error.strerror}", markup=False)
         raise typer.Exit(1) from None
+
+
+@audit_app.command("verify")
+def audit_verify(
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="a head hash printed by an earlier verify (ID:HASH): check the chain still "
+            "holds it (detects a rewritten history)"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Recompute the audit hash chain: exit 0 when intact, 1 naming each changed, inserted
+    or deleted row (docs/security.md)."""
+    from mmpath.store import StoreError
+
+    store = _store(database_url)
+    try:
+        result = store.verify_audit()
+        if head is not None:
+            ident, _, expected = head.partition(":")
+            if not ident.isdigit() or len(expected) != 64:
+                _fail([f"--head: expected ID:HASH (64 hex digits), got {head[:80]!r}"])
+            entry = store.get_audit(int(ident))
+            if entry is None or entry.row_hash != expected:
+                result.problems.append(
+                    f"row {ident}: its hash is not the one recorded earlier ({expected[:12]}…): "
+                    "the history up to it was rewritten"
+                )
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_json()) + "\n")
+    else:
+        for line in result.problems:
+            err.print(line, markup=False, highlight=False, soft_wrap=True)
+        state = "intact" if result.ok else f"NOT intact ({len(result.problems)} problems)"
+        sys.stdout.write(
+            f"audit chain {state}: {result.rows} rows, head {result.head_id}:{result.head_hash}, "
+            f"{result.payloads_checked} payloads checked, {result.payloads_pruned} pruned\n"
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("prune")
+def audit_prune(
+    older_than_days: Annotated[
+        int, typer.Option(min=1, help="delete records and outputs of rows older than N days")
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Retention: delete the stored records and outputs of audit rows older than N days.
+    The rows (who, when, what, digests) and the hash chain stay; the pruning is logged."""
+    import datetime as dt
+
+    from mmpath.store import StoreError
+
+    store = _store(database_url)
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)
+    try:
+        deleted = store.prune_payloads(before)
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    sys.stdout.write(f"{deleted} payloads before {before:%Y-%m-%d %H:%M}Z deleted\n")
+
+
+user_app = typer.Typer(help="User accounts for sign-in (docs/security.md).")
+app.add_typer(user_app, name="user")
+
+RoleOption = Annotated[str, typer.Option(help="viewer, clinician or admin")]
+
+
+def _password(prompt: bool) -> str:
+    """The new password: ``$MMPATH_PASSWORD``, else asked twice on the terminal."""
+    value = os.environ.get("MMPATH_PASSWORD")
+    if value:
+        return value
+    if not prompt:
+        _fail(["give the password in $MMPATH_PASSWORD (no terminal to ask on)"])
+    first = typer.prompt("password", hide_input=True)
+    if typer.prompt("again", hide_input=True) != first:
+        _fail(["the two passwords differ"])
+    return str(first)
+
+
+def _accounts(database_url: str | None, action: Any) -> None:
+    from mmpath.auth.accounts import AccountError
+    from mmpath.store import StoreError
+
+    store = _store(database_url)
+    try:
+        detail = action(store)
+        if detail:
+            store.record_event("user", source="cli", detail=detail, actor=_os_user())
+    except AccountError as error:
+        _fail([str(error)])
+    except StoreError as error:
+        err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:200]
+    except (KeyError, OSError):
+        return "cli"
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="user name (letters, digits, . _ @ -)")],
+    role: RoleOption = "clinician",
+    oidc_subject: Annotated[
+        str | None,
+        typer.Option(help="sign in through OpenID Connect only: '<issuer> <sub>' of the user"),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user; the password comes from $MMPATH_PASSWORD or is asked for."""
+    from mmpath.auth import accounts
+
+    password = None if oidc_subject else _password(sys.stdin.isatty())
+
+    def add(store: Any) -> str:
+        accounts.add_user(store, name, role, password, oidc_subject=oidc_subject)
+        sys.stdout.write(f"created {role} {name}\n")
+        return f"user {name} created ({role})"
+
+    _accounts(database_url, add)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: Annotated[str, typer.Argument(help="user name")], database_url: DatabaseUrl = None
+) -> None:
+    """Set a user's password (their sessions end)."""
+    from mmpath.auth import accounts
+
+    password = _password(sys.stdin.isatty())
+
+    def change(store: Any) -> str:
+        accounts.set_password(store, name, password)
+        sys.stdout.write(f"password of {name} changed\n")
+        return f"user {name}: password changed"
+
+    _accounts(database_url, change)
+
+
+@user_app.command("role")
+def user_role(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[str, typer.Argument(help="viewer, clinician or admin")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Change a user's role."""
+    from mmpath.auth import accounts
+
+    def change(store: Any) -> str:
+        accounts.set_role(store, name, role)
+        sys.stdout.write(f"{name} is now {role}\n")
+        return f"user {name}: role {role}"
+
+    _accounts(database_url, change)
+
+
+@user_app.command("disable")
+def user_disable(
+    name: Annotated[str, typer.Argument(help="user name")],
+    enable: Annotated[bool, typer.Option("--enable", help="enable again instead")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Disable a user: no sign-in; their sessions and API tokens stop working at once."""
+    from mmpath.auth import accounts
+
+    def change(store: Any) -> str:
+        accounts.set_disabled(store, name, not enable)
+        state = "enabled" if enable else "disabled"
+        sys.stdout.write(f"{name} {state}\n")
+        return f"user {name} {state}"
+
+    _accounts(database_url, change)
+
+
+@user_app.command("list")
+def user_list(database_url: DatabaseUrl = None) -> None:
+    """Users, their roles and whether they are disabled."""
+    from mmpath.auth import accounts
+
+    def show(store: Any) -> None:
+        for user in accounts.list_users(store):
+            flag = "  (disabled)" if user.disabled else ""
+            sys.stdout.write(f"{user.name:<30} {user.role:<10}{flag}\n")
+
+    _accounts(database_url, show)
+
+
+@user_app.command("token")
+def user_token(
+    name: Annotated[str, typer.Argument(help="user name")],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "API token",
+    revoke: Annotated[int | None, typer.Option(help="revoke the token with this id")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a personal API token for a user (printed once), or --revoke one."""
+    from mmpath.auth import accounts
+
+    def act(store: Any) -> str:
+        if revoke is not None:
+            accounts.revoke_token(store, name, revoke)
+            sys.stdout.write(f"token {revoke} of {name} revoked\n")
+            return f"user {name}: API token {revoke} revoked"
+        sys.stdout.write(accounts.create_token(store, name, label) + "\n")
+        return f"user {name}: API token created ({label[:60]})"
+
+    _accounts(database_url, act)
+
+
+PG_BACKUP = (
+    "PostgreSQL: back up with pg_dump (pg_dump -Fc -f mmpath.dump DBNAME) and restore with "
+    "pg_restore (pg_restore --clean -d DBNAME mmpath.dump); see docs/security.md"
+)
+
+
+def _sqlite_path(database_url: str | None) -> Path:
+    from mmpath.store.url import database_url as resolve
+
+    url = resolve(database_url)
+    if not url.startswith("sqlite:///"):
+        _fail([PG_BACKUP])
+    return Path(url.removeprefix("sqlite:///"))
+
+
+@app.command()
+def backup(
+    destination: Annotated[Path, typer.Argument(help="the backup file to write (must not exist)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Copy the SQLite database while the server runs (SQLite online backup API); the copy
+    is owner-only and its audit chain is verified."""
+    import sqlite3
+
+    source = _sqlite_path(database_url)
+    if destination.exists():
+        _fail([f"{destination} exists already"])
+    if not source.exists():
+        _fail([f"no database at {source}"])
+    os.close(os.open(destination, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    with sqlite3.connect(source) as live, sqlite3.connect(destination) as copy:
+        live.backup(copy)
+    live.close()
+    copy.close()
+    _check_backup(destination)
+    sys.stdout.write(f"backed up {source} to {destination}\n")
+
+
+def _check_backup(path: Path) -> None:
+    import sqlite3
+
+    from mmpath.store import Store, StoreError
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            state = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        conn.close()
+    except sqlite3.DatabaseError as error:
+        _fail([f"{path}: not an SQLite database ({error})"])
+    if state != "ok":
+        _fail([f"{path}: SQLite integrity check failed: {state}"])
+    try:
+        store = Store(f"sqlite:///{path}", migrate=False)
+        result = store.verify_audit()
+        store.engine.dispose()
+    except StoreError as error:
+        _fail([f"{path}: {error}"])
+    if not result.ok:
+        _fail([f"{path}: audit chain not intact: {p}" for p in result.problems])
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="a backup made by `mmpath backup`")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace the SQLite database with a backup (stop the server first). The backup is
+    checked (integrity, audit chain) before anything is replaced."""
+    import sqlite3
+
+    target = _sqlite_path(database_url)
+    if not source.is_file():
+        _fail([f"no backup at {source}"])
+    _check_backup(source)
+    if not target.exists():
+        target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    with (
+        sqlite3.connect(f"file:{source}?mode=ro", uri=True) as backup_db,
+        sqlite3.connect(target) as live,
+    ):
+        backup_db.backup(live)
+    backup_db.close()
+    live.close()
+    sys.stdout.write(f"restored {target} from {source}\n")
 
 
 # -- FHIR import (issue 13; see docs/fhir.md) ---------------------------------------------
@@ -733,13 +1218,23 @@ def cohort_evaluate(
     workers: Annotated[
         int | None, typer.Option(min=1, help="worker processes (default: the usable CPUs)")
     ] = None,
+    backend_name: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="duckdb (compiled, the default when installed), spark (compiled, Spark SQL) "
+            "or reference (the per-patient engine)",
+        ),
+    ] = None,
 ) -> None:
     """Judge every treatment decision in EXTRACT against the guidelines; write the results
     (decisions.parquet, decisions.csv, set_aside.csv) and report.html to OUT."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from mmpath.cohort.backend import ReferenceBackend
+    from mmpath.cohort.backend import Backend, ReferenceBackend
+    from mmpath.cohort.compiled.backend import CompiledBackend, CompiledEvaluation
+    from mmpath.cohort.compiled.engines import available
     from mmpath.cohort.extract import ExtractError
     from mmpath.cohort.run import count_patients, evaluate, load
     from mmpath.engine.packs import UnknownGuideline, select
@@ -759,7 +1254,20 @@ def cohort_evaluate(
         )
     except ValueError as error:
         _fail([str(error)])
-    total = count_patients(data)
+    count = workers or len(os.sched_getaffinity(0)) or 1
+    name = backend_name or ("duckdb" if available("duckdb") else "reference")
+    backend: Backend
+    if name == "reference":
+        backend = ReferenceBackend(workers=count)
+    elif name in {"duckdb", "spark"}:
+        if not available(name):
+            _fail(
+                [f"--backend {name}: install the {'cohort' if name == 'duckdb' else 'spark'} extra"]
+            )
+        backend = CompiledBackend(engine=name, workers=count)
+    else:
+        _fail([f"unknown backend {name!r}; expected duckdb, spark or reference"])
+    total = count_patients(data) * getattr(backend, "passes", 1)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -768,14 +1276,24 @@ def cohort_evaluate(
         console=Console(stderr=True),
         transient=False,
     ) as bar:
-        task = bar.add_task("patients", total=total)
+        task = bar.add_task(
+            "patients" if total == count_patients(data) else "patients x 2", total=total
+        )
         result = evaluate(
             data,
             guideline,
             out,
-            ReferenceBackend(workers=workers or len(os.sched_getaffinity(0)) or 1),
+            backend,
             source=str(extract),
             progress=lambda n: bar.advance(task, n),
+        )
+    if isinstance(result, CompiledEvaluation):
+        err.print(
+            f"backend {name}: {result.compiled_pairs} (decision, guideline) pairs answered by "
+            f"the compiled plan, {result.routed_pairs} routed to the per-patient engine",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     aside = len({p.patient_id for p in result.set_aside})
     decisions = result.rows.select("patient_id", "decision_date", "event", "phase").unique().height

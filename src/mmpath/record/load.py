@@ -6,13 +6,12 @@ path; a record that raises is never evaluated.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from mmpath.record.decode import MAX_FILE_BYTES, decode_bytes, decode_text, limit_problems
 from mmpath.record.errors import Problem, RecordError, problems_from
 from mmpath.record.model import PatientRecord
 
@@ -21,6 +20,9 @@ def parse_record(data: Any) -> PatientRecord:
     """Validate a decoded record (a dict) into a :class:`PatientRecord`."""
     if not isinstance(data, dict):
         raise RecordError([Problem("", f"expected a JSON object, got {type(data).__name__}")])
+    problems = limit_problems(data)  # nesting, list and text limits (record/decode.py)
+    if problems:
+        raise RecordError(problems)
     try:
         return PatientRecord.model_validate(data)
     except ValidationError as error:
@@ -28,23 +30,21 @@ def parse_record(data: Any) -> PatientRecord:
 
 
 def decode(text: str, *, yaml_syntax: bool) -> Any:
-    """Decode JSON (or YAML) text; syntax errors become a :class:`RecordError`."""
-    try:
-        if yaml_syntax:
-            return yaml.safe_load(text)
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise RecordError([Problem("", f"not valid JSON ({where}): {error.msg}")]) from None
-    except yaml.YAMLError as error:
-        raise RecordError([Problem("", f"not valid YAML: {error}")]) from None
+    """Decode JSON (or YAML) text strictly (:mod:`mmpath.record.decode`: no NaN/Infinity,
+    no YAML aliases, bounded nesting); problems become a :class:`RecordError`."""
+    return decode_text(text, yaml_syntax=yaml_syntax)
 
 
 def load_record(path: str | Path) -> PatientRecord:
     """Read a ``.json``, ``.yaml`` or ``.yml`` record file."""
     path = Path(path)
     try:
-        text = path.read_text("utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"{path} is larger than the limit of {MAX_FILE_BYTES} bytes ({size})"
+            raise RecordError([Problem("", message)])
+        raw = path.read_bytes()
     except OSError as error:
         raise RecordError([Problem("", f"cannot read {path}: {error.strerror}")]) from None
-    return parse_record(decode(text, yaml_syntax=path.suffix.lower() in {".yaml", ".yml"}))
+    yaml_syntax = path.suffix.lower() in {".yaml", ".yml"}
+    return parse_record(decode_bytes(raw, yaml_syntax=yaml_syntax))

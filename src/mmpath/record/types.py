@@ -9,6 +9,7 @@ do not repeat the offending value: the problem report appends it as "(got ...)".
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any
 
@@ -75,7 +76,13 @@ IsoDate = Annotated[
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("expected a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise ValueError("expected a finite number") from None
+    if not math.isfinite(number):  # YAML .inf/.nan, or a form's "Infinity"
+        raise ValueError("expected a finite number")
+    return number
 
 
 Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]

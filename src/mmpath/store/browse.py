@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mmpath.store import tables
 from mmpath.store.decisions import Decision, decisions, decisions_for_many
-from mmpath.store.store import AuditEntry, SavedPatient, Store, StoreError
+from mmpath.store.store import AuditEntry, SavedPatient, Store, StoreError, _decompress
 
 
 def _fail(what: str, error: SQLAlchemyError) -> StoreError:
@@ -64,8 +64,11 @@ def versions(store: Store, patient_id: str) -> list[PatientVersion]:
     ]
 
 
-def applicable_guidelines(output_json: str) -> tuple[str, ...]:
-    """The guideline ids an audited answer found applicable."""
+def applicable_guidelines(output_json: str | None) -> tuple[str, ...]:
+    """The guideline ids an audited answer found applicable (none when its output was
+    pruned by retention, or the row is an access event)."""
+    if output_json is None:
+        return ()
     output = json.loads(output_json)
     return tuple(r["guideline"]["id"] for r in output.get("results", []) if r.get("applicable"))
 
@@ -88,17 +91,27 @@ def patients(store: Store, query: str | None = None, *, limit: int = 200) -> lis
             a = tables.audit
             last = (
                 select(a.c.saved_patient_id, func.max(a.c.id).label("last"))
-                .where(a.c.saved_patient_id.in_(ids))
+                .where(a.c.saved_patient_id.in_(ids), a.c.action == "evaluate")
                 .group_by(a.c.saved_patient_id)
                 .subquery()
             )
             audits = {
                 r["saved_patient_id"]: r
                 for r in conn.execute(
-                    select(a.c.id, a.c.saved_patient_id, a.c.created_at, a.c.output_json).join(
+                    select(a.c.id, a.c.saved_patient_id, a.c.created_at, a.c.output_digest).join(
                         last, and_(a.c.id == last.c.last)
                     )
                 ).mappings()
+            }
+            # the outputs are payloads by digest (store/tables.py), pruned ones absent
+            digests = sorted({r["output_digest"] for r in audits.values() if r["output_digest"]})
+            outputs = {
+                k: _decompress(b)
+                for k, b in conn.execute(
+                    select(tables.payloads.c.digest, tables.payloads.c.body).where(
+                        tables.payloads.c.digest.in_(digests)
+                    )
+                ).all()
             }
             decided = {
                 r["saved_patient_id"]: int(r["last"])
@@ -120,7 +133,9 @@ def patients(store: Store, query: str | None = None, *, limit: int = 200) -> lis
                 Store._patient(row),
                 int(audit["id"]) if audit else None,
                 _utc(audit["created_at"]) if audit else None,
-                applicable_guidelines(audit["output_json"]) if audit else (),
+                applicable_guidelines(outputs[audit["output_digest"]])
+                if audit and audit["output_digest"] in outputs
+                else (),
                 latest.get(decided[row["id"]]) if row["id"] in decided else None,
             )
         )
@@ -150,9 +165,13 @@ class AuditFilter:
     until: dt.date | None = None  # on or before (UTC date)
     guideline: str | None = None  # evaluated for this guideline
     pathway: str | None = None  # on | off | undecided
+    #: audit action (``evaluate`` for recommendations only; the access log shares the table)
+    action: str | None = None
 
     def where(self, statement: Select[Any]) -> Select[Any]:
         a = tables.audit
+        if self.action:
+            statement = statement.where(a.c.action == self.action)
         if self.patient_id:
             statement = statement.where(a.c.saved_patient_id == self.patient_id)
         if self.since:
@@ -193,4 +212,4 @@ def audit_entries(
             rows = conn.execute(page).mappings().all()
     except SQLAlchemyError as error:
         raise _fail("listing the audit trail", error) from None
-    return total, [Store._audit(r) for r in rows]
+    return total, [Store._audit(r, {}) for r in rows]

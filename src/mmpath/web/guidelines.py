@@ -25,6 +25,7 @@ from mmpath.assess import Assessment
 from mmpath.engine.pack import Pack
 from mmpath.engine.pack_graph import Graph, Line, build, to_mermaid, to_svg
 from mmpath.engine.packs import PackError, PackLocation, UnknownGuideline, get_pack, registry
+from mmpath.record.decode import strict_json
 from mmpath.record.errors import RecordError
 from mmpath.store import StoreError
 from mmpath.web.labels import words
@@ -130,8 +131,8 @@ async def patient_path(request: Request, pack_id: str) -> HTMLResponse:
     text = form.get("record")
     patient_id = str(form.get("_patient_id") or "") or None
     try:
-        data = json.loads(text) if isinstance(text, str) else None
-    except json.JSONDecodeError:
+        data = strict_json(text) if isinstance(text, str) else None
+    except RecordError:
         data = None
     if not isinstance(data, dict):
         return _error(request, "No patient", "Open a patient's options, then the pathway.", 400)

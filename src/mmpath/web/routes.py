@@ -30,8 +30,9 @@ from mmpath.assess import FACTS
 from mmpath.engine.packs import load_packs
 from mmpath.present.grouping import condition_text
 from mmpath.recommendation import RecommendationOut, ResultOut
+from mmpath.record.decode import decode_bytes, displayable, limit_problems, strict_json
 from mmpath.record.errors import Problem, RecordError
-from mmpath.record.load import decode, parse_record
+from mmpath.record.load import parse_record
 from mmpath.record.model import PatientRecord
 from mmpath.store import StoreError
 from mmpath.web import form as F
@@ -92,8 +93,13 @@ class Submitted:
 
     data: dict[str, Any]
     patient_id: str | None
-    #: what the form says that the record cannot (a "none" box ticked with rows filled)
+    #: what the form says that the record cannot (a "none" box ticked with rows filled), or
+    #: why the posted record JSON could not be decoded (strict decoder); never evaluated
     problems: tuple[Problem, ...] = ()
+
+    def check(self) -> None:
+        if self.problems:
+            raise RecordError(list(self.problems))
 
 
 # ------------------------------------------------------------------ helpers
@@ -104,14 +110,20 @@ async def _submitted(request: Request) -> tuple[Submitted, Any]:
     patient_id = str(form.get("_patient_id") or "") or None
     text = form.get("record")
     if isinstance(text, str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        return Submitted(data, patient_id), form
-    return Submitted(F.record_from_form(form), patient_id, tuple(F.form_problems(form))), form
+        try:  # the same strict decoder as the API and the CLI (record/decode.py)
+            data = strict_json(text)
+            if not isinstance(data, dict):
+                raise RecordError([Problem("", "expected a JSON object")])
+        except RecordError as error:
+            return Submitted({"schema_version": "1"}, patient_id, tuple(error.problems)), form
+        found: tuple[Problem, ...] = ()
+    else:
+        data = F.record_from_form(form)
+        found = tuple(F.form_problems(form))
+    problems = limit_problems(data)
+    if problems:  # shown next to the fields, with text the page can display
+        return Submitted(displayable(data), patient_id, (*found, *problems)), form
+    return Submitted(data, patient_id, found), form
 
 
 def _store(request: Request) -> Any:
@@ -286,14 +298,17 @@ async def import_record(request: Request) -> HTMLResponse:
     try:
         if len(content) > MAX_UPLOAD:
             raise RecordError([Problem("", f"{name}: larger than {MAX_UPLOAD} bytes")])
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RecordError([Problem("", f"{name}: not UTF-8 text")]) from None
-        data = decode(text, yaml_syntax=name.lower().endswith((".yaml", ".yml")))
+        # the same strict decoder as the API and the CLI (record/decode.py)
+        data = decode_bytes(
+            content, yaml_syntax=name.lower().endswith((".yaml", ".yml")), where=name[:100]
+        )
         parse_record(data)
     except RecordError as error:
-        shown = data if "data" in locals() and isinstance(data, dict) else {"schema_version": "1"}
+        shown = (
+            displayable(data)
+            if "data" in locals() and isinstance(data, dict)
+            else {"schema_version": "1"}
+        )
         return _form_page(request, shown, problems=error.problems, status_code=422)
     return _form_page(
         request, data, notice=f"Imported {name}. Check the values, then show the options."
@@ -376,6 +391,7 @@ def _parsed(request: Request, submitted: Submitted) -> PatientRecord | HTMLRespo
     if submitted.problems:
         return _form_again(request, submitted, RecordError(list(submitted.problems)))
     try:
+        submitted.check()
         return parse_record(submitted.data)
     except RecordError as error:
         return _form_again(request, submitted, error)

@@ -63,8 +63,8 @@ async def _answer(
         found = await run_in_threadpool(decisions_for, store, number) if entry else []
     except StoreError as error:
         return R._store_failed(request, error)
-    if entry is None:
-        return _not_found(request, "result")
+    if entry is None or entry.record_json is None or entry.output_json is None:
+        return _not_found(request, "result")  # an access event, or pruned by retention
     record = parse_record(json.loads(entry.record_json))
     out = RecommendationOut.model_validate_json(entry.output_json)
     return entry, record, out, found
@@ -311,7 +311,10 @@ async def patient_page(request: Request, patient_id: str) -> HTMLResponse:
             return _not_found(request, "saved patient")
         history = await run_in_threadpool(browse.versions, store, patient_id)
         _, answers = await run_in_threadpool(
-            browse.audit_entries, store, browse.AuditFilter(patient_id=patient_id), limit=50
+            browse.audit_entries,
+            store,
+            browse.AuditFilter(patient_id=patient_id, action="evaluate"),
+            limit=50,
         )
         decided = await run_in_threadpool(_decisions_of, store, [a.id for a in answers])
     except StoreError as error:
@@ -414,6 +417,7 @@ async def audit_browser(request: Request) -> HTMLResponse:
         until=days["until"],
         guideline=(params.get("guideline") or "").strip()[:100] or None,
         pathway=pathway,
+        action="evaluate",  # recommendations; the access log: mmpath audit export
     )
     page = _int(params.get("page") or "1") or 1
     store = _store(request)

@@ -1,0 +1,398 @@
+"""The compiled backend: one SQL plan over the whole cohort, the rest routed.
+
+1. **Decision points** (Python, once per patient): the lines of therapy come from the fact
+   layer's own timeline (assess/timeline.py: IMWG lines, the 28-day regimen window, the
+   ASCT and setting rules) — a sequential derivation not compiled to SQL — via
+   ``decisions.decision_points``; one row per decision with a key ``k``.
+2. **The plan** (SQL, DuckDB or Spark): compiled facts as of each decision and every
+   guideline's applicability condition (plan.py). A (decision, guideline) pair whose
+   applicability is FALSE is answered in SQL's result: ``not_covered``.
+3. **Routed pairs** (the per-patient engine): every other pair is evaluated exactly as
+   the reference backend does (as-of record, ``evaluate_packs``, ``classify``), only
+   against the routed guidelines of that decision.
+
+:class:`CompiledEvaluation` says how many pairs went which way. The reference backend is
+the oracle: ``backend.differences`` must find nothing (tests/cohort/test_compiled.py).
+
+Assumption checked by the equivalence test: a patient whose whole record validates has
+valid as-of records too (as-of records only drop items and fields); the compiled path
+does not build as-of records for the pairs SQL answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from mmpath.assess import Assessment
+from mmpath.cohort.backend import (
+    ROW_ORDER,
+    ROW_SCHEMA,
+    Evaluation,
+    Progress,
+    _slices,
+    decision_row,
+    point_columns,
+    recorded_decision,
+)
+from mmpath.cohort.compiled.engines import SqlEngine, engine
+from mmpath.cohort.compiled.plan import applicability_column, build_plan
+from mmpath.cohort.decisions import DecisionPoint, decision_points
+from mmpath.cohort.extract import Extract, ExtractProblem
+from mmpath.cohort.records import RecordProblems, patients, to_record
+from mmpath.engine.pack import Pack
+from mmpath.engine.packs import select
+from mmpath.record.model import Treatment
+from mmpath.service import evaluate_packs
+
+DECISION_SCHEMA: dict[str, pl.DataType] = {
+    "k": pl.Int64(),
+    "patient_id": pl.Utf8(),
+    "site": pl.Utf8(),
+    "region": pl.Utf8(),
+    "decision_date": pl.Date(),
+    "year": pl.Int32(),
+    "event": pl.Utf8(),
+    "phase": pl.Utf8(),
+    "line": pl.Int32(),
+    "action": pl.Utf8(),
+    "drugs": pl.Utf8(),
+    "recorded_pathway": pl.Utf8(),
+    "recorded_reason": pl.Utf8(),
+    "recorded_reason_text": pl.Utf8(),
+    "drug_list": pl.List(pl.Utf8()),
+    "procedure": pl.Utf8(),
+    "ordinal": pl.Int32(),
+}
+"""One row per decision: the decision's row columns and what rebuilds its DecisionPoint."""
+
+
+@dataclass
+class CompiledEvaluation(Evaluation):
+    compiled_pairs: int = 0
+    """(decision, guideline) pairs answered by the SQL plan."""
+    routed_pairs: int = 0
+    """Pairs evaluated by the per-patient engine."""
+    routed_by_guideline: dict[str, int] = field(default_factory=dict)
+    compiled_by_guideline: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per stage: points (pass 1), plan (SQL), routed (pass 2), assemble."""
+
+
+@dataclass(frozen=True)
+class CompiledBackend:
+    """The compiled plan on ``engine`` (``duckdb`` or ``spark``); Python passes over
+    ``workers`` processes in chunks of ``chunk`` patients."""
+
+    engine: str = "duckdb"
+    workers: int = 1
+    chunk: int = 200
+    passes: int = 2
+    """Progress is reported twice per patient: decision points, then routed pairs."""
+
+    @property
+    def name(self) -> str:
+        return self.engine
+
+    def evaluate(
+        self, extract: Extract, guideline: str, progress: Progress | None = None
+    ) -> CompiledEvaluation:
+        return self.evaluate_on(engine(self.engine), extract, guideline, progress)
+
+    def evaluate_on(
+        self,
+        sql: SqlEngine,
+        extract: Extract,
+        guideline: str,
+        progress: Progress | None = None,
+    ) -> CompiledEvaluation:
+        chosen = {p.id for p in select(guideline)}  # UnknownGuideline before any work
+        packs = [p for p in select("all") if p.id in chosen]  # the reference's order
+        pack_ids = [p.id for p in packs]
+        skip = extract.set_aside()
+        set_aside = [p for problems in skip.values() for p in problems]
+        seconds: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[stage] = now - clock
+            clock = now
+
+        # 1. decision points
+        parts: list[pl.DataFrame] = []
+        jobs1 = ((tables, frozenset(skip)) for tables in _slices(extract, self.chunk))
+        evaluated = 0
+        for frame, problems, count, valid in self._map(_points_part, jobs1):
+            parts.append(frame)
+            set_aside += problems
+            evaluated += valid
+            if progress is not None:
+                progress(count)
+        points = pl.concat(parts) if parts else pl.DataFrame(schema=DECISION_SCHEMA)
+        points = points.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("k"))
+        lap("points")
+        # 2. the SQL plan
+        plan = build_plan(packs, treatments_recorded="treatments" in extract.tables)
+        applicability = sql.run(plan.sql, _views(extract, points)).sort("k")
+        pairs = _pairs(points, applicability, packs)
+        settled = pairs.filter(pl.col("applicable").eq_missing(False))
+        routed = pairs.filter(~pl.col("applicable").eq_missing(False))
+        compiled_rows = _not_applicable_rows(points, settled, packs)
+        lap("plan")
+        # 3. routed pairs
+        by_patient: dict[str, list[tuple[int, list[int]]]] = {}
+        grouped = routed.group_by("patient_id", "k", maintain_order=True).agg(pl.col("pack"))
+        for pid, k, indexes in grouped.iter_rows():
+            by_patient.setdefault(pid, []).append((k, indexes))
+        wanted = points.join(routed.select("k").unique(), on="k", how="semi")
+        point_of = {int(r["k"]): _point(r) for r in wanted.iter_rows(named=True)}
+        routed_parts: list[pl.DataFrame] = []
+        failed: set[str] = set()
+        jobs2 = (
+            (tables, _routed_for(tables, by_patient, point_of), pack_ids)
+            for tables in _slices(extract, self.chunk)
+        )
+        for frame, problems, bad, count in self._map(_routed_part, jobs2):
+            routed_parts.append(frame)
+            set_aside += problems
+            failed |= bad
+            if progress is not None:
+                progress(count)
+        lap("routed")
+        rows = pl.concat([compiled_rows, *routed_parts], how="vertical")
+        if failed:  # the reference drops a patient whose as-of record fails
+            rows = rows.filter(~pl.col("patient_id").is_in(sorted(failed)))
+        rows = rows.sort([*ROW_ORDER, "k", "pack"], maintain_order=True).select(list(ROW_SCHEMA))
+        counts_routed = dict(routed.group_by("guideline").len().iter_rows())
+        counts_settled = dict(settled.group_by("guideline").len().iter_rows())
+        lap("assemble")
+        return CompiledEvaluation(
+            rows,
+            set_aside,
+            evaluated - len(failed),
+            compiled_pairs=settled.height,
+            routed_pairs=routed.height,
+            routed_by_guideline={str(k): int(v) for k, v in counts_routed.items()},
+            compiled_by_guideline={str(k): int(v) for k, v in counts_settled.items()},
+            seconds=seconds,
+        )
+
+    def _map(self, function: Any, jobs: Iterator[Any]) -> Iterator[Any]:
+        if self.workers <= 1:
+            yield from map(function, jobs)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(self.workers) as pool:
+            yield from pool.imap(function, jobs)
+
+
+# -- pass 1: decision points -------------------------------------------------------------
+
+
+def _points_part(
+    job: tuple[dict[str, pl.DataFrame], frozenset[str]],
+) -> tuple[pl.DataFrame, list[ExtractProblem], int, int]:
+    """The decision points of a slice of patients, its problems, patients, valid ones."""
+    tables, skip = job
+    rows: list[dict[str, Any]] = []
+    problems: list[ExtractProblem] = []
+    total = valid = 0
+    for data in patients(Extract(tables=tables)):
+        total += 1
+        if data.patient_id in skip:
+            continue
+        try:
+            whole = to_record(data)
+        except RecordProblems as error:
+            problems += error.problems
+            continue
+        valid += 1
+        for point in decision_points(whole):
+            rows.append(
+                {
+                    "k": 0,
+                    **point_columns(data, point, recorded_decision(data, point)),
+                    "drug_list": list(point.drugs),
+                    "procedure": point.procedure,
+                    "ordinal": point.ordinal,
+                }
+            )
+    frame = (
+        pl.DataFrame(rows, schema=DECISION_SCHEMA) if rows else pl.DataFrame(schema=DECISION_SCHEMA)
+    )
+    return frame, problems, total, valid
+
+
+def _point(row: dict[str, Any]) -> DecisionPoint:
+    return DecisionPoint(
+        date=row["decision_date"],
+        event=row["event"],
+        line=row["line"],
+        phase=row["phase"],
+        drugs=tuple(row["drug_list"] or ()),
+        procedure=row["procedure"],
+        ordinal=row["ordinal"],
+    )
+
+
+# -- the plan's inputs and outputs -----------------------------------------------------------
+
+
+def _views(extract: Extract, points: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The tables the plan reads: decisions, courses, course drugs, progressions."""
+    decisions = points.select("k", "patient_id", "decision_date")
+    treatments = extract.tables.get("treatments")
+    if treatments is None:
+        courses = pl.DataFrame(schema={"patient_id": pl.Utf8, "start": pl.Date})
+        drugs = pl.DataFrame(schema={"patient_id": pl.Utf8, "start": pl.Date, "inn": pl.Utf8})
+    else:
+        courses = treatments.select("patient_id", "start")
+        drugs = _course_drugs(treatments)
+    progressions = extract.tables.get("progressions")
+    if progressions is None:
+        progressions = pl.DataFrame(schema={"patient_id": pl.Utf8, "date": pl.Date})
+    return {
+        "decisions": decisions,
+        "courses": courses,
+        "course_drugs": drugs,
+        "progressions": progressions.select("patient_id", "date"),
+    }
+
+
+def _course_drugs(treatments: pl.DataFrame) -> pl.DataFrame:
+    """(patient_id, start, inn) per course drug: each distinct (regimen, drugs) resolved
+    once by the record model's own ``Treatment.drug_set`` (the catalogue's rules)."""
+    regimen = treatments["regimen"] if "regimen" in treatments.columns else None
+    frame = treatments.select(
+        "patient_id",
+        "start",
+        (regimen if regimen is not None else pl.lit(None, pl.Utf8)).alias("regimen"),
+        (
+            pl.col("drugs") if "drugs" in treatments.columns else pl.lit(None, pl.List(pl.Utf8))
+        ).alias("drugs"),
+    )
+    distinct = frame.select("regimen", "drugs").unique()
+    resolved = [
+        Treatment.model_construct(regimen=r, drugs=d, start=dt.date.min).drug_set()
+        for r, d in distinct.iter_rows()
+    ]
+    mapping = distinct.with_columns(pl.Series("inn", resolved, dtype=pl.List(pl.Utf8)))
+    return (
+        frame.join(mapping, on=["regimen", "drugs"], how="left", nulls_equal=True)
+        .explode("inn")
+        .filter(pl.col("inn").is_not_null())
+        .select("patient_id", "start", "inn")
+    )
+
+
+def _pairs(points: pl.DataFrame, applicability: pl.DataFrame, packs: list[Pack]) -> pl.DataFrame:
+    """Every (decision, guideline) pair the reference evaluates, with the plan's answer:
+    all guidelines at a line start, the pathway guidelines at a phase transition."""
+    frames = []
+    for i, pack in enumerate(packs):
+        targets = points if pack.phases else points.filter(pl.col("event") == "line_start")
+        frames.append(
+            targets.select("k", "patient_id")
+            .join(
+                applicability.select("k", pl.col(applicability_column(i)).alias("applicable")),
+                on="k",
+                how="left",
+            )
+            .with_columns(pl.lit(i, pl.Int32).alias("pack"), pl.lit(pack.id).alias("guideline"))
+        )
+    return pl.concat(frames).sort("k", "pack")
+
+
+def _not_applicable_rows(
+    points: pl.DataFrame, settled: pl.DataFrame, packs: list[Pack]
+) -> pl.DataFrame:
+    """The rows of pairs whose guideline does not apply (cohort/classify.py, first case)."""
+    info = pl.DataFrame(
+        {
+            "pack": list(range(len(packs))),
+            "guideline_version": [p.version for p in packs],
+            "detail": ["guideline not applicable: " + p.applicability.text for p in packs],
+        },
+        schema={"pack": pl.Int32, "guideline_version": pl.Utf8, "detail": pl.Utf8},
+    )
+    return (
+        settled.select("k", "pack", "guideline")
+        .join(points.drop("patient_id"), on="k")
+        .join(points.select("k", "patient_id"), on="k")
+        .join(info, on="pack")
+        .with_columns(
+            pl.lit("not_covered").alias("classification"),
+            pl.lit(None, pl.Utf8).alias("tier"),
+            pl.lit(None, pl.Utf8).alias("option"),
+            pl.lit(None, pl.Utf8).alias("node"),
+            pl.lit([], pl.List(pl.Utf8)).alias("unknown_facts"),
+            pl.lit([], pl.List(pl.Utf8)).alias("missing_facts"),
+        )
+        .select(*ROW_SCHEMA, "k", "pack")
+        .cast({c: t for c, t in ROW_SCHEMA.items()})
+    )
+
+
+# -- pass 2: routed pairs -------------------------------------------------------------------
+
+Routed = dict[str, list[tuple[DecisionPoint, int, list[int]]]]
+
+
+def _routed_for(
+    tables: dict[str, pl.DataFrame],
+    by_patient: dict[str, list[tuple[int, list[int]]]],
+    point_of: dict[int, DecisionPoint],
+) -> Routed:
+    ids = tables["patients"]["patient_id"].to_list()
+    return {
+        pid: [(point_of[k], k, packs) for k, packs in by_patient[pid]]
+        for pid in ids
+        if pid in by_patient
+    }
+
+
+def _routed_part(
+    job: tuple[dict[str, pl.DataFrame], Routed, list[str]],
+) -> tuple[pl.DataFrame, list[ExtractProblem], set[str], int]:
+    tables, routed, pack_ids = job
+    by_id = {p.id: p for p in select("all")}
+    packs = [by_id[i] for i in pack_ids]
+    rows: list[dict[str, Any]] = []
+    problems: list[ExtractProblem] = []
+    failed: set[str] = set()
+    count = tables["patients"].height
+    if not routed:
+        return _routed_frame(rows), problems, failed, count
+    for data in patients(Extract(tables=tables)):
+        todo = routed.get(data.patient_id)
+        if not todo:
+            continue
+        mine: list[dict[str, Any]] = []
+        try:
+            for point, k, indexes in todo:
+                record = to_record(data, point.date)
+                targets = [packs[i] for i in indexes]
+                results = evaluate_packs(Assessment(record), targets)
+                recorded = recorded_decision(data, point)
+                for i, pack, result in zip(indexes, targets, results, strict=True):
+                    row = decision_row(data, point, recorded, pack, result)
+                    mine.append({**row, "k": k, "pack": i})
+        except RecordProblems as error:
+            problems += error.problems
+            failed.add(data.patient_id)
+            continue
+        rows += mine
+    return _routed_frame(rows), problems, failed, count
+
+
+def _routed_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {**ROW_SCHEMA, "k": pl.Int64(), "pack": pl.Int32()}
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)

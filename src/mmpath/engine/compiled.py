@@ -1,0 +1,162 @@
+"""A pack compiled once for evaluation: what does not depend on the patient, prepared.
+
+``PackEvaluator`` (``engine.evaluate``) evaluates a :class:`CompiledPack`; each run keeps
+its own memo (``engine.evaluate._Run``) and the compiled pack is never written after it
+is built, so one compiled pack serves every request and thread. Built on first use per
+loaded pack (:func:`compiled`) and kept for the process:
+
+- every condition of the pack, of the product-label cautions and of the kidney dose
+  notes as a closure (``conditions.compile_condition``), looked up by the condition;
+- each option's catalogue identity (id, drugs, name), its active (non-steroid) drugs
+  and whether it is a maintenance option;
+- each quote's output object (``SourceOut``), built once and shared (never mutated);
+- the names of the facts the result shows (``fact_names_read``), sorted;
+- the kidney dose notes by drug;
+- which options each constraint, caution and dose note selects (drugs, classes, ids);
+- the texts of mmpath's own safety rules, from the shipped library mm-common.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from mmpath.catalogue import Catalogue
+from mmpath.engine.conditions import Compiled, Condition, compile_condition
+from mmpath.engine.drug_notes import DrugNote, drug_notes
+from mmpath.engine.label_cautions import label_cautions
+from mmpath.engine.pack import OptionSpec, Pack, Target
+from mmpath.engine.vocabulary import NAMES
+from mmpath.recommendation import SourceOut
+
+
+@dataclass(frozen=True, slots=True)
+class OptionInfo:
+    """What an option is, independent of the patient."""
+
+    id: str
+    drugs: tuple[str, ...]
+    name: str
+    drug_set: frozenset[str]
+    classes: frozenset[str]
+    """the drug classes of the option's drugs"""
+    active: tuple[str, ...]
+    """the option's drugs other than corticosteroids, sorted"""
+    maintenance: bool
+    """phase maintenance, or a regimen the catalogue gives only as maintenance"""
+
+
+class CompiledPack:
+    """One pack prepared for evaluation (read-only once built)."""
+
+    def __init__(self, pack: Pack, catalogue: Catalogue) -> None:
+        from mmpath.assess import defined
+        from mmpath.engine.evaluate import fact_names_read
+
+        self.pack = pack
+        self.catalogue = catalogue
+        assert defined.SHIPPED_LIBRARY is not None  # registered when mmpath.assess loads
+        self.safety = defined.SHIPPED_LIBRARY.safety
+        """mmpath's safety rules: texts, severities, provenance (mm-common ``safety:``)"""
+        self._checks: dict[int, tuple[Condition, Compiled]] = {}
+        for _, _, condition in pack.located_conditions():
+            self._add(condition)
+        for caution in label_cautions():
+            self._add(caution.condition)
+        notes = drug_notes()
+        for note in notes:
+            self._add(note.condition)
+        self.notes_by_drug: dict[str, tuple[DrugNote, ...]] = {}
+        for note in notes:
+            self.notes_by_drug[note.drug] = (*self.notes_by_drug.get(note.drug, ()), note)
+        self.sources = {
+            key: SourceOut(
+                document=pack.source_document,
+                section=q.section,
+                quote=q.quote,
+                english=q.english,
+                grade=q.grade,
+            )
+            for key, q in pack.quotes.items()
+        }
+        self.facts_read: tuple[str, ...] = tuple(sorted(fact_names_read(pack)))
+        self.options: dict[int, OptionInfo] = {
+            id(spec): self._option(spec) for rule in pack.rules for spec in rule.options
+        }
+        targets = [
+            item.applies_to
+            for group in (pack.constraints, pack.cautions, pack.dosing)
+            for item in group
+        ]
+        self._targets: dict[tuple[int, int], bool] = {
+            (id(target), key): self._matches(target, info)
+            for target in targets
+            for key, info in self.options.items()
+        }
+
+    def _matches(self, target: Target, info: OptionInfo) -> bool:
+        if not (target.drugs or target.classes or target.options or target.max_drugs):
+            return True
+        # any one of the selectors given matches
+        drugs = info.drug_set
+        return bool(
+            (target.drugs and not drugs.isdisjoint(target.drugs))
+            or (target.classes and not info.classes.isdisjoint(target.classes))
+            or (target.options and info.id in target.options)
+            or (target.max_drugs and drugs and len(drugs) <= target.max_drugs)
+        )
+
+    def matches(self, target: Target, spec: OptionSpec) -> bool:
+        """Whether a constraint, caution or dose note's target selects the option by its
+        drugs, classes, id or size (the ``rules`` selector depends on the run)."""
+        found = self._targets.get((id(target), id(spec)))
+        if found is None:
+            return self._matches(target, self.option(spec))
+        return found
+
+    def _add(self, condition: Condition) -> None:
+        self._checks[id(condition)] = (condition, compile_condition(condition))
+
+    def check(self, condition: Condition) -> Compiled:
+        """The compiled form of one of the pack's conditions (others compiled on demand)."""
+        found = self._checks.get(id(condition))
+        if found is not None and found[0] is condition:
+            return found[1]
+        return compile_condition(condition)
+
+    def _option(self, spec: OptionSpec) -> OptionInfo:
+        if spec.kind == "regimen":
+            regimen = self.catalogue.regimen(spec.code)
+            if regimen is None:
+                raise ValueError(f"pack {self.pack.id}: unknown regimen {spec.code!r}")
+            oid, drugs, name = regimen.id, regimen.drugs, regimen.name
+            listed = self.catalogue.regimen(oid)
+            maintenance = spec.phase == "maintenance" or (
+                listed is not None and listed.setting == "maintenance"
+            )
+        else:
+            oid, drugs = spec.code, ()
+            name = NAMES[spec.kind].get(spec.code, spec.code.replace("_", " "))
+            maintenance = spec.phase == "maintenance"
+        active = tuple(sorted(self.catalogue.active_drugs(drugs)))
+        classes = frozenset(k for d in drugs for k in self.catalogue.classes_of(d))
+        return OptionInfo(oid, drugs, name, frozenset(drugs), classes, active, maintenance)
+
+    def option(self, spec: OptionSpec) -> OptionInfo:
+        return self.options[id(spec)]
+
+
+_cache: dict[int, tuple[Pack, CompiledPack]] = {}
+_lock = threading.Lock()
+
+
+def compiled(pack: Pack, catalogue: Catalogue) -> CompiledPack:
+    """The compiled form of ``pack`` (built on first use, kept for the process)."""
+    found = _cache.get(id(pack))
+    if found is not None and found[0] is pack and found[1].catalogue is catalogue:
+        return found[1]
+    with _lock:
+        found = _cache.get(id(pack))
+        if found is None or found[0] is not pack or found[1].catalogue is not catalogue:
+            found = _cache[id(pack)] = (pack, CompiledPack(pack, catalogue))
+    return found[1]

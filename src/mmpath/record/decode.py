@@ -1,0 +1,222 @@
+"""The one strict decoder for patient records, whatever the path (CLI, API, web form, import).
+
+Every record reaches :func:`mmpath.record.load.parse_record` through these functions, so
+the same input is refused the same way everywhere (docs/record-validation.md, "Limits"):
+
+* **JSON**: no ``NaN``/``Infinity`` constants, no number that overflows a float, integers
+  of at most 4300 digits (Python's own limit), nesting bounded (a deeply nested text is a
+  problem, not a ``RecursionError``).
+* **YAML**: the safe loader, with **aliases refused** (``*name``): a record never needs
+  them, and a few hundred bytes of nested aliases ("billion laughs") otherwise expand to
+  gigabytes. ``.inf``/``.nan`` are refused like JSON's constants by the record model.
+* **Limits of a decoded record** (:func:`limit_problems`): nesting depth, items in a list,
+  characters in a string or field name; control characters (other than tab, line feed,
+  carriage return) and Unicode bidirectional controls are refused in every string, since
+  they make what is shown differ from what is stored ("Trojan Source", CVE-2021-42574).
+
+Messages never echo the input beyond a short excerpt (:func:`excerpt`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final
+
+import yaml
+
+from mmpath.record.errors import Problem, RecordError
+
+#: Largest record file or upload (bytes); a full record is a few kilobytes.
+MAX_FILE_BYTES: Final = 1_000_000
+#: Deepest nesting of objects/lists in a record (patient-record-v1 needs 4).
+MAX_DEPTH: Final = 16
+#: Most items in one list (labs, treatments, ...) of a record.
+MAX_ITEMS: Final = 2000
+#: Longest string (characters) anywhere in a record, field names included.
+MAX_STRING: Final = 10_000
+#: The bidirectional formatting characters (Unicode TR #9): embeddings, overrides, isolates
+#: and the implicit marks.
+BIDI: Final = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ALLOWED_CONTROLS: Final = frozenset("\t\n\r")
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``repr`` of at most ``limit`` characters of ``text`` (for messages)."""
+    shown = text if len(text) <= limit else text[:limit] + "…"
+    return repr(shown)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (use a finite number or leave it out)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {excerpt(text, 20)} is out of range")
+    return value
+
+
+def strict_json(text: str, where: str = "") -> Any:
+    """Decode JSON text strictly (see the module docstring); problems raise ``RecordError``."""
+    prefix = f"{where}: " if where else ""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+    except json.JSONDecodeError as error:
+        message = f"{prefix}not valid JSON (line {error.lineno} column {error.colno}): {error.msg}"
+    except RecursionError:
+        message = f"{prefix}not valid JSON: nested more than {MAX_DEPTH} levels"
+    except ValueError as error:  # NaN/Infinity, overflowing floats, too many digits
+        message = f"{prefix}not valid JSON: {str(error)[:200]}"
+    raise RecordError([Problem("", message)])
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases (``*name``) where it meets them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            mark = event.start_mark
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not accepted in a patient record",
+                mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _yaml_shape(text: str) -> None:
+    """Walk the YAML events (PyYAML's parser is iterative, its scanner lazy) and stop at
+    the first alias or at nesting deeper than :data:`MAX_DEPTH`, before anything is built:
+    a hostile document costs as much as its first few hundred characters."""
+    brackets = 0  # PyYAML scans a run of flow brackets to its end first: count them here
+    for char in text:
+        if char in "[{":
+            brackets += 1
+            if brackets > 4 * MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels", None
+                )
+        elif char in "]}":
+            brackets = max(0, brackets - 1)
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "YAML aliases (*name) are not accepted in a patient record",
+                event.start_mark,  # type: ignore[arg-type]
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels",
+                    event.start_mark,  # type: ignore[arg-type]
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def safe_yaml(text: str, where: str = "") -> Any:
+    """Decode YAML text with the safe loader, aliases refused; problems raise ``RecordError``."""
+    prefix = f"{where}: " if where else ""
+    try:
+        _yaml_shape(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        where_in = f" (line {mark.line + 1} column {mark.column + 1})" if mark else ""
+        message = f"{prefix}not valid YAML{where_in}: {str(problem)[:200]}"
+    except RecursionError:
+        message = f"{prefix}not valid YAML: nested more than {MAX_DEPTH} levels"
+    raise RecordError([Problem("", message)])
+
+
+def decode_text(text: str, *, yaml_syntax: bool, where: str = "") -> Any:
+    """JSON (or YAML) text -> a decoded value, then :func:`check_limits`."""
+    data = safe_yaml(text, where) if yaml_syntax else strict_json(text, where)
+    check_limits(data)
+    return data
+
+
+def decode_bytes(raw: bytes, *, yaml_syntax: bool, where: str = "") -> Any:
+    """As :func:`decode_text`, from bytes that must be UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = f"{where}: " if where else ""
+        message = f"{prefix}not UTF-8 text (byte {error.start})"
+        raise RecordError([Problem("", message)]) from None
+    return decode_text(text.removeprefix("\ufeff"), yaml_syntax=yaml_syntax, where=where)
+
+
+def _text_problem(text: str) -> str | None:
+    if len(text) > MAX_STRING:
+        return f"text longer than {MAX_STRING} characters ({len(text)})"
+    for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            return "text contains an unpaired UTF-16 surrogate"
+        if char in BIDI:
+            return f"text contains the bidirectional control U+{ord(char):04X}"
+        if (ord(char) < 0x20 and char not in _ALLOWED_CONTROLS) or 0x7F <= ord(char) < 0xA0:
+            return f"text contains the control character U+{ord(char):04X}"
+    return None
+
+
+def limit_problems(value: Any, *, limit: int = 20) -> list[Problem]:
+    """Every place ``value`` exceeds the limits above, by field path (at most ``limit``)."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any, int]] = [("", value, 0)]
+    while stack and len(problems) < limit:
+        path, item, depth = stack.pop()
+        if isinstance(item, dict | list) and depth >= MAX_DEPTH:
+            problems.append(Problem(path, f"nested more than {MAX_DEPTH} levels"))
+            continue
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                name = str(key)
+                shown = name if len(name) <= 60 else name[:60] + "…"
+                where = f"{path}.{shown}" if path else shown
+                trouble = _text_problem(name)
+                if trouble:
+                    problems.append(Problem(where, f"field name: {trouble}"))
+                    continue
+                stack.append((where, sub, depth + 1))
+        elif isinstance(item, list):
+            if len(item) > MAX_ITEMS:
+                problems.append(Problem(path, f"more than {MAX_ITEMS} items ({len(item)})"))
+                continue
+            stack.extend((f"{path}[{i}]", sub, depth + 1) for i, sub in enumerate(item))
+        elif isinstance(item, str):
+            trouble = _text_problem(item)
+            if trouble:
+                problems.append(Problem(path, trouble))
+        elif isinstance(item, float) and not math.isfinite(item):
+            problems.append(Problem(path, "expected a finite number"))
+    return sorted(problems, key=lambda p: p.path)
+
+
+def check_limits(value: Any) -> None:
+    """Raise ``RecordError`` listing :func:`limit_problems`, or return."""
+    problems = limit_problems(value)
+    if problems:
+        raise RecordError(problems)
+
+
+def displayable(value: Any) -> Any:
+    """``value`` with unpaired surrogates replaced (U+FFFD), so that a page can show it."""
+    if isinstance(value, dict):
+        return {displayable(k): displayable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [displayable(v) for v in value]
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value

@@ -1,0 +1,75 @@
+"""The compiled-pack cache: a pack loaded once comes back equal from the cache; any change
+to the pack's text makes a new entry; a damaged entry or an unwritable folder falls back
+to YAML; ``MMPATH_CACHE=off`` disables it; broken packs are never stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmpath.engine import pack_cache
+from mmpath.engine.packs import PackError, pack_at, read_pack, registry
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(pack_cache.ENV_VAR, str(folder))
+    return folder
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted((cache / "packs").glob("*.pickle")) if (cache / "packs").is_dir() else []
+
+
+def test_a_loaded_pack_comes_back_equal_from_the_cache(cache: Path, example_pack: Path) -> None:
+    first, location = pack_at(example_pack)
+    assert len(_entries(cache)) == 1
+    text = (example_pack / "pack.yaml").read_text("utf-8")
+    cached = pack_cache.load(text, registry().library_texts())
+    assert cached is not None and cached is not first and cached == first
+    assert read_pack(location) == first
+
+
+def test_a_changed_pack_is_loaded_again_and_stored_anew(cache: Path, example_pack: Path) -> None:
+    pack_at(example_pack)
+    file = example_pack / "pack.yaml"
+    file.write_text(file.read_text("utf-8").replace('version: "1.0.0"', 'version: "1.0.1"'))
+    pack, _ = pack_at(example_pack)
+    assert pack.version == "1.0.1" and len(_entries(cache)) == 2
+
+
+def test_a_damaged_entry_falls_back_to_yaml(cache: Path, example_pack: Path) -> None:
+    first, _ = pack_at(example_pack)
+    (entry,) = _entries(cache)
+    entry.write_bytes(b"not a pickle")
+    again, _ = pack_at(example_pack)
+    assert again == first
+
+
+def test_a_broken_pack_is_never_stored(cache: Path, example_pack: Path) -> None:
+    file = example_pack / "pack.yaml"
+    file.write_text(file.read_text("utf-8").replace("regimen: Pd", "regimen: Pdd"))
+    with pytest.raises(PackError):
+        pack_at(example_pack)
+    assert _entries(cache) == []
+
+
+def test_off_disables_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_pack: Path
+) -> None:
+    monkeypatch.setenv(pack_cache.ENV_VAR, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    pack_at(example_pack)
+    assert pack_cache.folder() is None and not (tmp_path / "xdg").exists()
+
+
+def test_an_unwritable_cache_folder_is_no_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, example_pack: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv(pack_cache.ENV_VAR, str(blocker / "cache"))
+    pack, _ = pack_at(example_pack)
+    assert pack.id == example_pack.name
