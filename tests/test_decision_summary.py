@@ -72,14 +72,16 @@ def test_kidney_risk_transplant_and_frailty() -> None:
     assert found["risk"] == "high"
     assert found["frail"] is True
     assert found["transplant_eligible"] is None
-    out = recommend(parse_record(record_dict(age=75, ecog=2, comorbidities=[])), "nl-rrmm")
+    # a diagnosis date only (a record with nothing at all is refused as near-empty)
+    only_diagnosed = record_dict(age=75, ecog=2, comorbidities=[], diagnosis={"date": "2024-01-01"})
+    out = recommend(parse_record(only_diagnosed), "nl-rrmm")
     why = out.summary["transplant_eligible"].why
     assert "clinician's judgement" in why and "DMSG rule" in why and "would give false" in why
     assert "simplified" in out.summary["frail"].why or "IMWG" in out.summary["frail"].why
 
 
 def test_unknown_history_is_unknown_not_none() -> None:
-    found = summary()
+    found = summary(diagnosis={"date": "2024-01-01"})  # history not given: unknown
     for key in ("prior_lines", "current_line", "refractory", "exposed", "refractory_unknown"):
         assert found[key] is None, key
 
@@ -112,7 +114,7 @@ def test_print_summary_and_pdf_carry_the_summary() -> None:
     out = recommend(record, "all")
     content = summarise(record, out)
     assert ("Prior lines", "1") in content.decision
-    assert ("Refractory to", "lenalidomide, imid") in content.decision
+    assert ("Refractory to", "lenalidomide, IMiD") in content.decision  # codes in words
     assert content.lines.startswith("line 1 from 2024-01-08")
     assert render_pdf(content).startswith(b"%PDF-")
 

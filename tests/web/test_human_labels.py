@@ -99,6 +99,18 @@ def test_every_page_of_every_example_speaks_words(
     assert found == [], "\n".join(found[:40])
 
 
+def test_decision_summary_names_drug_classes_in_words(client: TestClient) -> None:
+    """Class codes without an underscore (``imid``) are words too, on the page and PDF."""
+    shown = client.post(
+        "/evaluate",
+        data={"record": _record("first-relapse-on-lenalidomide.json")},
+        follow_redirects=False,
+    )
+    text = visible_text(_page(client, shown.headers["location"].split("?")[0] + "/summary"))
+    assert "IMiD" in text
+    assert not re.search(r"\bimid\b", text)
+
+
 def test_every_guideline_page_speaks_words(client: TestClient) -> None:
     found = [
         f"/guidelines/{pack}: {leak}"

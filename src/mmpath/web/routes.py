@@ -80,6 +80,7 @@ _env.globals.update(
 )
 _env.filters["fact_label"] = fact_label
 _env.filters["field_label"] = field_label
+_env.filters["code_label"] = code_label
 templates = Jinja2Templates(env=_env)
 
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}

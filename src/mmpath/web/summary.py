@@ -17,7 +17,7 @@ from typing import Any
 from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group, origin
 from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
 from mmpath.record.model import PatientRecord
-from mmpath.web.labels import fact_label, option_label, words
+from mmpath.web.labels import code_label, fact_label, option_label, words
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -125,7 +125,7 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "none"
+        return ", ".join(code_label(v) for v in value) or "none"  # imid -> IMiD
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
