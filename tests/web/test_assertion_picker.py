@@ -13,12 +13,11 @@ from typing import get_args
 import pytest
 from fastapi.testclient import TestClient
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.record.model import Comorbidity
 from mmpath.store import Store
 from mmpath.web import form as F
 from mmpath.web.fact_labels import COMORBIDITIES, OTHER, picker_groups, topic_and_label
+from signin import signed_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "spec" / "patient-record-v1.md"
@@ -102,7 +101,7 @@ class _Controls(HTMLParser):
 def client(tmp_path: Path) -> Iterator[TestClient]:
     store = Store(f"sqlite:///{tmp_path / 'picker.sqlite3'}")
     try:
-        yield TestClient(create_app(Settings(), store=store))
+        yield signed_in_client(store, "clinician", raise_server_exceptions=True)
     finally:
         store.close()
 

@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from mmpath.api.app import create_app
-from mmpath.api.settings import Settings
 from mmpath.engine.packs import load_packs
 from mmpath.record.load import decode
 from mmpath.store import Store
 from mmpath.web.examples import example_names
+from signin import signed_in_client
 from web.visible import leaks, visible_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "mmpath" / "examples"
@@ -37,7 +36,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("labels")
     store = Store(f"sqlite:///{folder / 'labels.sqlite3'}")
     try:
-        yield TestClient(create_app(Settings(), store=store))
+        yield signed_in_client(store, "clinician", raise_server_exceptions=True)
     finally:
         store.close()
 
