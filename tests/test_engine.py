@@ -175,6 +175,7 @@ def test_drug_specific_caution_shows_when_unknown_but_general_one_does_not() -> 
     assert [(c.id, c.applies) for c in dvd.cautions] == [
         ("dara-copd", None),
         ("label-bortezomib-neuropathy", None),
+        ("label-daratumumab-asthma", None),
     ]
     assert any(m.fact == "frail" for m in run(data).missing)
 

@@ -60,16 +60,25 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
     pending = [
         p for p in a.lab_progressions if not p.confirmed and (start is None or p.date > start)
     ]
+    follow_up = a.lab_follow_up(start)
     if pending:
+        # an unconfirmed rise is not progression; it says "no" only where the record or a
+        # followed series would (else a missing datum could turn unknown into "no")
         p = pending[-1]
-        return False, (
+        known = a.progressions_recorded or follow_up is not None
+        return (False if known else None), (
             f"{p.test} rose from nadir {p.nadir:g} to {p.value:g} on {p.date.isoformat()}: "
             "unconfirmed, so not (yet) IMWG progressive disease (two consecutive assessments "
             "are needed) — repeat the measurement"
+            + (
+                ""
+                if known
+                else "; progressions not recorded and the series does not follow "
+                "the disease up to the decision date"
+            )
         )
     if a.progressions_recorded:
         return False, f"no progression recorded{since}"
-    follow_up = a.lab_follow_up(start)
     if follow_up is not None:
         return False, (
             f"progressions not recorded; the lab series shows no IMWG progression{since} "
