@@ -28,7 +28,7 @@ from mmpath.engine.packs import select
 from mmpath.recommendation import ResultOut
 from mmpath.service import evaluate_packs
 
-ROW_SCHEMA: dict[str, pl.DataType] = {
+POINT_SCHEMA: dict[str, pl.DataType] = {
     "patient_id": pl.Utf8(),
     "site": pl.Utf8(),
     "region": pl.Utf8(),
@@ -39,6 +39,11 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int32(),
     "action": pl.Utf8(),
     "drugs": pl.Utf8(),
+}
+"""The columns that describe a decision point (who, when, which event, what was started)."""
+
+ROW_SCHEMA: dict[str, pl.DataType] = {
+    **POINT_SCHEMA,
     "guideline": pl.Utf8(),
     "guideline_version": pl.Utf8(),
     "classification": pl.Utf8(),

@@ -32,6 +32,7 @@ import polars as pl
 
 from mmpath.assess import Assessment
 from mmpath.cohort.backend import (
+    POINT_SCHEMA,
     ROW_ORDER,
     ROW_SCHEMA,
     Evaluation,
@@ -53,16 +54,7 @@ from mmpath.service import evaluate_packs
 
 DECISION_SCHEMA: dict[str, pl.DataType] = {
     "k": pl.Int64(),
-    "patient_id": pl.Utf8(),
-    "site": pl.Utf8(),
-    "region": pl.Utf8(),
-    "decision_date": pl.Date(),
-    "year": pl.Int32(),
-    "event": pl.Utf8(),
-    "phase": pl.Utf8(),
-    "line": pl.Int32(),
-    "action": pl.Utf8(),
-    "drugs": pl.Utf8(),
+    **POINT_SCHEMA,
     "recorded_pathway": pl.Utf8(),
     "recorded_reason": pl.Utf8(),
     "recorded_reason_text": pl.Utf8(),
