@@ -50,6 +50,7 @@ from mmpath.assess.risk_imwg2025 import (
     b2m_normal_creatinine,
     baseline_lab,
     criteria,
+    del17p_fraction,
 )
 from mmpath.record.model import Cytogenetics
 
@@ -71,14 +72,9 @@ MIN_HRCAS = 2
 
 def del17p_dmsg(a: Assessment) -> tuple[Value, str]:
     """del(17p) with a clonal fraction ≥ 20 % (seed 003's wording; IMS/IMWG 2025: > 20 %)."""
-    cg = a.record.cytogenetics
-    if cg is None or cg.del_17p is None:
-        return None, "del(17p) not tested"
-    if cg.del_17p is False:
-        return False, "del(17p) absent"
-    fraction = cg.del_17p_fraction
-    if fraction is None:
-        return None, "del(17p) present, clonal fraction not recorded (the seed: ≥ 20 %)"
+    fraction = del17p_fraction(a, "the seed: ≥ 20 %")
+    if isinstance(fraction, tuple):
+        return fraction
     met = fraction >= DEL17P_CLONAL_FRACTION
     why = f"del(17p) in {fraction:.0%} of clonal cells ({'≥' if met else '<'} 20 %, the seed's threshold)"
     if met and not fraction > DEL17P_CLONAL_FRACTION:

@@ -56,16 +56,25 @@ def at_boundary(fraction: float | None) -> bool:
     return fraction is not None and low <= fraction <= high
 
 
-def del17p_criterion(a: Assessment) -> tuple[Value, str]:
-    """del(17p) above the clonal-fraction threshold (criterion 1, first half)."""
+def del17p_fraction(a: Assessment, threshold: str) -> float | tuple[Value, str]:
+    """The clonal fraction of the del(17p) found, or — when there is no fraction to weigh —
+    the verdict: not tested (unknown), absent (false), present with its fraction not recorded
+    (unknown; ``threshold`` names the one it would be weighed against)."""
     cg = a.record.cytogenetics
     if cg is None or cg.del_17p is None:
         return None, "del(17p) not tested"
     if cg.del_17p is False:
         return False, "del(17p) absent"
-    fraction = cg.del_17p_fraction
-    if fraction is None:
-        return None, "del(17p) present but its clonal fraction is not recorded (needs > 20 %)"
+    if cg.del_17p_fraction is None:
+        return None, f"del(17p) present but its clonal fraction is not recorded ({threshold})"
+    return cg.del_17p_fraction
+
+
+def del17p_criterion(a: Assessment) -> tuple[Value, str]:
+    """del(17p) above the clonal-fraction threshold (criterion 1, first half)."""
+    fraction = del17p_fraction(a, "needs > 20 %")
+    if isinstance(fraction, tuple):
+        return fraction
     met = fraction > DEL17P_CLONAL_FRACTION
     why = f"del(17p) in {fraction:.0%} of clonal cells ({'>' if met else '≤'} 20 %)"
     if at_boundary(fraction):
