@@ -39,7 +39,13 @@ def test_progressions_not_recorded_leave_relapse_unknown() -> None:
 
 
 MAINTENANCE = [
-    {"regimen": "VTd", "setting": "induction", "start": "2022-01-10", "end": "2022-04-01"},
+    {
+        "regimen": "VTd",
+        "setting": "induction",
+        "start": "2022-01-10",
+        "end": "2022-04-01",
+        "best_response": "VGPR",
+    },
     {"regimen": "lenalidomide", "setting": "maintenance", "start": "2022-09-01"},
 ]
 
@@ -91,7 +97,7 @@ def test_a_current_lab_series_without_progression_means_not_relapsed() -> None:
     labs = _serum(("2026-05-04", 0.6), ("2026-07-06", 0.6), ("2026-10-05", 0.7))
     a = facts(treatments=MAINTENANCE, labs=labs)
     assert a.value("progressive_disease") is False
-    assert a.value("relapsed") is False
+    assert a.value("relapsed") is False  # maintenance continues the induction's VGPR
     assert (a.value("prior_lines"), a.value("current_line")) == (0, 1)
     # the same series ending more than LAB_FOLLOW_UP_DAYS before the decision: unknown
     stale = facts(treatments=MAINTENANCE, labs=labs, as_of="2027-03-01")
@@ -193,3 +199,38 @@ def test_a_stop_for_progression_without_a_recorded_one_in_the_course_stays_an_ev
         "progressions[0]",
         "treatments[0].stop_reason",
     ]
+
+
+def test_a_lab_series_does_not_rule_out_primary_refractory_disease_it_does_not_rate() -> None:
+    """A followed series without progression says 'not relapsed' only when every course has
+    a best response (own, or reached earlier in the line for maintenance): progressive
+    disease as best response (primary refractory, IMWG) is otherwise not excluded."""
+    labs = _serum(("2026-03-06", 0.0), ("2026-07-01", 0.0), ("2026-10-01", 0.0))
+    unrated = [{"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17"}]
+    assert facts(treatments=unrated, labs=labs).value("relapsed") is None
+    rated = [{**unrated[0], "best_response": "VGPR"}]
+    assert facts(treatments=rated, labs=labs).value("relapsed") is False
+    refractory = [{**unrated[0], "best_response": "PD"}]
+    assert facts(treatments=refractory, labs=labs).value("relapsed") is True
+
+
+def test_a_line_split_an_unrecorded_asct_could_undo_does_not_hide_progression() -> None:
+    """Without procedures, VTd after VRd starts a new line only because it adds a drug; after
+    an ASCT it would continue line 1, and over line 1 the series shows a confirmed progression:
+    progressive disease is unknown, not 'no' (Kleene: missing data never decides)."""
+    treatments = [
+        {"regimen": "VRd", "start": "2025-04-04", "end": "2025-04-24"},
+        {"regimen": "VTd", "start": "2026-06-25", "end": "2026-07-15"},
+    ]
+    labs = _serum(
+        ("2025-06-07", 0.0), ("2025-10-13", 0.0), ("2026-04-23", 0.0),
+        ("2026-06-26", 1.0), ("2026-08-29", 1.0),
+    )  # fmt: skip
+    unsure = facts(treatments=treatments, labs=labs)
+    pd = unsure.get("progressive_disease")
+    assert pd.value is None and "procedures not recorded" in pd.why
+    asct = [{"type": "autologous_sct", "date": "2026-06-25"}]
+    assert facts(treatments=treatments, labs=labs, procedures=asct).value("progressive_disease")
+    # with the procedures recorded (none), the split is known and the nadir restarts
+    known = facts(treatments=treatments, labs=labs, procedures=[])
+    assert known.value("progressive_disease") is False

@@ -118,6 +118,13 @@ class Assessment:
         return sorted({line.start for line in self.lines})
 
     @cached_property
+    def sure_line_starts(self) -> list[dt.date]:
+        """Line starts without the splits that an unrecorded ASCT could undo
+        (``Course.split_unsure``): the line starts if every such course continued its line."""
+        unsure = {c.start for c in self.courses if c.split_unsure}
+        return [d for d in self.line_starts if d not in unsure]
+
+    @cached_property
     def followed_markers(self) -> list[tuple[str, list[tuple[dt.date, float]]]]:
         """The lab series IMWG 2016 measures progression in: serum and/or urine M-protein
         when measurable (serum ≥ 1 g/dL, urine ≥ 200 mg/24 h at any time), otherwise dFLC."""
@@ -134,7 +141,16 @@ class Assessment:
 
     @cached_property
     def lab_progressions(self) -> list[LabProgression]:
-        """IMWG progressions found in the lab series (confirmed and unconfirmed)."""
+        """IMWG progressions found in the lab series (confirmed and unconfirmed), the nadir
+        restarting with every line."""
+        return self._lab_progressions(self.line_starts)
+
+    @cached_property
+    def lab_progressions_if_joined(self) -> list[LabProgression]:
+        """As ``lab_progressions``, with the nadir reset only at ``sure_line_starts``."""
+        return self._lab_progressions(self.sure_line_starts)
+
+    def _lab_progressions(self, line_starts: list[dt.date]) -> list[LabProgression]:
         increase = {
             "serum M-protein": serum_minimum_increase,
             "urine M-protein": urine_minimum_increase,
@@ -142,7 +158,7 @@ class Assessment:
         }
         found: list[LabProgression] = []
         for test, series in self.followed_markers:
-            found += detect(series, test, increase[test], self.line_starts)
+            found += detect(series, test, increase[test], line_starts)
         return sorted(found, key=lambda p: p.date)
 
     def lab_follow_up(self, since: dt.date | None) -> str | None:

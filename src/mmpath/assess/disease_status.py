@@ -22,6 +22,7 @@ from __future__ import annotations
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
 from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS
+from mmpath.assess.refractoriness import course_response
 from mmpath.assess.timeline import ProgressionEvent
 
 
@@ -36,6 +37,30 @@ def current_event(a: Assessment) -> ProgressionEvent | None:
     start = a.line_starts[-1] if a.line_starts else None
     events = [e for e in a.progression_events if start is None or e.date > start]
     return events[-1] if events else None
+
+
+def progression_if_joined(a: Assessment) -> str | None:
+    """Why progression is unknown when a line split that an unrecorded ASCT could undo
+    (``Course.split_unsure``) hides it: measured from the nadir of the line as it would be
+    without that split, the series shows a confirmed progression after the sure line
+    start. None when there is no such progression."""
+    sure = a.sure_line_starts[-1] if a.sure_line_starts else None
+    if sure == (a.line_starts[-1] if a.line_starts else None):
+        return None
+    joined = [
+        p for p in a.lab_progressions_if_joined if p.confirmed and (sure is None or p.date > sure)
+    ]
+    if not joined:
+        return None
+    p = joined[-1]
+    split = [c for c in a.courses if c.split_unsure][-1]
+    return (
+        f"procedures not recorded: {split.label()} starts a new line only because it adds a "
+        "drug, but after an ASCT it would continue the line (IMWG: induction, transplant and "
+        f"maintenance are one line); measured over that line, {p.test} rose from confirmed "
+        f"nadir {p.nadir:g} to {p.value:g} on {p.date.isoformat()} (confirmed) — record the "
+        "procedures to decide"
+    )
 
 
 @fact(
@@ -57,6 +82,8 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
         return True, f"progression on {event.date.isoformat()} ({event.source})"
     start = a.line_starts[-1] if a.line_starts else None
     since = f" since {start.isoformat()}" if start else ""
+    if (unsure := progression_if_joined(a)) is not None:
+        return None, unsure
     pending = [
         p for p in a.lab_progressions if not p.confirmed and (start is None or p.date > start)
     ]
@@ -120,6 +147,15 @@ def relapsed(a: Assessment) -> tuple[Value, str]:
         return False, "no progression recorded after the start of treatment"
     if len(a.lines) == 1:
         pd = a.get("progressive_disease")
+        unrated = [c for c in a.courses if course_response(a, c) is None]
+        if pd.value is False and unrated:
+            # the lab series excludes progression after the line started, not progressive
+            # disease as best response (primary refractory) on a course it does not rate
+            return None, (
+                f"progressions not recorded; {pd.why}; but the best response to "
+                f"{unrated[0].label()} is not recorded, so primary refractory disease "
+                "(progression as best response, IMWG) is not excluded"
+            )
         if pd.value is False:
             return False, f"one line of therapy and no progression since it started: {pd.why}"
     return None, "progressions not recorded"

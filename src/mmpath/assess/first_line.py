@@ -6,7 +6,9 @@ konsoliderende behandling og vedligeholdelses behandling" — induction, leukaph
 (stem-cell mobilisation and collection), HDT/ASCT, optional consolidation, maintenance.
 
 Reading of the record (all first-line courses, i.e. line 1):
-- induction courses: ``setting: induction`` (or no setting) started before the first ASCT;
+- induction courses: ``setting: induction``, or no setting and started before the first ASCT
+  (the record's own ``setting`` is what the clinician wrote and is kept as written; only a
+  course without one is placed by its date);
 - stem cells collected: a ``stem_cell_collection`` procedure;
 - HDT done: an ``autologous_sct`` procedure (its ``best_response_after`` is the response);
 - consolidation: ``setting: consolidation`` after the first ASCT;
@@ -42,8 +44,8 @@ def procedures_of(a: Assessment, kind: str) -> list[Procedure]:
 
 
 def induction_courses(a: Assessment) -> list[Course]:
-    """First-line courses before the first ASCT that are induction (or have no setting).
-    With procedures not recorded, whether a course without a setting came before an ASCT
+    """First-line courses with ``setting: induction``, or with no setting and started before
+    the first ASCT. With procedures not recorded, whether a course without a setting came before an ASCT
     is unknown: only the first course of line 1 then counts without a setting."""
     ascts = procedures_of(a, "autologous_sct")
     before = ascts[0].date if ascts else None
@@ -51,7 +53,7 @@ def induction_courses(a: Assessment) -> list[Course]:
     found = [
         c
         for c in first_line
-        if c.setting in {"induction", None} and (before is None or c.start < before)
+        if c.setting == "induction" or (c.setting is None and (before is None or c.start < before))
     ]
     if a.record.procedures is None:
         found = [c for c in found if c.setting == "induction" or c is first_line[0]]

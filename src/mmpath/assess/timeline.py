@@ -66,6 +66,9 @@ induction → ASCT → maintenance sequence of the IMWG line definition — so t
 as "progression on lenalidomide maintenance" do not hinge on the setting being typed."""
 
 
+ADDED_DRUG_SPLIT = "new line: adds"
+"""How ``_continues`` words a split made only by an added drug (rule 4 failing)."""
+
 RESPONSE_RANK = {"sCR": 6, "CR": 5, "VGPR": 4, "PR": 3, "MR": 2, "SD": 1, "PD": 0}
 
 
@@ -82,6 +85,10 @@ class Course:
     line: int
     line_why: str = ""
     """Why the course starts a new line, or which line it continues and why."""
+    split_unsure: bool = False
+    """The course starts a new line only because it adds a drug (rule 4 fails) while the
+    record's ``procedures`` are not recorded: an ASCT in between would make it the same
+    line (rule 2), so the split is not known."""
 
     def last_day(self, as_of: dt.date) -> dt.date:
         return self.end if self.end is not None else as_of
@@ -159,6 +166,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     for index, t in raw:
         drugs = t.drug_set()
         active = set(catalogue.anti_myeloma_drugs(drugs))
+        split_unsure = False
         if t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:
@@ -173,6 +181,9 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
                     "collection (mobilisation priming, part of the transplant)"
                 )
             number = current if joins else max(lines) + 1
+            split_unsure = (
+                not joins and record.procedures is None and why.startswith(ADDED_DRUG_SPLIT)
+            )
         if number not in lines:
             lines[number] = _OpenLine(t.start, set())
         lines[number].drugs |= active
@@ -195,6 +206,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
                 stop_reason=t.stop_reason,
                 line=number,
                 line_why=why,
+                split_unsure=split_unsure,
             )
         )
     return tuple(courses)
@@ -240,7 +252,7 @@ def _continues(
             "(a drug dropped, a pause, or the same drugs again)"
         )
     return False, (
-        f"new line: adds {', '.join(added)} to line {number}'s regimen "
+        f"{ADDED_DRUG_SPLIT} {', '.join(added)} to line {number}'s regimen "
         f"({', '.join(sorted(line.drugs)) or 'corticosteroid only'}) more than "
         f"{REGIMEN_WINDOW_DAYS} days after its start"
     )
