@@ -9,15 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings
 
+from mmpath.store import Store
+from signin import signed_in_client
+
 settings.register_profile("repeatable", derandomize=True, print_blob=True)
 """The default: every run draws the same examples (same code → same verdict, in CI too)."""
 settings.register_profile("explore", derandomize=False, print_blob=True)
 """New examples each run: ``pytest --hypothesis-profile=explore --hypothesis-seed=N``; a
 counterexample found this way becomes an ``@example`` beside the property it broke."""
 settings.load_profile("repeatable")
-
-from mmpath.store import Store
-from signin import signed_in_client
 
 
 @pytest.fixture(autouse=True, scope="session")
