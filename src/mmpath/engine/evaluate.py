@@ -471,24 +471,15 @@ class _Run:
             value, why = self.target_refractory(facts, drug)
             if drug in exempt:
                 if value is True:
-                    despite = self.c.safety["refractory_despite"]
+                    quoted = [
+                        k
+                        for _, s, _, _ in option.contributions
+                        if s.despite_refractory is not None
+                        for k in s.despite_refractory.sources
+                    ]
                     option.refractory_cautions.append(
-                        CautionOut(
-                            id=f"refractory-{drug}",
-                            text=despite.text.format(drug=drug, why=why),
-                            applies=True,
-                            requires=[],
-                            severity=despite.severity or "information",
-                            provenance=despite.provenance,
-                            source=despite.rule,
-                            sources=self.sources(
-                                [
-                                    k
-                                    for _, s, _, _ in option.contributions
-                                    if s.despite_refractory is not None
-                                    for k in s.despite_refractory.sources
-                                ]
-                            ),
+                        self._refractory_caution(
+                            "refractory_despite", "information", drug, why, self.sources(quoted)
                         )
                     )
                 continue
@@ -501,18 +492,9 @@ class _Run:
             listed = option.listed_tier
             if listed != "consider":
                 option.moved_to = "consider"
-            rule = self.c.safety["refractory"]
             for drug, why in refractory:
                 option.refractory_cautions.append(
-                    CautionOut(
-                        id=f"refractory-{drug}",
-                        text=rule.text.format(drug=drug, why=why),
-                        applies=True,
-                        requires=[],
-                        severity=rule.severity or "contraindicating",
-                        provenance=rule.provenance,
-                        source=rule.rule,
-                    )
+                    self._refractory_caution("refractory", "contraindicating", drug, why)
                 )
         pathway = bool(self.pack.phases)  # first line: refractoriness is not yet known
         if unknown and len(refractory) + len(unknown) == len(active) and not pathway:
@@ -542,6 +524,29 @@ class _Run:
             return
         if any(facts.intolerant(d) for d in self.c.option(option.spec).active):
             option.moved_to = "consider"
+
+    def _refractory_caution(
+        self,
+        safety: str,
+        severity: Severity,
+        drug: str,
+        why: str,
+        sources: list[SourceOut] | None = None,
+    ) -> CautionOut:
+        """The caution of the base library's safety text ``safety`` for a drug of the option
+        the patient is refractory to (``severity`` when the text sets none)."""
+        rule = self.c.safety[safety]
+        extra = {"sources": sources} if sources is not None else {}
+        return CautionOut(
+            id=f"refractory-{drug}",
+            text=rule.text.format(drug=drug, why=why),
+            applies=True,
+            requires=[],
+            severity=rule.severity or severity,
+            provenance=rule.provenance,
+            source=rule.rule,
+            **extra,
+        )
 
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
         """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
