@@ -7,14 +7,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from mmpath.store import Store
 from signin import signed_in_client
 
-settings.register_profile("repeatable", derandomize=True, print_blob=True)
+UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+"""No timing in tests (performance lives in bench/): on a loaded 2-core machine a slow
+example is not a failure."""
+settings.register_profile("repeatable", derandomize=True, print_blob=True, **UNTIMED)
 """The default: every run draws the same examples (same code → same verdict, in CI too)."""
-settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True, **UNTIMED)
 """New examples each run: ``pytest --hypothesis-profile=explore --hypothesis-seed=N``; a
 counterexample found this way becomes an ``@example`` beside the property it broke."""
 settings.load_profile("repeatable")
