@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 
 from mmpath.api.models import DecisionIn, ErrorOut
 from mmpath.auth import policy
+from mmpath.engine.packs import load_packs
 from mmpath.record.model import PatientRecord
 
 API = "/api/v1"
@@ -144,6 +145,16 @@ def _add_links(document: dict[str, Any]) -> None:
                 }
 
 
+def _guideline_choices(document: dict[str, Any]) -> None:
+    """``guideline`` of the recommend operations: `all` or a pack id of this server (an
+    other value is a 404 naming the known ones, declared as such)."""
+    choices = ["all", *sorted(load_packs())]
+    for path in (f"{API}/recommend", f"{API}/patients/{{patient_id}}/recommend"):
+        for parameter in document["paths"][path]["post"].get("parameters", []):
+            if parameter["name"] == "guideline" and parameter["in"] == "query":
+                parameter["schema"]["enum"] = choices
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(
         title=app.title,
@@ -169,6 +180,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _add_links(document)
+    _guideline_choices(document)
     return document
 
 
