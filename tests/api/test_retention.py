@@ -22,7 +22,7 @@ from mmpath.api.app import create_app
 from mmpath.api.service import recommend_and_audit
 from mmpath.api.settings import RETENTION_VAR, Settings, retention_days
 from mmpath.present.cli import app as cli
-from mmpath.store import Store
+from mmpath.store import Store, StoreError
 from mmpath.store import store as store_module
 
 NOW = dt.datetime.now(dt.UTC)
@@ -120,3 +120,46 @@ def test_serve_refuses_a_bad_setting() -> None:
     result = CliRunner().invoke(cli, ["serve", "--audit-retention-days", "0"])
     assert result.exit_code == 2
     assert "audit-retention-days" in result.output
+
+
+def test_a_failed_start_stops_the_start(
+    store: Store, example: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(before: dt.datetime, *, source: str = "cli") -> int:
+        raise StoreError("database error while pruning audit payloads: disk I/O error")
+
+    monkeypatch.setattr(store, "prune_payloads", broken)
+    app = create_app(Settings(database_url=store.url, audit_retention_days=30), store=store)
+    with pytest.raises(StoreError), TestClient(app, base_url="http://127.0.0.1"):
+        pass
+
+
+def test_a_failed_daily_run_is_logged_and_tried_again(
+    store: Store,
+    example: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    old = _write(store, example, "old-patient-name", NOW - dt.timedelta(days=10))
+    real = store.prune_payloads
+    calls: list[int] = []
+
+    def flaky(before: dt.datetime, *, source: str = "cli") -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreError("database error while pruning audit payloads: locked")
+        return real(before, source=source)
+
+    monkeypatch.setattr(store, "prune_payloads", flaky)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            raise asyncio.CancelledError
+
+    with caplog.at_level("INFO", logger="mmpath.retention"), pytest.raises(asyncio.CancelledError):
+        asyncio.run(retention.run_daily(store, 7, sleep=sleep))
+    assert len(calls) == 2 and not _kept(store, old)
+    assert any("failed" in r.getMessage() for r in caplog.records)
+    assert not any("old-patient-name" in r.getMessage() for r in caplog.records)
