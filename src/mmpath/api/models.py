@@ -53,12 +53,12 @@ class GuidelinePackOut(BaseModel):
     id: str
     version: str
     title: str
-    organisation: str
+    organisation: str | None
     language: str
     languages: list[str]
-    source_document: Any
-    published: Any
-    source_limitations: Any
+    source_document: str
+    published: str | None
+    source_limitations: list[str]
     rules: int
     quotes: int
 
