@@ -8,7 +8,7 @@ import importlib.util
 from fastapi import FastAPI
 
 from mmpath import __version__
-from mmpath.api import docs, errors, openapi
+from mmpath.api import docs, errors, openapi, retention
 from mmpath.api.body import BodyLimit
 from mmpath.api.fhir_routes import router as fhir_router
 from mmpath.api.routes import router
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         description=DESCRIPTION,
         docs_url=None,  # served from vendored assets by mmpath.api.docs
         redoc_url=None,
+        lifespan=retention.lifespan,  # audit payload retention (issue 11)
     )
     app.state.settings = settings
     app.state.store = store if store is not None else Store(settings.database_url)

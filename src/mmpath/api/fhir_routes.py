@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from mmpath.api.errors import ApiError, problem_json
+from mmpath.api.models import ErrorOut, FhirImportManyOut, FhirImportOut
 from mmpath.fhir import import_fhir
 from mmpath.record.errors import RecordError
 
@@ -40,10 +41,17 @@ _BODY: dict[str, Any] = {
     tags=["records"],
     openapi_extra=_BODY,
     responses={
-        200: {"description": "`{record, report}`, or `{patients: [...]}` for NDJSON"},
-        413: {"description": "request body over the size limit"},
-        415: {"description": "not FHIR JSON or NDJSON"},
-        422: {"description": "not importable, or the record is not valid; `problems` says why"},
+        200: {
+            "model": FhirImportOut | FhirImportManyOut,
+            "description": "`{record, report}`, or `{patients: [...]}` for NDJSON",
+        },
+        413: {"model": ErrorOut, "description": "request body over the size limit"},
+        415: {"model": ErrorOut, "description": "not FHIR JSON or NDJSON"},
+        422: {
+            "model": ErrorOut,
+            "description": "not importable, or the record is not valid; `problems` says why "
+            "(and `report` what was read, when the record was built but is not valid)",
+        },
     },
 )
 async def import_fhir_route(

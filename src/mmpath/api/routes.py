@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -15,6 +17,19 @@ from mmpath.api.body import json_body
 from mmpath.api.decision import parse_decision
 from mmpath.api.deps import get_settings, get_store, recommend_for
 from mmpath.api.errors import ApiError, problem_json
+from mmpath.api.models import (
+    AuditEntryOut,
+    AuditListOut,
+    DecisionOut,
+    ErrorOut,
+    GuidelinePackOut,
+    HealthOut,
+    PatientListItemOut,
+    PatientOut,
+    PatientVersionOut,
+    ValidationOut,
+    VersionOut,
+)
 from mmpath.api.service import check_record
 from mmpath.engine.packs import load_packs
 from mmpath.recommendation import RecommendationOut
@@ -31,14 +46,25 @@ router = APIRouter(prefix="/api/v1")
 #: The request body of every endpoint that takes a patient record. The body is read as
 #: plain JSON and validated by mmpath.record (so the messages are the record layer's);
 #: this only publishes the schema in OpenAPI.
+RECORD_EXAMPLE: dict[str, Any] = json.loads(
+    resources.files("mmpath")
+    .joinpath("examples", "first-relapse-on-lenalidomide.json")
+    .read_text("utf-8")
+)
 RECORD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/PatientRecord"},
+                "example": RECORD_EXAMPLE,
+            }
+        },
     }
 }
 
-_PROBLEMS = {
+_PROBLEMS: dict[str, Any] = {
+    "model": ErrorOut,
     "description": "invalid input; `problems` lists every problem by field path",
     "content": {
         "application/json": {
@@ -50,10 +76,16 @@ _PROBLEMS = {
     },
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "request body over the size limit"},
-    415: {"description": "request body is not JSON"},
+    413: {"model": ErrorOut, "description": "request body over the size limit"},
+    415: {"model": ErrorOut, "description": "request body is not JSON"},
     422: _PROBLEMS,
-    503: {"description": "the database is not available; nothing was stored or returned"},
+    503: {
+        "model": ErrorOut,
+        "description": "the database is not available; nothing was stored or returned",
+    },
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no such saved patient"}
 }
 
 Guideline = Annotated[
@@ -71,7 +103,10 @@ def _recommendation(audited_json: str, audit_id: int | None) -> Response:
 @router.get(
     "/health",
     tags=["service"],
-    responses={503: {"description": "not ready: the database cannot take a write"}},
+    responses={
+        200: {"model": HealthOut},
+        503: {"model": ErrorOut, "description": "not ready: the database cannot take a write"},
+    },
 )
 def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
     """Readiness: `ok` when the database answers and takes a write (a commit; for SQLite
@@ -80,7 +115,7 @@ def health(store: Annotated[Store, Depends(get_store)]) -> dict[str, str]:
     return {"status": "ok", "database": "ok"}
 
 
-@router.get("/version", tags=["service"])
+@router.get("/version", tags=["service"], responses={200: {"model": VersionOut}})
 def version() -> dict[str, Any]:
     """mmpath's version, the contract versions and the shipped pack versions."""
     return {
@@ -91,7 +126,7 @@ def version() -> dict[str, Any]:
     }
 
 
-@router.get("/guidelines", tags=["guidelines"])
+@router.get("/guidelines", tags=["guidelines"], responses={200: {"model": list[GuidelinePackOut]}})
 def guidelines() -> list[dict[str, Any]]:
     """The guideline packs: id, version, title, source document, languages."""
     return [
@@ -123,7 +158,7 @@ def record_schema() -> dict[str, Any]:
     "/validate",
     tags=["records"],
     openapi_extra=RECORD_BODY,
-    responses={413: _ERRORS[413], 415: _ERRORS[415], 422: _ERRORS[422]},
+    responses={200: {"model": ValidationOut}, 413: _ERRORS[413], 415: _ERRORS[415], 422: _PROBLEMS},
 )
 async def validate(request: Request) -> dict[str, Any]:
     """Check a record: `valid` and every problem by field path (200 either way).
@@ -147,7 +182,7 @@ async def validate(request: Request) -> dict[str, Any]:
             "model": RecommendationOut,
             "description": "recommendation-v1; header X-MMPath-Audit-Id names the audit entry",
         },
-        404: {"description": "unknown guideline"},
+        404: {"model": ErrorOut, "description": "unknown guideline; `known` lists the ids"},
         **_ERRORS,
     },
 )
@@ -168,7 +203,7 @@ def _saved(store: Store, patient_id: str) -> Any:
     return patient
 
 
-@router.get("/patients", tags=["patients"])
+@router.get("/patients", tags=["patients"], responses={200: {"model": list[PatientListItemOut]}})
 def list_patients(
     store: Annotated[Store, Depends(get_store)],
     q: Annotated[str | None, Query(max_length=200, description="identifier or id")] = None,
@@ -187,7 +222,11 @@ def list_patients(
     ]
 
 
-@router.get("/patients/{patient_id}/history", tags=["patients"], responses={404: {}})
+@router.get(
+    "/patients/{patient_id}/history",
+    tags=["patients"],
+    responses={200: {"model": list[PatientVersionOut]}, **_NOT_FOUND},
+)
 def patient_history(
     patient_id: PatientId, store: Annotated[Store, Depends(get_store)]
 ) -> list[dict[str, Any]]:
@@ -204,7 +243,13 @@ def patient_history(
     tags=["patients"],
     status_code=201,
     openapi_extra=RECORD_BODY,
-    responses=_ERRORS,
+    responses={
+        201: {
+            "model": PatientOut,
+            "description": "saved; header Location names the new patient",
+        },
+        **_ERRORS,
+    },
 )
 async def create_patient(request: Request) -> JSONResponse:
     """Save a (valid) patient record; returns it with its new id."""
@@ -218,7 +263,11 @@ async def create_patient(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/patients/{patient_id}", tags=["patients"], responses={404: {}})
+@router.get(
+    "/patients/{patient_id}",
+    tags=["patients"],
+    responses={200: {"model": PatientOut}, **_NOT_FOUND},
+)
 def get_patient(
     patient_id: PatientId, store: Annotated[Store, Depends(get_store)]
 ) -> dict[str, Any]:
@@ -231,7 +280,7 @@ def get_patient(
     "/patients/{patient_id}",
     tags=["patients"],
     openapi_extra=RECORD_BODY,
-    responses={404: {}, **_ERRORS},
+    responses={200: {"model": PatientOut}, **_NOT_FOUND, **_ERRORS},
 )
 async def update_patient(request: Request, patient_id: PatientId) -> dict[str, Any]:
     """Replace a saved patient's record (it must be valid)."""
@@ -244,7 +293,12 @@ async def update_patient(request: Request, patient_id: PatientId) -> dict[str, A
     return result
 
 
-@router.delete("/patients/{patient_id}", tags=["patients"], status_code=204, responses={404: {}})
+@router.delete(
+    "/patients/{patient_id}",
+    tags=["patients"],
+    status_code=204,
+    responses={204: {"description": "deleted"}, **_NOT_FOUND},
+)
 def delete_patient(patient_id: PatientId, store: Annotated[Store, Depends(get_store)]) -> Response:
     """Delete a saved patient (the audit entries made for it stay)."""
     if not store.delete_patient(patient_id):
@@ -255,7 +309,15 @@ def delete_patient(patient_id: PatientId, store: Annotated[Store, Depends(get_st
 @router.post(
     "/patients/{patient_id}/recommend",
     tags=["patients", "recommend"],
-    responses={200: {"model": RecommendationOut}, 404: {}, 422: _PROBLEMS, 503: _ERRORS[503]},
+    responses={
+        200: {
+            "model": RecommendationOut,
+            "description": "recommendation-v1; header X-MMPath-Audit-Id names the audit entry",
+        },
+        404: {"model": ErrorOut, "description": "no such saved patient, or unknown guideline"},
+        422: _PROBLEMS,
+        503: _ERRORS[503],
+    },
 )
 async def recommend_saved(
     request: Request, patient_id: PatientId, guideline: Guideline = "all"
@@ -267,6 +329,13 @@ async def recommend_saved(
 
 
 # -- audit trail --------------------------------------------------------------------
+
+
+#: a day filter of the audit listing (checked by _audit_filter: 422 naming the field)
+_DATE: dict[str, Any] = {
+    "description": "YYYY-MM-DD (UTC)",
+    "json_schema_extra": {"format": "date"},
+}
 
 
 def _audit_filter(
@@ -292,23 +361,37 @@ def _audit_filter(
     )
 
 
-@router.get("/audit", tags=["audit"], responses={403: {"description": "not an administrator"}})
+@router.get(
+    "/audit",
+    tags=["audit"],
+    responses={
+        200: {"model": AuditListOut},
+        403: {"model": ErrorOut, "description": "an access-log action, and not an administrator"},
+    },
+)
 def list_audit(
     request: Request,
     store: Annotated[Store, Depends(get_store)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     patient: Annotated[str | None, Query(max_length=32, description="saved patient id")] = None,
-    since: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (UTC)")] = None,
-    until: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD (UTC)")] = None,
+    since: Annotated[str | None, Query(max_length=10, **_DATE)] = None,
+    until: Annotated[str | None, Query(max_length=10, **_DATE)] = None,
     guideline: Annotated[str | None, Query(max_length=100)] = None,
-    pathway: Annotated[str | None, Query(description="on, off or undecided")] = None,
+    pathway: Annotated[
+        str | None,
+        Query(
+            description="on, off or undecided",
+            json_schema_extra={"enum": ["on", "off", "undecided"]},
+        ),
+    ] = None,
     action: Annotated[
         str,
         Query(
             max_length=20,
             description="`evaluate` (recommendations, the default); `all` or an access-log "
             "action (view, list, save, delete, export, sign-in, ...): administrators only",
+            json_schema_extra={"enum": sorted(ACTIONS | {"all"})},
         ),
     ] = "evaluate",
 ) -> dict[str, Any]:
@@ -337,7 +420,14 @@ def _latest(found: list[Decision]) -> dict[str, Any] | None:
     return found[-1].as_json() if found else None
 
 
-@router.get("/audit/{audit_id}", tags=["audit"], responses={404: {}})
+@router.get(
+    "/audit/{audit_id}",
+    tags=["audit"],
+    responses={
+        200: {"model": AuditEntryOut},
+        404: {"model": ErrorOut, "description": "no such audit entry"},
+    },
+)
 def get_audit(audit_id: AuditId, store: Annotated[Store, Depends(get_store)]) -> dict[str, Any]:
     """One audit entry: time, input digest, record, pack versions, mmpath version, output,
     and the decision recorded for it (`decision`: the latest, `decisions`: all, oldest first)."""
@@ -356,12 +446,20 @@ def get_audit(audit_id: AuditId, store: Annotated[Store, Depends(get_store)]) ->
     "/audit/{audit_id}/decision",
     tags=["audit"],
     status_code=201,
-    responses={404: {}, 413: _ERRORS[413], 415: _ERRORS[415], 422: _PROBLEMS},
+    responses={
+        201: {"model": DecisionOut, "description": "recorded; the decision as stored"},
+        404: {"model": ErrorOut, "description": "no recommendation at this audit entry"},
+        413: _ERRORS[413],
+        415: _ERRORS[415],
+        422: _PROBLEMS,
+        503: _ERRORS[503],
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
+                    "schema": {"$ref": "#/components/schemas/DecisionIn"},
                     "example": {
                         "option_id": "DVd",
                         "pathway": "off",
@@ -369,7 +467,7 @@ def get_audit(audit_id: AuditId, store: Annotated[Store, Depends(get_store)]) ->
                         "reason_text": "prefers fewer hospital visits",
                         "by": "Dr A. Jansen",
                         "at": "2026-11-05",
-                    }
+                    },
                 }
             },
         }

@@ -35,6 +35,26 @@ def _env_oidc() -> object | None:
     )
 
 
+#: ``mmpath serve --audit-retention-days N`` (docs/security.md, "Retention").
+RETENTION_VAR = "MMPATH_AUDIT_RETENTION_DAYS"
+
+
+def retention_days(value: str | None) -> int | None:
+    """The retention setting from its text: None (keep forever) for unset or empty, else a
+    whole number of days, at least 1 (ValueError otherwise)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        days = int(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{RETENTION_VAR}: expected a whole number of days, got {value[:40]!r}"
+        ) from None
+    if days < 1:
+        raise ValueError(f"{RETENTION_VAR}: expected at least 1 day, got {days}")
+    return days
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     #: SQLAlchemy URL; None: ``$MMPATH_DATABASE_URL``, else SQLite in the user data dir.
@@ -63,3 +83,10 @@ class Settings:
     #: ``$MMPATH_OIDC_ISSUER``, ``$MMPATH_OIDC_CLIENT_ID``, ``$MMPATH_OIDC_CLIENT_SECRET``,
     #: ``$MMPATH_OIDC_NEW_USERS`` (set by ``mmpath serve --oidc-...``).
     oidc: object | None = field(default_factory=lambda: _env_oidc())
+    #: Audit payload retention: the records and outputs of audit rows older than this many
+    #: days are pruned when the server starts and then once a day (mmpath.api.retention);
+    #: the rows and the hash chain stay. None (the default): kept forever.
+    #: ``$MMPATH_AUDIT_RETENTION_DAYS`` (set by ``mmpath serve --audit-retention-days``).
+    audit_retention_days: int | None = field(
+        default_factory=lambda: retention_days(os.environ.get(RETENTION_VAR))
+    )

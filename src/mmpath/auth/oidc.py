@@ -14,7 +14,11 @@ ID``; a confidential client's secret from ``$MMPATH_OIDC_CLIENT_SECRET``). The f
 3. The user is the account whose ``oidc_subject`` is ``"<issuer> <sub>"`` (``mmpath user
    add NAME --oidc-subject "<issuer> <sub>"``); an unknown subject is refused unless
    ``--oidc-new-users ROLE`` lets it in with that role (its name: the ``preferred_username``
-   or ``email`` claim, else the ``sub``).
+   or ``email`` claim, else the ``sub``, made safe; a suffix when the name is taken, so a
+   provider user never becomes an existing local account). The account is created at the
+   first sign-in (audit action ``user``), without a password (it signs in through the
+   provider only), and found by its subject afterwards. A disabled account is refused
+   (403, ``sign-in-failed``) and never created again under another name.
 """
 
 from __future__ import annotations
@@ -221,21 +225,28 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
             name = _NAME_UNSAFE.sub("-", wanted)[:100].lstrip(".-_@") or "oidc-user"
             if accounts.get_user(store, name) is not None:
                 name = f"{name[:90]}-{secrets.token_hex(3)}"
-            user = accounts.add_user(
-                store,
-                name,
-                config.new_users,
-                None,
-                oidc_subject=subject,
-                display=str(claims.get("name") or "")[:200] or None,
-            )
-            store.record_event(
-                "user",
-                source="web",
-                actor=name,
-                detail=f"user {name} created at first OIDC sign-in ({config.new_users})",
-            )
-        if user is None or user.disabled:
+            try:
+                user = accounts.add_user(
+                    store,
+                    name,
+                    config.new_users,
+                    None,
+                    oidc_subject=subject,
+                    display=str(claims.get("name") or "")[:200] or None,
+                )
+            except accounts.AccountError:
+                # the same subject's first sign-in in another request won the race
+                user = accounts.find_oidc_user(store, subject)
+                if user is None:
+                    return _error(request, "The account could not be created; try again.", 409)
+            else:
+                store.record_event(
+                    "user",
+                    source="web",
+                    actor=name,
+                    detail=f"user {name} created at first OIDC sign-in ({config.new_users})",
+                )
+        if user is None:
             store.record_event(
                 "sign-in-failed",
                 source="web",
@@ -245,6 +256,16 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
                 request,
                 "Your hospital account is not linked to an mmpath user. Ask the administrator: "
                 f'mmpath user add NAME --oidc-subject "{subject}"',
+                403,
+            )
+        if user.disabled:
+            # never re-created under another name: the subject stays linked to this account
+            store.record_event(
+                "sign-in-failed", source="web", actor=user.name, detail="oidc: account disabled"
+            )
+            return _error(
+                request,
+                f"The mmpath account {user.name} is disabled. Ask the administrator.",
                 403,
             )
         store.record_event("sign-in", source="web", actor=user.name, detail="oidc")

@@ -592,12 +592,22 @@ def serve(
         str | None,
         typer.Option(help="let provider users without an account in, with this role"),
     ] = None,
+    audit_retention_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="delete the records and outputs of audit rows older than N days, at start "
+            "and then daily (rows and hash chain stay); default: keep forever "
+            "[env: MMPATH_AUDIT_RETENTION_DAYS]",
+        ),
+    ] = None,
 ) -> None:
     """Start the web app and HTTP API (database migrated automatically)."""
     import uvicorn
 
     from mmpath.api.app import create_app
-    from mmpath.api.settings import LOOPBACK_HOSTS, Settings
+    from mmpath.api.settings import LOOPBACK_HOSTS, RETENTION_VAR, Settings, retention_days
     from mmpath.engine.packs import ENV_VAR as PACKS_VAR
     from mmpath.engine.packs import PackError, load_packs, search_folders
     from mmpath.store.url import ENV_VAR, redact
@@ -640,6 +650,12 @@ def serve(
             if oidc_new_users not in ROLES:
                 _fail([f"--oidc-new-users: expected one of {', '.join(ROLES)}"])
             os.environ["MMPATH_OIDC_NEW_USERS"] = oidc_new_users
+    if audit_retention_days is not None:
+        os.environ[RETENTION_VAR] = str(audit_retention_days)  # for worker processes too
+    try:
+        keep_days = retention_days(os.environ.get(RETENTION_VAR))
+    except ValueError as error:
+        _fail([str(error)])
     secure = tls_cert is not None or behind_proxy is not None
     if secure:
         os.environ["MMPATH_SECURE_COOKIES"] = "1"
@@ -668,6 +684,11 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     out.print(f"mmpath serving on {scheme}://{shown}:{port}/  (API docs: /docs)", highlight=False)
     out.print(f"database: {redact(store.url)}", highlight=False)
+    if keep_days is not None:
+        out.print(
+            f"audit payloads: kept {keep_days} days (older ones pruned at start and daily)",
+            highlight=False,
+        )
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
     if tls_cert and tls_key:
         options.update(ssl_certfile=str(tls_cert), ssl_keyfile=str(tls_key))

@@ -679,11 +679,11 @@ class Store:
         lookup: Callable[[str], str | None] = digests.get
         return verify(rows(), lookup, head, pruned_before=max(horizons, default=None))
 
-    def prune_payloads(self, before: dt.datetime) -> int:
+    def prune_payloads(self, before: dt.datetime, *, source: str = "cli") -> int:
         """Retention: delete the records and outputs of audit rows written before
         ``before`` (payloads still used by a later row stay); the rows and the chain stay.
-        The pruning is itself written to the chain (action ``retention``). Returns the
-        number of payloads deleted."""
+        The pruning is itself written to the chain (action ``retention``, ``source``: who
+        pruned, ``cli`` or ``serve``). Returns the number of payloads deleted."""
         before = _utc(before)
         audit, payloads = tables.audit, tables.payloads
         used = (
@@ -704,6 +704,6 @@ class Store:
         except SQLAlchemyError as error:
             raise self._fail("pruning audit payloads", error) from None
         self.record_event(
-            "retention", source="cli", detail=before.isoformat(timespec="microseconds")
+            "retention", source=source, detail=before.isoformat(timespec="microseconds")
         )
         return deleted
