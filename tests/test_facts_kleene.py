@@ -316,6 +316,21 @@ def boolean_facts(rec: dict[str, Any]) -> dict[str, Any]:
         ],
     }
 )
+# Found by an explore run: without the treatments, the extramedullary progression that a
+# later course had already followed (an earlier episode) was read as the current one.
+@example(
+    {
+        "schema_version": "1",
+        "as_of": "2026-11-01",
+        "treatments": [
+            {"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17"},
+            {"regimen": "VRd", "start": "2025-10-17", "end": "2025-11-06"},
+        ],
+        "progressions": [
+            {"date": "2025-10-17", "type": "clinical", "features": ["extramedullary"]}
+        ],
+    }
+)
 def test_unknown_never_becomes_false(rec: dict[str, Any]) -> None:
     note(repr(rec))
     before = boolean_facts(rec)

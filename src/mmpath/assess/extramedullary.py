@@ -70,6 +70,12 @@ def prior_extramedullary_disease(a: Assessment) -> tuple[Value, str]:
     earlier = [e for e in others if "extramedullary" in e.features]
     if earlier:
         return True, f"progression on {earlier[-1].date} with extramedullary disease"
+    if current is not None and a.record.treatments is None and "extramedullary" in current.features:
+        return None, (
+            f"progression on {current.date} with extramedullary disease, but treatments are not "
+            "recorded: whether a line of therapy has started since (making it an earlier "
+            "episode) is unknown"
+        )
     if not a.progressions_recorded:
         return None, "progressions not recorded"
     listed = {
