@@ -78,10 +78,9 @@ def test_the_database_refuses_to_change_or_delete_audit_rows(
     assert store.verify_audit().ok
 
 
-def test_postgresql_refuses_truncate(database_url: str, example: dict[str, Any]) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("TRUNCATE is PostgreSQL's")
-    store = Store(database_url)
+def test_postgresql_refuses_truncate(postgres_database: str, example: dict[str, Any]) -> None:
+    """TRUNCATE is PostgreSQL's (SQLite has none): only the PostgreSQL store is asked."""
+    store = Store(postgres_database)
     try:
         _fill(store, example, 1)
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
