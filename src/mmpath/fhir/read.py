@@ -15,7 +15,6 @@ Limits (a hostile input gets a clear error, never unbounded work): at most
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from mmpath.fhir.report import ImportReport, Source
+from mmpath.record.decode import JsonTextError, loads_strict
 from mmpath.record.errors import Problem, RecordError, path_of
 
 MAX_RESOURCES = 200_000
@@ -73,29 +73,13 @@ class PatientResources:
     report: ImportReport = field(default_factory=ImportReport)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:20]} is out of range")
-    return value
-
-
 def decode_json(text: str, where: str = "") -> Any:
-    """Strict JSON (no NaN/Infinity); problems become an :class:`FhirInputError`."""
+    """Strict JSON, as for records (``record.decode.loads_strict``: no NaN/Infinity);
+    problems become an :class:`FhirInputError`."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
-    except json.JSONDecodeError as error:
-        raise _fail(
-            f"not valid JSON (line {error.lineno} column {error.colno}): {error.msg}", where
-        ) from None
-    except RecursionError:
-        raise _fail("nested too deeply", where) from None
-    except ValueError as error:
-        raise _fail(f"not valid JSON: {error}", where) from None
+        return loads_strict(text)
+    except JsonTextError as error:
+        raise _fail(str(error), where) from None
 
 
 def decode(raw: bytes | str, *, ndjson: bool | None = None) -> list[tuple[str, Any]]:

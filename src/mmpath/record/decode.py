@@ -58,18 +58,30 @@ def _finite(text: str) -> float:
     return value
 
 
-def strict_json(text: str, where: str = "") -> Any:
-    """Decode JSON text strictly (see the module docstring); problems raise ``RecordError``."""
-    prefix = f"{where}: " if where else ""
+class JsonTextError(ValueError):
+    """JSON text that :func:`loads_strict` refuses; the message says why, in a user's words."""
+
+
+def loads_strict(text: str) -> Any:
+    """Decode JSON text strictly (see the module docstring): no NaN/Infinity, no overflowing
+    numbers; problems raise :class:`JsonTextError` (``str`` of it starts "not valid JSON")."""
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except json.JSONDecodeError as error:
-        message = f"{prefix}not valid JSON (line {error.lineno} column {error.colno}): {error.msg}"
+        message = f"not valid JSON (line {error.lineno} column {error.colno}): {error.msg}"
     except RecursionError:
-        message = f"{prefix}not valid JSON: nested more than {MAX_DEPTH} levels"
+        message = f"not valid JSON: nested too deeply (more than {MAX_DEPTH} levels)"
     except ValueError as error:  # NaN/Infinity, overflowing floats, too many digits
-        message = f"{prefix}not valid JSON: {str(error)[:200]}"
-    raise RecordError([Problem("", message)])
+        message = f"not valid JSON: {str(error)[:200]}"
+    raise JsonTextError(message)
+
+
+def strict_json(text: str, where: str = "") -> Any:
+    """Decode JSON text strictly (:func:`loads_strict`); problems raise ``RecordError``."""
+    try:
+        return loads_strict(text)
+    except JsonTextError as error:
+        raise RecordError([Problem("", f"{where}: {error}" if where else str(error))]) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
