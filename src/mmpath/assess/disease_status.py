@@ -8,6 +8,12 @@
   "When no event is given, progression may be derived from the lab series"): it shows
   that the disease has NOT progressed only when it follows the disease up to the decision
   date (``Assessment.lab_follow_up``); otherwise progression stays unknown.
+- The lab series rules out progression since the latest line started, not progressive
+  disease as best response on a course (IMWG primary refractory): "not relapsed" from the
+  series needs every course's best response (``course_response``).
+- Without ``procedures`` a line split made only by an added drug is not known
+  (``Course.split_unsure``: an ASCT in between would join the lines, IMWG); when the series
+  read over the joined line shows a confirmed progression, progression is unknown.
 - An unconfirmed rise (one assessment meeting the criterion) is not progressive disease:
   IMWG 2016 classification "needs two consecutive assessments"; the fact says so and
   warns (repeat the measurement).
