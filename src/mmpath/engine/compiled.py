@@ -13,6 +13,9 @@ loaded pack (:func:`compiled`) and kept for the process:
 - the names of the facts the result shows (``fact_names_read``), sorted;
 - the kidney dose notes by drug;
 - which options each constraint, caution and dose note selects (drugs, classes, ids);
+- per option, the pack's cautions and dose notes whose target selects it by drugs,
+  classes, id or size (:class:`OptionChecks`; the run still applies a ``rules`` selector),
+  and the product-label cautions about its drugs that no pack caution replaces;
 - the texts of mmpath's own safety rules, from the shipped library mm-common.
 """
 
@@ -22,10 +25,10 @@ import threading
 from dataclasses import dataclass
 
 from mmpath.catalogue import Catalogue
-from mmpath.engine.conditions import Compiled, Condition, compile_condition
+from mmpath.engine.conditions import Compiled, Condition, compile_condition, fact_names
 from mmpath.engine.drug_notes import DrugNote, drug_notes
-from mmpath.engine.label_cautions import label_cautions
-from mmpath.engine.pack import OptionSpec, Pack, Target
+from mmpath.engine.label_cautions import LabelCaution, label_cautions
+from mmpath.engine.pack import Caution, OptionSpec, Pack, Target
 from mmpath.engine.vocabulary import NAMES
 from mmpath.recommendation import SourceOut
 
@@ -44,6 +47,19 @@ class OptionInfo:
     """the option's drugs other than corticosteroids, sorted"""
     maintenance: bool
     """phase maintenance, or a regimen the catalogue gives only as maintenance"""
+
+
+@dataclass(frozen=True, slots=True)
+class OptionChecks:
+    """The cautions that can apply to one option, chosen once from its drugs and id."""
+
+    cautions: tuple[Caution, ...]
+    """the pack's ``cautions`` whose target selects the option (pack order)"""
+    dosing: tuple[Caution, ...]
+    """the pack's ``dosing`` notes whose target selects the option (pack order)"""
+    labels: tuple[LabelCaution, ...]
+    """the product-label cautions about the option's drugs that no pack caution on the
+    same drug and comorbidity replaces (``label_cautions`` order)"""
 
 
 class CompiledPack:
@@ -93,6 +109,37 @@ class CompiledPack:
             for target in targets
             for key, info in self.options.items()
         }
+        self.label_sources: dict[str, str] = {c.id: c.source for c in label_cautions()}
+        """each product-label caution's ``source`` text, by caution id"""
+        self._label_facts = {c.id: c.facts for c in label_cautions()}
+        self._own_facts = [frozenset(fact_names(own.condition)) for own in pack.cautions]
+        self.checks: dict[int, OptionChecks] = {
+            key: self._option_checks(key, info) for key, info in self.options.items()
+        }
+
+    def _option_checks(self, key: int, info: OptionInfo) -> OptionChecks:
+        def selected(items: list[Caution]) -> tuple[Caution, ...]:
+            return tuple(c for c in items if self._targets[(id(c.applies_to), key)])
+
+        labels = tuple(
+            c
+            for c in label_cautions()
+            if not c.drugs.isdisjoint(info.drug_set) and not self._pack_covers(c, info)
+        )
+        return OptionChecks(selected(self.pack.cautions), selected(self.pack.dosing), labels)
+
+    def _pack_covers(self, caution: LabelCaution, info: OptionInfo) -> bool:
+        """Whether one of the pack's own cautions on a drug of the option that ``caution``
+        is about reads the same comorbidity (the guideline's words then stand alone)."""
+        drugs = caution.drugs & info.drug_set
+        for own, own_facts in zip(self.pack.cautions, self._own_facts, strict=True):
+            target = own.applies_to
+            about_drug = not drugs.isdisjoint(target.drugs) or any(
+                not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs
+            )
+            if about_drug and not self._label_facts[caution.id].isdisjoint(own_facts):
+                return True
+        return False
 
     def _matches(self, target: Target, info: OptionInfo) -> bool:
         if not (target.drugs or target.classes or target.options or target.max_drugs):
@@ -144,6 +191,10 @@ class CompiledPack:
 
     def option(self, spec: OptionSpec) -> OptionInfo:
         return self.options[id(spec)]
+
+    def option_checks(self, spec: OptionSpec) -> OptionChecks:
+        """The cautions, dose notes and label cautions that can apply to the option."""
+        return self.checks[id(spec)]
 
 
 _cache: dict[int, tuple[Pack, CompiledPack]] = {}

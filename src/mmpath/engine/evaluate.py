@@ -40,7 +40,7 @@ from mmpath.engine.drug_notes import (
     maintenance_note,
     source_text,
 )
-from mmpath.engine.label_cautions import LabelCaution, label_caution_fact_names, label_cautions
+from mmpath.engine.label_cautions import label_caution_fact_names
 from mmpath.engine.pack import TIER_RANK, Caution, OptionSpec, Pack, Rule, Target, Tier
 from mmpath.engine.pathway import plan
 from mmpath.recommendation import (
@@ -572,8 +572,9 @@ class _Run:
         keys: list[str] = []
         for rule, s, _, _ in contributions:
             keys += s.sources or rule.sources
-        cautions = self._cautions(self.pack.cautions, option, facts, missing)
-        dosing = self._cautions(self.pack.dosing, option, facts, missing, severity="dose")
+        checks = self.c.option_checks(spec)
+        cautions = self._cautions(checks.cautions, option, facts, missing)
+        dosing = self._cautions(checks.dosing, option, facts, missing, severity="dose")
         dosing += self._drug_notes(option, facts, missing)
         cautions += self._class_refractoriness(option, facts)
         cautions += self._label_cautions(option, facts, missing)
@@ -739,15 +740,19 @@ class _Run:
 
     def _cautions(
         self,
-        items: list[Caution],
+        items: tuple[Caution, ...],
         option: _Option,
         facts: Assessment,
         missing: _Missing,
         severity: Severity = "information",
     ) -> list[CautionOut]:
+        """The pack's cautions (or dose notes) for the option: ``items`` are those whose
+        target already selects it (``CompiledPack.option_checks``); a ``rules`` selector
+        is checked here, as it depends on the rules that gave the option."""
         out = []
         for caution in items:
-            if not self.matches(caution.applies_to, option):
+            rules = caution.applies_to.rules
+            if rules and not any(c[0].id in rules for c in option.contributions):
                 continue
             value, unknown = self.check(caution.condition, facts)
             if value is False:
@@ -774,15 +779,12 @@ class _Run:
         self, option: _Option, facts: Assessment, missing: _Missing
     ) -> list[CautionOut]:
         """Product-label cautions by comorbidity (``label_cautions``) for the option's drugs,
-        unless one of the pack's own cautions on that drug reads the same comorbidity.
+        unless one of the pack's own cautions on that drug reads the same comorbidity
+        (both chosen once per option: ``CompiledPack.option_checks``).
         Like a pack's drug-specific caution, it is shown as a check when the comorbidity is
         not recorded."""
         out = []
-        for caution in label_cautions():
-            if caution.drugs.isdisjoint(option.drug_set):
-                continue
-            if self._pack_covers(caution, option):
-                continue
+        for caution in self.c.option_checks(option.spec).labels:
             value, unknown = self.check(caution.condition, facts)
             if value is False:
                 continue
@@ -795,21 +797,10 @@ class _Run:
                     requires=sorted(unknown),
                     severity=caution.severity,
                     provenance="label",
-                    source=caution.source,
+                    source=self.c.label_sources[caution.id],
                 )
             )
         return out
-
-    def _pack_covers(self, caution: LabelCaution, option: _Option) -> bool:
-        drugs = caution.drugs & option.drug_set
-        for own in self.pack.cautions:
-            target = own.applies_to
-            about_drug = not drugs.isdisjoint(target.drugs) or any(
-                not self.catalogue.classes_of(d).isdisjoint(target.classes) for d in drugs
-            )
-            if about_drug and not caution.facts.isdisjoint(fact_names(own.condition)):
-                return True
-        return False
 
     def is_maintenance(self, option: _Option) -> bool:
         """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
