@@ -9,7 +9,8 @@ loaded pack (:func:`compiled`) and kept for the process:
   notes as a closure (``conditions.compile_condition``), looked up by the condition;
 - each option's catalogue identity (id, drugs, name), its active (non-steroid) drugs
   and whether it is a maintenance option;
-- each quote's output object (``SourceOut``), built once and shared (never mutated);
+- each quote's output object (``SourceOut``) and the result's ``guideline`` block
+  (``GuidelineOut``), built once and shared (never mutated);
 - the names of the facts the result shows (``fact_names_read``), sorted;
 - the kidney dose notes by drug;
 - which options each constraint, caution and dose note selects (drugs, classes, ids);
@@ -30,7 +31,7 @@ from mmpath.engine.drug_notes import DrugNote, drug_notes
 from mmpath.engine.label_cautions import LabelCaution, label_cautions
 from mmpath.engine.pack import Caution, OptionSpec, Pack, Target
 from mmpath.engine.vocabulary import NAMES
-from mmpath.recommendation import SourceOut
+from mmpath.recommendation import GuidelineOut, SourceOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,16 @@ class CompiledPack:
         self.notes_by_drug: dict[str, tuple[DrugNote, ...]] = {}
         for note in notes:
             self.notes_by_drug[note.drug] = (*self.notes_by_drug.get(note.drug, ()), note)
+        self.guideline = GuidelineOut(
+            id=pack.id,
+            title=pack.title,
+            version=pack.version,
+            source_document=pack.source_document,
+            language=pack.language,
+            organisation=pack.organisation,
+            source_limitations=pack.source_limitations,
+        )
+        """the result's ``guideline`` block (built once, shared by every result; read-only)"""
         self.sources = {
             key: SourceOut(
                 document=pack.source_document,

@@ -9,8 +9,10 @@ facts that are unknown and would change the result (``missing``).
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from mmpath.assess import FACTS, Assessment
 from mmpath.assess.fact import Value
@@ -50,7 +52,6 @@ from mmpath.recommendation import (
     EmptyBranchOut,
     ExcludedOut,
     FactOut,
-    GuidelineOut,
     MissingOut,
     NearestOut,
     NoteOut,
@@ -161,6 +162,7 @@ class _Run:
         self.catalogue = pack.catalogue
         self.fired: list[str] = []
         self._refractory: dict[str, tuple[Value, str]] = {}
+        self._target: dict[str, tuple[Value, str]] = {}
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
         self._outcomes: dict[int, Outcome] = {}
 
@@ -173,10 +175,9 @@ class _Run:
 
     def target_refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
         """``target_refractory`` (anti-CD38 by target) remembered for this run."""
-        key = f"target:{drug}"
-        found = self._refractory.get(key)
+        found = self._target.get(drug)
         if found is None:
-            found = self._refractory[key] = target_refractory(facts, drug)
+            found = self._target[drug] = target_refractory(facts, drug)
         return found
 
     def _fire(self, what: str) -> None:
@@ -214,6 +215,7 @@ class _Run:
             facts = Scoped(facts, pack.scope)  # type: ignore[assignment]
         self.fired = []
         self._refractory = {}
+        self._target = {}
         self._class_hits = {}
         self._outcomes = {}
         self._true_rules: list[Rule] = []
@@ -262,15 +264,7 @@ class _Run:
             if value:
                 notes.append(text)
         return ResultOut(
-            guideline=GuidelineOut(
-                id=pack.id,
-                title=pack.title,
-                version=pack.version,
-                source_document=pack.source_document,
-                language=pack.language,
-                organisation=pack.organisation,
-                source_limitations=pack.source_limitations,
-            ),
+            guideline=self.c.guideline,
             applicable=applies[0],
             applicability=pack.applicability.text,
             facts=self._facts(facts),
@@ -960,7 +954,8 @@ def render_text(text: str, facts: Assessment) -> str:
     return text.format(**values)
 
 
-def _placeholders(text: str) -> list[str]:
-    import string
-
-    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+@cache
+def _placeholders(text: str) -> tuple[str, ...]:
+    """The ``{fact_name}`` placeholders of a pack or library text (texts are few and fixed:
+    parsed once per process)."""
+    return tuple(name for _, name, _, _ in string.Formatter().parse(text) if name)
