@@ -270,7 +270,16 @@ class Assessment:
 
     # -- drug-level statements for the engine -------------------------------------------
     def exposed_to(self, inn: str) -> list[Course]:
-        return [c for c in self.courses if inn in c.drugs]
+        """The courses that gave ``inn``, in course order (shared: do not modify)."""
+        return self._exposure.get(inn, [])
+
+    @cached_property
+    def _exposure(self) -> dict[str, list[Course]]:
+        by_drug: dict[str, list[Course]] = {}
+        for c in self.courses:
+            for inn in dict.fromkeys(c.drugs):
+                by_drug.setdefault(inn, []).append(c)
+        return by_drug
 
     def contraindicated(self, inn: str) -> str | None:
         """Why ``inn`` must not be given (the record's contraindications), or None."""

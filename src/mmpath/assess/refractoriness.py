@@ -211,10 +211,8 @@ def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
         return own
     others = [
         (d, drug_refractory(a, d))
-        for d in sorted(a.catalogue.drugs)
-        if d != inn
-        and shared[0] in a.catalogue.classes_of(d)
-        and (a.exposed_to(d) or asserted_refractory(a, d) is not None)
+        for d in a.catalogue.drugs_in_class(shared[0])
+        if d != inn and (a.exposed_to(d) or asserted_refractory(a, d) is not None)
     ]
     value = kleene_or([own[0], *(v for _, (v, _) in others)])
     if value is True and own[0] is not True:
@@ -228,8 +226,8 @@ def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]
     :data:`CAUTION_CLASSES` the patient is refractory to."""
     found = []
     for klass in sorted(CAUTION_CLASSES.keys() & a.catalogue.classes_of(inn)):
-        for other in sorted(a.catalogue.drugs):
-            if other == inn or klass not in a.catalogue.classes_of(other):
+        for other in a.catalogue.drugs_in_class(klass):
+            if other == inn:
                 continue
             if not a.exposed_to(other) and asserted_refractory(a, other) is None:
                 continue
@@ -242,11 +240,7 @@ def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]
 def class_refractory(a: Assessment, klass: str, label: str) -> tuple[Value, str]:
     drugs = sorted(
         {d for c in a.courses for d in c.drugs if klass in a.catalogue.classes_of(d)}
-        | {
-            d
-            for d in a.catalogue.drugs
-            if klass in a.catalogue.classes_of(d) and asserted_refractory(a, d) is not None
-        }
+        | {d for d in a.catalogue.drugs_in_class(klass) if asserted_refractory(a, d) is not None}
     )
     if not drugs:
         if a.record.treatments is None:

@@ -36,10 +36,9 @@ lines: they depend on the line starts themselves (the nadir restarts with every 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
-
-from dateutil.relativedelta import relativedelta
 
 from mmpath.catalogue import load_catalogue
 from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
@@ -326,12 +325,26 @@ def months_after(start: dt.date, months: int) -> dt.date:
 
     Time spans in the sources are calendar months ("at least 24 months", "within 24
     months"); comparisons at those boundaries use this day, never a mean month length.
+    The same day as ``start + dateutil.relativedelta(months=months)`` (tested), computed
+    without it (it is the fact layer's most frequent date step).
     """
-    return start + relativedelta(months=months)
+    year, month0 = divmod(start.year * 12 + start.month - 1 + months, 12)
+    month = month0 + 1
+    return start.replace(
+        year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def elapsed(start: dt.date, end: dt.date) -> str:
-    """Calendar months and days from ``start`` to ``end``, for reasons: "24 months 3 days"."""
-    span = relativedelta(end, start)
-    months = span.years * 12 + span.months
-    return f"{months} months {span.days} days" if span.days else f"{months} months"
+    """Calendar months and days from ``start`` to ``end``, for reasons: "24 months 3 days".
+
+    The months and days of ``dateutil.relativedelta(end, start)`` (tested): the most whole
+    months that do not pass ``end``, then the days left."""
+    months = (end.year * 12 + end.month) - (start.year * 12 + start.month)
+    reached = months_after(start, months)
+    step = 1 if end < start else -1
+    while (end > reached) if end < start else (end < reached):
+        months += step
+        reached = months_after(start, months)
+    days = (end - reached).days
+    return f"{months} months {days} days" if days else f"{months} months"

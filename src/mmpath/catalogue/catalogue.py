@@ -115,6 +115,12 @@ class Catalogue:
         for regimen in regimens.values():
             self._by_drug_set.setdefault(frozenset(regimen.drugs), regimen.id)
         self.classes: frozenset[str] = frozenset(c for d in drugs.values() for c in d.classes)
+        self._class_drugs: dict[str, tuple[str, ...]] = {
+            klass: tuple(sorted(d.inn for d in drugs.values() if klass in d.classes))
+            for klass in self.classes
+        }
+        self._anti_myeloma: dict[tuple[str, ...] | frozenset[str], frozenset[str]] = {}
+        """memo of :meth:`anti_myeloma_drugs` (the catalogue is read-only once built)"""
 
     @staticmethod
     def _claim(keys: dict[str, str], key: str, owner: str, kind: str) -> None:
@@ -186,6 +192,10 @@ class Catalogue:
     def classes_of(self, inn: str) -> frozenset[str]:
         return self.drugs[inn].classes
 
+    def drugs_in_class(self, klass: str) -> tuple[str, ...]:
+        """The drugs (INN) of ``klass``, sorted; empty for a class no drug has."""
+        return self._class_drugs.get(klass, ())
+
     def is_steroid(self, inn: str) -> bool:
         return self.drugs[inn].is_steroid
 
@@ -196,10 +206,13 @@ class Catalogue:
     def anti_myeloma_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
         """The anti-myeloma drugs of a course: neither corticosteroids nor adjuncts
         (:data:`ADJUNCT_CLASSES`, e.g. clarithromycin). What the fact layer counts as
-        exposure, refractoriness and a drug added to a line."""
-        return frozenset(
-            d for d in self.active_drugs(drugs) if not (self.classes_of(d) & ADJUNCT_CLASSES)
-        )
+        exposure, refractoriness and a drug added to a line. Remembered per argument."""
+        found = self._anti_myeloma.get(drugs)
+        if found is None:
+            found = self._anti_myeloma[drugs] = frozenset(
+                d for d in self.active_drugs(drugs) if not (self.classes_of(d) & ADJUNCT_CLASSES)
+            )
+        return found
 
 
 def _read(name: str) -> dict[str, Any]:
