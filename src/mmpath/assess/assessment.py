@@ -182,7 +182,7 @@ class Assessment:
         progression: an unconfirmed rise (IMWG needs two consecutive assessments) and a
         dFLC rise of exactly 100 mg/L (IMWG: "> 100 mg/L"; seed 001: "≥100 mg/L"). A recorded
         progression at the same time (``same_event``) settles both: no note then."""
-        recorded = recorded_events(self.record, self.courses)
+        recorded = self.recorded_progressions
         notes = [
             f"{p.test} rose from confirmed nadir {p.nadir:g} to {p.value:g} on "
             f"{p.date.isoformat()}: meets IMWG 2016 progression once, unconfirmed — repeat "
@@ -221,9 +221,14 @@ class Assessment:
         return out
 
     @cached_property
+    def recorded_progressions(self) -> list[ProgressionEvent]:
+        """``timeline.recorded_events`` of the record, once (shared: do not modify)."""
+        return recorded_events(self.record, self.courses)
+
+    @cached_property
     def progression_events(self) -> list[ProgressionEvent]:
         """Recorded progressions, courses stopped for progression, confirmed lab progressions."""
-        events = recorded_events(self.record, self.courses)
+        events = list(self.recorded_progressions)
         for p in self.lab_progressions:
             if p.confirmed and not same_event(p.date, events):
                 events.append(ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}"))
@@ -235,7 +240,7 @@ class Assessment:
         hold (when the record gives the list: without it, the lab series is the source)."""
         if not self.progressions_recorded:
             return []
-        recorded = recorded_events(self.record, self.courses)
+        recorded = self.recorded_progressions
         return [
             f"the lab series shows a confirmed progression on {p.date.isoformat()} "
             f"({p.test} from confirmed nadir {p.nadir:g} to {p.value:g}) that the record's "

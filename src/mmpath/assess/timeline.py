@@ -39,6 +39,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mmpath.catalogue import load_catalogue
 from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
@@ -96,9 +97,16 @@ class Course:
         return self.start <= day <= self.last_day(as_of)
 
     def label(self) -> str:
-        end = self.end.isoformat() if self.end else "ongoing"
-        setting = f" {self.setting}" if self.setting else ""
-        return f"{self.regimen}{setting} ({self.start.isoformat()} to {end})"
+        """How reasons name the course: "VRd induction (2021-01-04 to 2021-05-01)"."""
+        return _course_label(self.regimen, self.setting, self.start, self.end)
+
+
+@lru_cache(maxsize=1024)
+def _course_label(regimen: str, setting: str | None, start: dt.date, end: dt.date | None) -> str:
+    """``Course.label`` (remembered: reasons name the same courses dozens of times)."""
+    shown_end = end.isoformat() if end else "ongoing"
+    shown_setting = f" {setting}" if setting else ""
+    return f"{regimen}{shown_setting} ({start.isoformat()} to {shown_end})"
 
 
 @dataclass(frozen=True, slots=True)

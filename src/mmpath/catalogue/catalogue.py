@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -28,12 +28,18 @@ ADJUNCT_CLASSES = frozenset({"macrolide"})
 (clarithromycin in ClaPd / BiRd): they never count as exposure, refractoriness or a drug
 added to a line (``Catalogue.anti_myeloma_drugs``)."""
 
+_MEMO_SIZE = 4096
+"""Bound of the per-name memos (names come from records: not a closed set)."""
+_UNSEEN = object()
 _STRIP = re.compile(r"[\s\-/+().,]+")
 _SPLIT = re.compile(r"\s+-\s+|\s*[+/,]\s*|\s+(?:plus|and|with|en|og|met)\s+|-", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def normalise(name: str) -> str:
-    """The matching key of a name: lower case, separators removed."""
+    """The matching key of a name: lower case, separators removed (remembered for the
+    most recent names: every course's regimen and drugs are looked up on every
+    assessment)."""
     return _STRIP.sub("", name.casefold())
 
 
@@ -119,6 +125,7 @@ class Catalogue:
             klass: tuple(sorted(d.inn for d in drugs.values() if klass in d.classes))
             for klass in self.classes
         }
+        self._drugs_of: dict[str, tuple[str, ...] | None] = {}
         self._anti_myeloma: dict[tuple[str, ...] | frozenset[str], frozenset[str]] = {}
         """memo of :meth:`anti_myeloma_drugs` (the catalogue is read-only once built)"""
 
@@ -162,7 +169,15 @@ class Catalogue:
 
     def drugs_of(self, name: str) -> tuple[str, ...] | None:
         """The drugs a regimen name denotes, or None when any part is unknown or the name
-        is ambiguous (:meth:`ambiguity`)."""
+        is ambiguous (:meth:`ambiguity`). Remembered per name (bounded)."""
+        found = self._drugs_of.get(name, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self._drugs_of) >= _MEMO_SIZE:
+                self._drugs_of.clear()
+            found = self._drugs_of[name] = self._resolve_drugs(name)
+        return found  # type: ignore[return-value]
+
+    def _resolve_drugs(self, name: str) -> tuple[str, ...] | None:
         if self.ambiguity(name) is not None:
             return None
         key = normalise(name)
@@ -209,6 +224,8 @@ class Catalogue:
         exposure, refractoriness and a drug added to a line. Remembered per argument."""
         found = self._anti_myeloma.get(drugs)
         if found is None:
+            if len(self._anti_myeloma) >= _MEMO_SIZE:
+                self._anti_myeloma.clear()
             found = self._anti_myeloma[drugs] = frozenset(
                 d for d in self.active_drugs(drugs) if not (self.classes_of(d) & ADJUNCT_CLASSES)
             )
