@@ -87,7 +87,8 @@ class Assessment:
         return FACTS[name].derive(self)
 
     def value(self, name: str) -> Value:
-        return self.get(name).value
+        found = self._facts.get(name)
+        return (found if found is not None else self.get(name)).value
 
     def all(self) -> dict[str, Fact]:
         return {name: self.get(name) for name in sorted(FACTS)}
@@ -296,4 +297,9 @@ class Assessment:
         return None
 
     def intolerant(self, inn: str) -> bool:
-        return any(self.catalogue.drug(e) == inn for e in self.record.intolerances or [])
+        """Whether the record lists ``inn`` (by any of its names) among the intolerances."""
+        return inn in self._intolerances
+
+    @cached_property
+    def _intolerances(self) -> frozenset[str | None]:
+        return frozenset(self.catalogue.drug(e) for e in self.record.intolerances or [])

@@ -24,7 +24,7 @@ from mmpath.assess.refractoriness import (
     target_refractory,
 )
 from mmpath.catalogue import Catalogue
-from mmpath.engine.compiled import CompiledPack, compiled
+from mmpath.engine.compiled import CompiledPack, OptionInfo, compiled
 from mmpath.engine.conditions import (
     NOTHING,
     All,
@@ -78,10 +78,11 @@ class _Option:
     drugs: tuple[str, ...]
     name: str
     order: int
+    info: OptionInfo
+    """what the option is, independent of the patient (``CompiledPack.option``)"""
     contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]] = field(
         default_factory=list
     )
-    drug_set: frozenset[str] = frozenset()
     moved_to: Tier | None = None
     """the tier mmpath shows when refractoriness moves the option down"""
     unless: list[str] = field(default_factory=list)
@@ -89,11 +90,30 @@ class _Option:
     if_not_refractory: list[str] = field(default_factory=list)
     """drugs whose unknown refractoriness keeps a preferred option conditional"""
     refractory_cautions: list[CautionOut] = field(default_factory=list)
+    _listed: Tier | None = None
+    _exempt: frozenset[str] = frozenset()
+
+    def contribute(
+        self, rule: Rule, spec: OptionSpec, value: bool | None, requires: frozenset[str]
+    ) -> None:
+        """Add one rule's giving of the option. Later steps may rewrite a contribution's
+        value and requirements, never its rule or spec: the listed tier and the drugs
+        exempt from refractoriness, which depend only on the specs, are kept here."""
+        self.contributions.append((rule, spec, value, requires))
+        if self._listed is None or TIER_RANK[spec.tier] < TIER_RANK[self._listed]:
+            self._listed = spec.tier
+        if spec.despite_refractory is not None:
+            self._exempt = self._exempt | frozenset(spec.despite_refractory.drugs)
+
+    @property
+    def drug_set(self) -> frozenset[str]:
+        return self.info.drug_set
 
     @property
     def listed_tier(self) -> Tier:
         """The guideline's own tier (best of the rules that give the option)."""
-        return min((c[1].tier for c in self.contributions), key=TIER_RANK.__getitem__)
+        assert self._listed is not None  # every option has a contribution
+        return self._listed
 
     @property
     def tier(self) -> Tier:
@@ -101,12 +121,7 @@ class _Option:
 
     def exempt(self) -> frozenset[str]:
         """Drugs the source gives this option for despite refractoriness."""
-        return frozenset(
-            d
-            for _, spec, _, _ in self.contributions
-            if spec.despite_refractory is not None
-            for d in spec.despite_refractory.drugs
-        )
+        return self._exempt
 
     @property
     def recommended(self) -> bool:
@@ -330,11 +345,10 @@ class _Run:
                 key = oid if spec.phase is None else f"{oid}@{spec.phase}"
                 option = options.get(key)
                 if option is None:
-                    info = self.c.option(spec)
                     option = options[key] = _Option(
-                        oid, spec, drugs, name, order, drug_set=info.drug_set
+                        oid, spec, drugs, name, order, self.c.option(spec)
                     )
-                option.contributions.append((rule, spec, value[0], value[1]))
+                option.contribute(rule, spec, value[0], value[1])
             for ex in rule.excluded:
                 code = ex.regimen or ex.procedure or ""
                 regimen = self.catalogue.regimen(code) if ex.regimen else None
@@ -372,7 +386,7 @@ class _Run:
             self._rank_by_intolerance(facts, option)
             if option.moved_to is None and self._all_active_refractory(facts, option):
                 del options[key]
-                drugs = ", ".join(self.c.option(option.spec).active)
+                drugs = ", ".join(option.info.active)
                 excluded.setdefault(
                     oid,
                     self._excluded(
@@ -447,7 +461,7 @@ class _Run:
         return None
 
     def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
-        active = self.c.option(option.spec).active
+        active = option.info.active
         if not active or set(active) <= option.exempt():
             return False
         return all(self.target_refractory(facts, d)[0] is True for d in active)
@@ -457,7 +471,7 @@ class _Run:
         preferred tier (to "consider", the first caution saying why), unless the guideline
         gives the option to such patients; an unknown refractoriness keeps a preferred
         option conditional on it. Every active drug refractory: excluded (``_constrain``)."""
-        active = self.c.option(option.spec).active
+        active = option.info.active
         exempt = option.exempt()
         refractory: list[tuple[str, str]] = []
         unknown: list[str] = []
@@ -516,7 +530,7 @@ class _Run:
         packs are left to their own intolerance rules (dk-ndmm-te)."""
         if self.pack.phases or option.listed_tier == "consider":
             return
-        if any(facts.intolerant(d) for d in self.c.option(option.spec).active):
+        if any(facts.intolerant(d) for d in option.info.active):
             option.moved_to = "consider"
 
     def _refractory_caution(
@@ -703,7 +717,7 @@ class _Run:
         and class); for anti-CD38 antibodies (one target, CD38) as refractoriness to the
         target. A drug the patient is refractory to itself has its own caution instead."""
         out = []
-        for drug in self.c.option(option.spec).active:
+        for drug in option.info.active:
             if self.target_refractory(facts, drug)[0] is True:
                 continue  # the refractoriness ranking flags it (by target for anti-CD38)
             key = f"class:{drug}"
@@ -799,7 +813,7 @@ class _Run:
     def is_maintenance(self, option: _Option) -> bool:
         """A maintenance option: phase maintenance, or a regimen the catalogue gives only as
         maintenance (lenalidomide alone, D-R, Isa-R, KR)."""
-        return self.c.option(option.spec).maintenance
+        return option.info.maintenance
 
     def _drug_notes(
         self, option: _Option, facts: Assessment, missing: _Missing
