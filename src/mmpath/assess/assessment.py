@@ -256,21 +256,35 @@ class Assessment:
         return self.record.progressions is not None
 
     # -- labs --------------------------------------------------------------------------
+    @cached_property
+    def _labs(self) -> dict[str, list[LabResult]]:
+        """The record's lab values up to as_of by test, in record order (read once)."""
+        by_test: dict[str, list[LabResult]] = {}
+        for lab in self.record.labs or []:
+            if lab.date <= self.as_of:
+                by_test.setdefault(lab.test, []).append(lab)
+        return by_test
+
+    @cached_property
+    def _series(self) -> dict[str, list[tuple[dt.date, float]]]:
+        return {}
+
     def series(self, test: str) -> list[tuple[dt.date, float]]:
-        """Dated values of one lab test in canonical units, oldest first, up to as_of."""
-        return sorted(
-            (lab.date, to_canonical(lab.test, lab.value, lab.unit))
-            for lab in self.record.labs or []
-            if lab.test == test and lab.date <= self.as_of
-        )
+        """Dated values of one lab test in canonical units, oldest first, up to as_of
+        (a new list each call; converted and sorted once per test)."""
+        found = self._series.get(test)
+        if found is None:
+            found = self._series[test] = sorted(
+                (lab.date, to_canonical(lab.test, lab.value, lab.unit))
+                for lab in self._labs.get(test, ())
+            )
+        return list(found)
 
     def latest_lab(self, test: str, within_days: int | None = None) -> LabResult | None:
         labs = [
             lab
-            for lab in self.record.labs or []
-            if lab.test == test
-            and lab.date <= self.as_of
-            and (within_days is None or (self.as_of - lab.date).days <= within_days)
+            for lab in self._labs.get(test, ())
+            if within_days is None or (self.as_of - lab.date).days <= within_days
         ]
         return max(labs, key=lambda lab: lab.date) if labs else None
 
