@@ -55,14 +55,21 @@ class _Row:
     drugs: list[str] | None
     first_seen: int
     cells: dict[str, ComparisonCellOut] = field(default_factory=dict)
+    _offered: dict[tuple[str, ...], dict[str, ComparisonCellOut]] = field(default_factory=dict)
 
     def offered(self, guidelines: Sequence[str]) -> dict[str, ComparisonCellOut]:
-        """Offered in the guideline's own words (not a principle, not moved by mmpath)."""
-        return {
-            g: c
-            for g in guidelines
-            if (c := self.cells[g]).state == "option" and c.basis == "guideline"
-        }
+        """Offered in the guideline's own words (not a principle, not moved by mmpath).
+        Remembered per list of guidelines: asked while sorting, labelling and stating,
+        after the cells are complete (shared: do not modify)."""
+        key = tuple(guidelines)
+        found = self._offered.get(key)
+        if found is None:
+            found = self._offered[key] = {
+                g: c
+                for g in guidelines
+                if (c := self.cells[g]).state == "option" and c.basis == "guideline"
+            }
+        return found
 
     def excluded(self, guidelines: Sequence[str]) -> dict[str, ComparisonCellOut]:
         """Excluded by the guideline's own words (not by mmpath's rules)."""
@@ -123,17 +130,18 @@ def _collect(results: Sequence[ResultOut]) -> dict[str, _Row]:
                 ),
             )
     for result in results:
+        # one blank (or n/a) cell per guideline, shared by its rows (cells are read-only)
         g = result.guideline.id
-        for row in rows.values():
-            if result.applicable is False:
-                row.cells[g] = ComparisonCellOut(
-                    guideline=g, state="not_applicable", basis="not_applicable", text="n/a"
-                )
-            else:
-                row.cells.setdefault(
-                    g,
-                    ComparisonCellOut(guideline=g, state="not_mentioned", basis="silent", text=""),
-                )
+        if result.applicable is False:
+            not_applicable = ComparisonCellOut(
+                guideline=g, state="not_applicable", basis="not_applicable", text="n/a"
+            )
+            for row in rows.values():
+                row.cells[g] = not_applicable
+        else:
+            silent = ComparisonCellOut(guideline=g, state="not_mentioned", basis="silent", text="")
+            for row in rows.values():
+                row.cells.setdefault(g, silent)
     return rows
 
 
