@@ -204,7 +204,17 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
 def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     """Refractory to ``inn`` or to its target: for a drug of a same-target class
     (:data:`SAME_TARGET_CLASSES`, anti-CD38) refractoriness to any drug of the class counts
-    (an isatuximab-refractory patient is daratumumab-refractory by target)."""
+    (an isatuximab-refractory patient is daratumumab-refractory by target).
+
+    Memoised per assessment (every pack's engine run asks, per option drug)."""
+    key = ("target_refractory", inn)
+    found: tuple[Value, str] | None = a.memo.get(key)
+    if found is None:
+        found = a.memo[key] = _target_refractory(a, inn)
+    return found
+
+
+def _target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     own = drug_refractory(a, inn)
     shared = sorted(SAME_TARGET_CLASSES & a.catalogue.classes_of(inn))
     if not shared:
@@ -223,7 +233,16 @@ def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
 
 def class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]]:
     """(class, other drug, why) for each other drug of ``inn``'s classes in
-    :data:`CAUTION_CLASSES` the patient is refractory to."""
+    :data:`CAUTION_CLASSES` the patient is refractory to (memoised per assessment; shared:
+    do not modify)."""
+    key = ("class_refractory_other", inn)
+    memo: list[tuple[str, str, str]] | None = a.memo.get(key)
+    if memo is None:
+        memo = a.memo[key] = _class_refractory_other(a, inn)
+    return memo
+
+
+def _class_refractory_other(a: Assessment, inn: str) -> list[tuple[str, str, str]]:
     found = []
     for klass in sorted(CAUTION_CLASSES.keys() & a.catalogue.classes_of(inn)):
         for other in a.catalogue.drugs_in_class(klass):

@@ -107,6 +107,11 @@ class CompiledPack:
             for key, q in pack.quotes.items()
         }
         self.facts_read: tuple[str, ...] = tuple(sorted(fact_names_read(pack)))
+        self.shown_facts: tuple[tuple[str, tuple[str, str], bool], ...] = tuple(
+            (name, ("fact-out", name), name in pack.scope) for name in self.facts_read
+        )
+        """per shown fact: its name, its key in the assessment's memo of fact outputs, and
+        whether the pack defines it itself (then its output is the pack's own)"""
         self.options: dict[int, OptionInfo] = {
             id(spec): self._option(spec) for rule in pack.rules for spec in rule.options
         }

@@ -885,12 +885,10 @@ class _Run:
 
     def _facts(self, facts: Assessment) -> dict[str, FactOut]:
         out = {}
-        scope = self.pack.scope
         memo = facts.memo
-        for name in self.c.facts_read:
+        for name, key, scoped in self.c.shown_facts:
             # one output object per fact and assessment, shared by the packs that show it
-            key = ("fact-out", name)
-            shown = None if name in scope else memo.get(key)
+            shown = None if scoped else memo.get(key)
             if shown is None:
                 f = facts.get(name)
                 shown = FactOut(
@@ -900,7 +898,7 @@ class _Run:
                     definition=f.definition,
                     warnings=list(f.warnings),
                 )
-                if name not in scope:
+                if not scoped:
                     memo[key] = shown
             out[name] = shown
         return out
