@@ -260,6 +260,9 @@ class Scoped:
         return fact
 
     def value(self, name: str) -> Value:
+        if name not in self._defines:
+            value: Value = self._facts.value(name)
+            return value
         return self.get(name).value
 
     def __getattr__(self, attribute: str) -> Any:

@@ -520,6 +520,7 @@ class _Run:
                     severity=rule.severity or "contraindicating",
                     provenance=rule.provenance,
                     source=rule.rule,
+                    sources=[],
                 )
             )
 
@@ -544,7 +545,6 @@ class _Run:
         """The caution of the base library's safety text ``safety`` for a drug of the option
         the patient is refractory to (``severity`` when the text sets none)."""
         rule = self.c.safety[safety]
-        extra = {"sources": sources} if sources is not None else {}
         return CautionOut(
             id=f"refractory-{drug}",
             text=rule.text.format(drug=drug, why=why),
@@ -553,7 +553,7 @@ class _Run:
             severity=rule.severity or severity,
             provenance=rule.provenance,
             source=rule.rule,
-            **extra,
+            sources=[] if sources is None else sources,
         )
 
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
@@ -806,6 +806,7 @@ class _Run:
                     severity=caution.severity,
                     provenance="label",
                     source=self.c.label_sources[caution.id],
+                    sources=[],
                 )
             )
         return out
