@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from mmpath.assess import Assessment
 from mmpath.assess.lines import position
-from mmpath.assess.refractoriness import asserted_refractory, drug_exposed, drug_refractory
+from mmpath.assess.refractoriness import drug_refractory
 from mmpath.recommendation import ResultOut, SummaryItemOut
 
 if TYPE_CHECKING:
@@ -163,7 +163,13 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
         }
     given = {d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)}
     # a clinician's assertion (``<inn>_refractory``) is listed even for a drug not recorded
-    asserted = {d for d in a.catalogue.drugs if asserted_refractory(a, d) is not None}
+    asserted = {
+        name.removesuffix("_refractory")
+        for name, value in (a.record.asserted or {}).items()
+        if value is not None
+        and name.endswith("_refractory")
+        and name.removesuffix("_refractory") in a.catalogue.drugs
+    }
     drugs = sorted(given | asserted)
     refractory: list[str] = []
     unknown: list[str] = []
@@ -177,7 +183,7 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
         elif value is None:
             unknown.append(drug)
             unknown_reasons.append(f"{drug}: {why}")
-    exposed = [d for d in drugs if drug_exposed(a, d)[0] is True]
+    exposed = [d for d in drugs if a.exposed_to(d)]  # drug_exposed: True iff a course gave it
     for klass, prefix in CLASS_FACTS.items():
         value = a.value(f"{prefix}_refractory")
         if value is True:
