@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from mmpath.catalogue import Catalogue
 from mmpath.engine.conditions import Compiled, Condition, compile_condition, fact_names
-from mmpath.engine.drug_notes import DrugNote, drug_notes
+from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
 from mmpath.engine.label_cautions import LabelCaution, label_cautions
 from mmpath.engine.pack import Caution, OptionSpec, Pack, Target
 from mmpath.engine.vocabulary import NAMES
@@ -83,6 +83,9 @@ class CompiledPack:
         notes = drug_notes()
         for note in notes:
             self._add(note.condition)
+        self.notes_shared = pack.scope.keys().isdisjoint(drug_note_fact_names())
+        """whether the dose notes read no fact the pack defines itself: then one drug's
+        notes are the same for every pack of an assessment (``_Run._notes_for``)"""
         self.notes_by_drug: dict[str, tuple[DrugNote, ...]] = {}
         for note in notes:
             self.notes_by_drug[note.drug] = (*self.notes_by_drug.get(note.drug, ()), note)

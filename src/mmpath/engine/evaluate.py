@@ -134,6 +134,11 @@ class _Option:
         return frozenset().union(*(c[3] for c in self.contributions))
 
 
+_DrugNotes = tuple[tuple[CautionOut, ...], tuple[tuple[frozenset[str], str], ...]]
+"""One drug's dose notes as output, and the (unknown facts, what they affect) pairs they
+add to ``missing``, in the order the notes are checked."""
+
+
 class _Missing:
     def __init__(self) -> None:
         self.affects: dict[str, list[str]] = {}
@@ -180,6 +185,7 @@ class _Run:
         self._target: dict[str, tuple[Value, str]] = {}
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
         self._outcomes: dict[int, Outcome] = {}
+        self._notes: dict[tuple[str, str], _DrugNotes] = {}
 
     def refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
         """``drug_refractory`` remembered for this run (options share drugs)."""
@@ -233,6 +239,7 @@ class _Run:
         self._target = {}
         self._class_hits = {}
         self._outcomes = {}
+        self._notes = {}
         self._true_rules: list[Rule] = []
         missing = _Missing()
         applies = self.c.check(pack.applicability.condition)(facts)
@@ -822,67 +829,88 @@ class _Run:
         """Kidney-function dose notes from the product labels (``dose_notes.yaml``); a
         maintenance option gets no relapse / induction starting dose but the prompt to use
         the label's maintenance adjustment; while undecided, one 'check' line per drug."""
-        out = []
+        out: list[CautionOut] = []
         maintenance = self.is_maintenance(option)
         for drug in option.drugs:
-            applying: list[DrugNote] = []
-            undecided: list[DrugNote] = []
-            requires: set[str] = set()
-            for note in self.c.notes_by_drug.get(drug, ()):
-                value, unknown = self.check(note.condition, facts)
-                if value is True:
-                    applying.append(note)
-                elif value is None:
-                    undecided.append(note)
-                    requires |= unknown
-                    missing.add(unknown, f"dosing:{note.id}")
-            starting = [n for n in applying if n.scope == "starting"]
-            if maintenance and starting:
-                nid, text = maintenance_note(drug, starting)
-                out.append(
-                    CautionOut(
-                        id=nid,
-                        text=text,
-                        applies=True,
-                        requires=[],
-                        sources=list(starting[0].sources),
-                        severity="dose",
-                        provenance="label",
-                        source=source_text(
-                            [label for n in starting for label in n.labels],
-                            "maintenance (mmpath holds no maintenance table)",
-                        ),
-                    )
-                )
-                applying = [n for n in applying if n.scope != "starting"]
-            out += [
+            notes, unknowns = self._notes_for(drug, maintenance, facts)
+            for unknown, what in unknowns:
+                missing.add(unknown, what)
+            out += notes
+        return out
+
+    def _notes_for(self, drug: str, maintenance: bool, facts: Assessment) -> _DrugNotes:
+        """One drug's dose notes (for a maintenance option or not) and the unknown facts
+        they add to ``missing``, in order. They depend only on the patient: remembered for
+        the assessment (every option and pack with the drug asks), or for this run when
+        the pack defines a fact the notes read itself."""
+        key = (f"drug-notes:{maintenance}", drug)
+        memo = facts.memo if self.c.notes_shared else self._notes
+        found: _DrugNotes | None = memo.get(key)
+        if found is None:
+            found = memo[key] = self._derive_notes(drug, maintenance, facts)
+        return found
+
+    def _derive_notes(self, drug: str, maintenance: bool, facts: Assessment) -> _DrugNotes:
+        out: list[CautionOut] = []
+        unknowns: list[tuple[frozenset[str], str]] = []
+        applying: list[DrugNote] = []
+        undecided: list[DrugNote] = []
+        requires: set[str] = set()
+        for note in self.c.notes_by_drug.get(drug, ()):
+            value, unknown = self.c.check(note.condition)(facts)
+            if value is True:
+                applying.append(note)
+            elif value is None:
+                undecided.append(note)
+                requires |= unknown
+                unknowns.append((unknown, f"dosing:{note.id}"))
+        starting = [n for n in applying if n.scope == "starting"]
+        if maintenance and starting:
+            nid, text = maintenance_note(drug, starting)
+            out.append(
                 CautionOut(
-                    id=n.id,
-                    text=render_text(n.text, facts),
+                    id=nid,
+                    text=text,
                     applies=True,
                     requires=[],
-                    sources=list(n.sources),
+                    sources=list(starting[0].sources),
                     severity="dose",
                     provenance="label",
-                    source=n.source,
+                    source=source_text(
+                        [label for n in starting for label in n.labels],
+                        "maintenance (mmpath holds no maintenance table)",
+                    ),
                 )
-                for n in applying
-            ]
-            if undecided and not applying and not (maintenance and starting):
-                rule = self.c.safety["kidney_dose_unknown"]
-                out.append(
-                    CautionOut(
-                        id=f"{drug}-kidney-function-unknown",
-                        text=rule.text.format(drug=drug, facts=", ".join(sorted(requires))),
-                        applies=None,
-                        requires=sorted(requires),
-                        sources=list(undecided[0].sources),
-                        severity=rule.severity or "dose",
-                        provenance=rule.provenance,
-                        source=undecided[0].source,
-                    )
+            )
+            applying = [n for n in applying if n.scope != "starting"]
+        out += [
+            CautionOut(
+                id=n.id,
+                text=render_text(n.text, facts),
+                applies=True,
+                requires=[],
+                sources=list(n.sources),
+                severity="dose",
+                provenance="label",
+                source=n.source,
+            )
+            for n in applying
+        ]
+        if undecided and not applying and not (maintenance and starting):
+            rule = self.c.safety["kidney_dose_unknown"]
+            out.append(
+                CautionOut(
+                    id=f"{drug}-kidney-function-unknown",
+                    text=rule.text.format(drug=drug, facts=", ".join(sorted(requires))),
+                    applies=None,
+                    requires=sorted(requires),
+                    sources=list(undecided[0].sources),
+                    severity=rule.severity or "dose",
+                    provenance=rule.provenance,
+                    source=undecided[0].source,
                 )
-        return out
+            )
+        return tuple(out), tuple(unknowns)
 
     def _facts(self, facts: Assessment) -> dict[str, FactOut]:
         out = {}
