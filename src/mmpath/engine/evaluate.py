@@ -186,6 +186,7 @@ class _Run:
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
         self._outcomes: dict[int, Outcome] = {}
         self._notes: dict[tuple[str, str], _DrugNotes] = {}
+        self._caution_outs: dict[tuple[int, str], CautionOut] = {}
 
     def refractory(self, facts: Assessment, drug: str) -> tuple[Value, str]:
         """``drug_refractory`` remembered for this run (options share drugs)."""
@@ -240,6 +241,7 @@ class _Run:
         self._class_hits = {}
         self._outcomes = {}
         self._notes = {}
+        self._caution_outs = {}
         self._true_rules: list[Rule] = []
         missing = _Missing()
         applies = self.c.check(pack.applicability.condition)(facts)
@@ -777,18 +779,32 @@ class _Run:
             target = caution.applies_to
             if value is None and not (target.drugs or target.classes or target.options):
                 continue  # an unknown general caution is listed under missing, not on every option
-            out.append(
-                CautionOut(
-                    id=caution.id,
-                    text=render_text(caution.text, facts),
-                    applies=value,
-                    requires=sorted(unknown),
-                    severity=caution.severity or severity,
-                    provenance="guideline",
-                    sources=self.sources(caution.sources),
-                )
-            )
+            out.append(self._caution_out(caution, value, unknown, severity, facts))
         return out
+
+    def _caution_out(
+        self,
+        caution: Caution,
+        value: bool | None,
+        unknown: frozenset[str],
+        severity: Severity,
+        facts: Assessment,
+    ) -> CautionOut:
+        """A pack caution as output: it depends on the caution and the patient only, so it
+        is built once per run and shared by the options it applies to (read-only)."""
+        key = (id(caution), severity)
+        found = self._caution_outs.get(key)
+        if found is None:
+            found = self._caution_outs[key] = CautionOut(
+                id=caution.id,
+                text=render_text(caution.text, facts),
+                applies=value,
+                requires=sorted(unknown),
+                severity=caution.severity or severity,
+                provenance="guideline",
+                sources=self.sources(caution.sources),
+            )
+        return found
 
     def _label_cautions(
         self, option: _Option, facts: Assessment, missing: _Missing
