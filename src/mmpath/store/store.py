@@ -13,9 +13,11 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 import zlib
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,8 +165,12 @@ def _audit_row(
     output_json: str | None,
     source: str,
     saved_patient_id: str | None,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """An ``evaluate`` row (without id, time and hashes) and its two payloads."""
+    """An ``evaluate`` row (without id, time and hashes) and its two payloads.
+
+    ``actor``: default the current context's signed-in user (:data:`current_actor`).
+    """
     check_storable(record)
     packs = [{"id": r.guideline.id, "version": r.guideline.version} for r in output.results]
     record_text = canonical_json(record)
@@ -172,7 +178,7 @@ def _audit_row(
     input_digest, output_digest = text_digest(record_text), text_digest(output_text)
     return {
         "action": "evaluate",
-        "actor": current_actor.get(),
+        "actor": actor if actor is not None else current_actor.get(),
         "source": source,
         "saved_patient_id": saved_patient_id,
         "input_digest": input_digest,
@@ -182,6 +188,7 @@ def _audit_row(
         "output_digest": output_digest,
         "detail": None,
         "_payloads": {input_digest: record_text, output_digest: output_text},
+        "_bodies": {},  # digest -> compressed payload, when compressed before queueing
     }
 
 
@@ -202,7 +209,13 @@ def _event_row(
         "output_digest": None,
         "detail": None if detail is None else detail[:500],
         "_payloads": {},
+        "_bodies": {},
     }
+
+
+#: How many payload digests a Store remembers as committed by its own writer (so a
+#: caller does not compress a payload the database already holds; see ``audit_row``).
+RECENT_DIGESTS = 4096
 
 
 def _compress(text: str) -> bytes:
@@ -264,6 +277,9 @@ class Store:
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = database_url(url)
         self._audit_writer = GroupCommit(self._insert_audit_rows)
+        # payload digests this store's writer committed lately (bounded, insertion order)
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._recent_lock = threading.Lock()
         try:
             self.engine = make_engine(self.url)
             if migrate:
@@ -412,6 +428,48 @@ class Store:
 
     # -- audit trail ----------------------------------------------------------------
 
+    def audit_row(
+        self,
+        record: dict[str, Any],
+        guideline: str,
+        output: RecommendationOut,
+        *,
+        output_json: str | None = None,
+        source: str = "api",
+        saved_patient_id: str | None = None,
+        actor: str | None = None,
+    ) -> dict[str, Any]:
+        """Build a recommendation's audit row, ready for :meth:`commit_audit_row` (CPU only).
+
+        Runs in the caller's thread, so the single writer only writes: the canonical
+        record, both digests, and the compressed payloads the database may not hold yet
+        (a payload this store committed lately is not compressed again; the writer still
+        checks the database and compresses whatever turns out to be missing).
+        ``actor``: default :data:`current_actor` of the calling context. Raises
+        ``RecordError`` for text no database can hold.
+        """
+        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id, actor)
+        with self._recent_lock:
+            fresh = [k for k in row["_payloads"] if k not in self._recent]
+        row["_bodies"] = {k: _compress(row["_payloads"][k]) for k in fresh}
+        return row
+
+    def commit_audit_row(self, row: dict[str, Any]) -> int:
+        """Queue ``row`` (from :meth:`audit_row`) for the single audit writer and return
+        its id once the transaction holding it has committed (``StoreError`` if not)."""
+        try:
+            return self._audit_writer.submit(row)
+        except SQLAlchemyError as error:
+            raise self._fail("writing the audit trail", error) from None
+
+    async def commit_audit_row_async(self, row: dict[str, Any]) -> int:
+        """:meth:`commit_audit_row` for an event loop: awaits the commit without
+        occupying a worker thread (the writer thread wakes the loop directly)."""
+        try:
+            return await asyncio.wrap_future(self._audit_writer.submit_future(row))
+        except SQLAlchemyError as error:
+            raise self._fail("writing the audit trail", error) from None
+
     def record_recommendation(
         self,
         record: dict[str, Any],
@@ -429,11 +487,15 @@ class Store:
         Raises ``RecordError`` for text no database can hold, ``StoreError`` when the
         write fails.
         """
-        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
-        try:
-            return self._audit_writer.submit(row)
-        except SQLAlchemyError as error:
-            raise self._fail("writing the audit trail", error) from None
+        row = self.audit_row(
+            record,
+            guideline,
+            output,
+            output_json=output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+        return self.commit_audit_row(row)
 
     async def record_recommendation_async(
         self,
@@ -445,13 +507,17 @@ class Store:
         source: str = "api",
         saved_patient_id: str | None = None,
     ) -> int:
-        """:meth:`record_recommendation` for an event loop: awaits the commit without
-        occupying a worker thread (the writer thread wakes the loop directly)."""
-        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
-        try:
-            return await asyncio.wrap_future(self._audit_writer.submit_future(row))
-        except SQLAlchemyError as error:
-            raise self._fail("writing the audit trail", error) from None
+        """:meth:`record_recommendation` for an event loop (the row is built on the loop;
+        ``mmpath.api.service`` builds it in a worker thread instead)."""
+        row = self.audit_row(
+            record,
+            guideline,
+            output,
+            output_json=output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+        return await self.commit_audit_row_async(row)
 
     def record_event(
         self,
@@ -506,8 +572,10 @@ class Store:
                 raise StoreError("the audit chain head (audit_head) is missing")
             last_id, prev = int(found[0]), str(found[1])
             texts: dict[str, str] = {}
+            bodies: dict[str, bytes] = {}
             for row in rows:
                 texts.update(row["_payloads"])
+                bodies.update(row.get("_bodies") or {})
             if texts:
                 have = set(
                     conn.execute(
@@ -517,7 +585,12 @@ class Store:
                     ).scalars()
                 )
                 new = [
-                    {"digest": k, "body": _compress(t), "size": len(t), "created_at": now}
+                    {
+                        "digest": k,
+                        "body": bodies.get(k) or _compress(t),
+                        "size": len(t),
+                        "created_at": now,
+                    }
                     for k, t in texts.items()
                     if k not in have
                 ]
@@ -526,13 +599,22 @@ class Store:
             values = []
             for row in rows:
                 last_id += 1
-                value = {k: v for k, v in row.items() if k != "_payloads"}
+                value = {k: v for k, v in row.items() if k not in ("_payloads", "_bodies")}
                 value.update(id=last_id, created_at=now, prev_hash=prev)
                 value["row_hash"] = prev = row_hash(prev, value)
                 values.append(value)
             conn.execute(insert(tables.audit), values)
             conn.execute(update(head).where(head.c.id == 1).values(last_id=last_id, last_hash=prev))
+        self._remember(texts)  # committed
         return [v["id"] for v in values]
+
+    def _remember(self, digests: Iterable[str]) -> None:
+        with self._recent_lock:
+            for key in digests:
+                self._recent[key] = None
+                self._recent.move_to_end(key)
+            while len(self._recent) > RECENT_DIGESTS:
+                self._recent.popitem(last=False)
 
     def count_audit(self, action: str | None = None) -> int:
         """Audit rows (of ``action`` only, e.g. ``evaluate`` for recommendations)."""
