@@ -25,9 +25,10 @@ def main() -> None:
         _, case, tree, backend, _, rps, p50, p99, _, cpu = parts[:10]
         runs[(case, tree, backend)].append((float(rps), ms(p50), ms(p99), ms(cpu)))
     print(
-        "| backend | case | tree | runs | req/s (median) | p50 (median) | p99 (median) | p99 range |"
+        "| backend | case | tree | runs | req/s (median) | p50 (median) | p99 (median) "
+        "| p99 range | server CPU / request (median) |"
     )
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for (case, tree, backend), values in sorted(runs.items()):
         rps, p50, p99, cpu = (statistics.median(v[i] for v in values) for i in range(4))
         low, high = min(v[2] for v in values), max(v[2] for v in values)

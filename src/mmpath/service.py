@@ -62,20 +62,22 @@ class ComparisonCache:
     process). The key is therefore the SHA-256 of the validated record's JSON, ``as_of``
     and each pack's id, version and loaded instance (a pack reloaded under the same
     version is a different key; each entry holds its packs so their identities are not
-    reused while it lives). A hit returns the comparison computed for the first request:
-    the same object, equal field for field and serialised byte for byte the same
-    (``tests/test_comparison_cache.py``). Bounded: the least recently used entry goes
-    beyond :attr:`size` entries (a comparison of five packs is ~30 kB of JSON).
+    reused while it lives).
 
-    The cached objects are shared between outputs and must not be mutated (no code
-    does: presenters only read outputs). Thread-safe (the API evaluates in a pool).
+    An entry is the comparison's JSON text (~30 kB for five packs), not its objects: a hit
+    rebuilds the objects from it (``model_validate_json``, about a third of the cost of
+    ``compare``), equal field for field and serialised byte for byte the same
+    (``tests/test_comparison_cache.py``). Holding the objects instead (~170 kB of small
+    allocations per entry) made every *miss* measurably slower (about 1 ms per call at
+    64 entries, bench/http/README.md). Bounded: the least recently used entry goes beyond
+    :attr:`size` entries. Thread-safe (the API evaluates in a pool).
     """
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[ComparisonOut, Sequence[Pack]]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[str, Sequence[Pack]]] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -99,11 +101,13 @@ class ComparisonCache:
             if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return found[0]
+        if found is not None:
+            return ComparisonOut.model_validate_json(found[0])
         comparison = compare(results)  # outside the lock: concurrent misses both compute
+        text = comparison.model_dump_json()
         with self._lock:
             self.misses += 1
-            self._entries[key] = (comparison, tuple(packs))
+            self._entries[key] = (text, tuple(packs))
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
