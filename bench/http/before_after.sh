@@ -4,6 +4,7 @@
 # --rate-limit 0`), plus this tree with the audit OFF (bench/http/serve_no_audit.py) to
 # show what the audit write still costs.
 # Usage: bash bench/http/before_after.sh BEFORE_SRC [rounds=3] [seconds=10] [backend=sqlite] [conns=8]
+#   (CASES="all all-unique" to run only some cases)
 #   BEFORE_SRC: the src/ folder of the "before" tree (e.g. from `git archive main`);
 #   "after" is this tree's src/. Cases: nl-rrmm, all (the same record every request),
 #   all-unique (all, a different record id every request: new input digest each time).
@@ -40,7 +41,7 @@ cpu_ticks() {  # utime + stime of a process (all its threads), in clock ticks
 
 printf '%-5s %-10s %-7s %-10s %5s %8s %9s %9s %7s %9s %s\n' round case tree backend conns 'req/s' p50 p99 non2xx cpu/req load
 for round in $(seq 1 "$rounds"); do
-    for case in nl-rrmm all all-unique; do
+    for case in ${CASES:-nl-rrmm all all-unique}; do
         guideline=${case%-unique}
         script=bench/http/post.lua
         [ "$case" = all-unique ] && script=bench/http/post_unique.lua

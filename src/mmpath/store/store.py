@@ -13,11 +13,9 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 import uuid
 import zlib
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +186,6 @@ def _audit_row(
         "output_digest": output_digest,
         "detail": None,
         "_payloads": {input_digest: record_text, output_digest: output_text},
-        "_bodies": {},  # digest -> compressed payload, when compressed before queueing
     }
 
 
@@ -209,13 +206,7 @@ def _event_row(
         "output_digest": None,
         "detail": None if detail is None else detail[:500],
         "_payloads": {},
-        "_bodies": {},
     }
-
-
-#: How many payload digests a Store remembers as committed by its own writer (so a
-#: caller does not compress a payload the database already holds; see ``audit_row``).
-RECENT_DIGESTS = 4096
 
 
 def _compress(text: str) -> bytes:
@@ -277,9 +268,6 @@ class Store:
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = database_url(url)
         self._audit_writer = GroupCommit(self._insert_audit_rows)
-        # payload digests this store's writer committed lately (bounded, insertion order)
-        self._recent: OrderedDict[str, None] = OrderedDict()
-        self._recent_lock = threading.Lock()
         try:
             self.engine = make_engine(self.url)
             if migrate:
@@ -441,18 +429,14 @@ class Store:
     ) -> dict[str, Any]:
         """Build a recommendation's audit row, ready for :meth:`commit_audit_row` (CPU only).
 
-        Runs in the caller's thread, so the single writer only writes: the canonical
-        record, both digests, and the compressed payloads the database may not hold yet
-        (a payload this store committed lately is not compressed again; the writer still
-        checks the database and compresses whatever turns out to be missing).
+        Runs in the caller's thread (the API: the request's worker thread, not the event
+        loop): the storable check, the canonical record and both digests. The single
+        writer then checks which payloads the database lacks and compresses only those
+        (compressing here instead, before knowing, measured slower: bench/http/README.md).
         ``actor``: default :data:`current_actor` of the calling context. Raises
         ``RecordError`` for text no database can hold.
         """
-        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id, actor)
-        with self._recent_lock:
-            fresh = [k for k in row["_payloads"] if k not in self._recent]
-        row["_bodies"] = {k: _compress(row["_payloads"][k]) for k in fresh}
-        return row
+        return _audit_row(record, guideline, output, output_json, source, saved_patient_id, actor)
 
     def commit_audit_row(self, row: dict[str, Any]) -> int:
         """Queue ``row`` (from :meth:`audit_row`) for the single audit writer and return
@@ -572,10 +556,8 @@ class Store:
                 raise StoreError("the audit chain head (audit_head) is missing")
             last_id, prev = int(found[0]), str(found[1])
             texts: dict[str, str] = {}
-            bodies: dict[str, bytes] = {}
             for row in rows:
                 texts.update(row["_payloads"])
-                bodies.update(row.get("_bodies") or {})
             if texts:
                 have = set(
                     conn.execute(
@@ -585,12 +567,7 @@ class Store:
                     ).scalars()
                 )
                 new = [
-                    {
-                        "digest": k,
-                        "body": bodies.get(k) or _compress(t),
-                        "size": len(t),
-                        "created_at": now,
-                    }
+                    {"digest": k, "body": _compress(t), "size": len(t), "created_at": now}
                     for k, t in texts.items()
                     if k not in have
                 ]
@@ -599,22 +576,13 @@ class Store:
             values = []
             for row in rows:
                 last_id += 1
-                value = {k: v for k, v in row.items() if k not in ("_payloads", "_bodies")}
+                value = {k: v for k, v in row.items() if k != "_payloads"}
                 value.update(id=last_id, created_at=now, prev_hash=prev)
                 value["row_hash"] = prev = row_hash(prev, value)
                 values.append(value)
             conn.execute(insert(tables.audit), values)
             conn.execute(update(head).where(head.c.id == 1).values(last_id=last_id, last_hash=prev))
-        self._remember(texts)  # committed
         return [v["id"] for v in values]
-
-    def _remember(self, digests: Iterable[str]) -> None:
-        with self._recent_lock:
-            for key in digests:
-                self._recent[key] = None
-                self._recent.move_to_end(key)
-            while len(self._recent) > RECENT_DIGESTS:
-                self._recent.popitem(last=False)
 
     def count_audit(self, action: str | None = None) -> int:
         """Audit rows (of ``action`` only, e.g. ``evaluate`` for recommendations)."""
