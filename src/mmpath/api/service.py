@@ -107,7 +107,7 @@ async def recommend_and_audit_async(
     """:func:`recommend_and_audit` without blocking the event loop (same errors).
 
     A worker thread validates, evaluates, serialises and builds the audit row (canonical
-    record, digests, compressed payloads); the event loop then only hands the row to the
+    record, digests); the event loop then only hands the row to the
     store's single writer and awaits *its* commit (group commit: rows queued meanwhile
     share the transaction). The answer is returned only once that row is durable.
     """
