@@ -6,9 +6,10 @@ fails, :class:`~mmpath.store.StoreError` is raised and nothing is returned.
 The audit row holds the *validated* record (``PatientRecord.model_dump`` in JSON mode,
 unknowns left out), so one patient has one input digest whichever door it came in by:
 the JSON API, the form's fields, a result page's hidden record or a FHIR import.
-:func:`recommend_and_audit_async` is what an ``async`` route awaits: evaluation runs
-in a worker thread and the audit commit is awaited on the store's writer thread, so
-the event loop never waits on either.
+:func:`recommend_and_audit_async` is what an ``async`` route awaits: evaluation and
+building the audit row run in a worker thread, and the commit is awaited on the store's
+single writer thread (``store/group_commit.py``), so the event loop never waits on
+either and no request writes to the database itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mmpath.record.model import Comorbidity, PatientRecord, ProgressionFeature
 from mmpath.service import recommend
 from mmpath.store import Store
 from mmpath.store.canonical import check_storable
+from mmpath.store.store import current_actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +104,44 @@ async def recommend_and_audit_async(
     source: str = "api",
     saved_patient_id: str | None = None,
 ) -> Audited:
-    """:func:`recommend_and_audit` without blocking the event loop (same errors)."""
-    done = await run_in_threadpool(prepare, data, guideline, storable=store is not None)
-    audit_id = None
-    if store is not None:
-        audit_id = await store.record_recommendation_async(
-            done.stored,
-            guideline,
-            done.output,
-            output_json=done.output_json,
-            source=source,
-            saved_patient_id=saved_patient_id,
-        )
+    """:func:`recommend_and_audit` without blocking the event loop (same errors).
+
+    A worker thread validates, evaluates, serialises and builds the audit row (canonical
+    record, digests); the event loop then only hands the row to the
+    store's single writer and awaits *its* commit (group commit: rows queued meanwhile
+    share the transaction). The answer is returned only once that row is durable.
+    """
+    if store is None:
+        done = await run_in_threadpool(prepare, data, guideline, storable=False)
+        return Audited(done.output, done.output_json, None, done.record, done.stored)
+    actor = current_actor.get()  # the request's user, read here on the request's context
+    done, row = await run_in_threadpool(
+        _prepare_row, store, data, guideline, source, saved_patient_id, actor
+    )
+    audit_id = await store.commit_audit_row_async(row)
     return Audited(done.output, done.output_json, audit_id, done.record, done.stored)
+
+
+def _prepare_row(
+    store: Store,
+    data: Any,
+    guideline: str,
+    source: str,
+    saved_patient_id: str | None,
+    actor: str | None,
+) -> tuple[Evaluated, dict[str, Any]]:
+    """Evaluate and build the audit row (CPU only, in a worker thread)."""
+    done = prepare(data, guideline, storable=True)
+    row = store.audit_row(
+        done.stored,
+        guideline,
+        done.output,
+        output_json=done.output_json,
+        source=source,
+        saved_patient_id=saved_patient_id,
+        actor=actor,
+    )
+    return done, row
 
 
 def prepare(data: Any, guideline: str, *, storable: bool = True) -> Evaluated:

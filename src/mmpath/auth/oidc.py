@@ -8,9 +8,9 @@ ID``; a confidential client's secret from ``$MMPATH_OIDC_CLIENT_SECRET``). The f
    (table ``oidc_states``, single use, 10 minutes); the browser goes to the provider's
    authorization endpoint (from its discovery document, ``/.well-known/openid-configuration``).
 2. ``GET /oidc/callback?code&state``: the state is taken (once), the code exchanged at the
-   token endpoint with the verifier, and the ID token verified with Authlib: signature
-   against the provider's JWKS, ``iss`` = the issuer, ``aud`` = the client id, ``exp``/
-   ``iat``, and ``nonce`` = the stored one.
+   token endpoint with the verifier, and the ID token verified (``verify_id_token``,
+   PyJWT): signature against the provider's JWKS, ``iss`` = the issuer, ``aud`` = the client
+   id, ``exp``/``iat``, and ``nonce`` = the stored one.
 3. The user is the account whose ``oidc_subject`` is ``"<issuer> <sub>"`` (``mmpath user
    add NAME --oidc-subject "<issuer> <sub>"``); an unknown subject is refused unless
    ``--oidc-new-users ROLE`` lets it in with that role (its name: the ``preferred_username``
@@ -34,15 +34,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from authlib.jose import JsonWebKey, jwt
-from authlib.jose.errors import JoseError
-from authlib.oidc.core import CodeIDToken
+import jwt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from mmpath.auth import accounts
+from mmpath.cds.config import ALGORITHMS
 from mmpath.store import Store, StoreError
 from mmpath.store import tables as T
 
@@ -158,24 +157,42 @@ def _take_state(store: Store, state: str) -> dict[str, Any] | None:
     return found if dt.datetime.now(dt.UTC) - created <= STATE_AGE else None
 
 
+ID_TOKEN_LEEWAY_S = 60
+"""Clock skew allowed on ``exp``/``iat`` between mmpath and the identity provider."""
+
+
 def verify_id_token(
     config: OidcConfig, document: dict[str, Any], id_token: str, nonce: str
 ) -> dict[str, Any]:
-    """The ID token's claims, verified (signature, iss, aud, exp, iat, nonce); raises
-    ``JoseError`` otherwise."""
-    keys = JsonWebKey.import_key_set(document["_jwks"])
-    claims = jwt.decode(
+    """The ID token's claims, verified as OpenID Connect Core 1.0 §3.1.3.7 asks: signature
+    by a key of the provider's JWK Set (asymmetric algorithms only), ``iss`` the discovered
+    issuer, ``aud`` containing the client id (and ``azp`` the client id when there are
+    several audiences), ``exp`` and ``iat`` present and current, ``sub`` present, ``nonce``
+    the one sent. Raises ``jwt.PyJWTError`` otherwise."""
+    header = jwt.get_unverified_header(id_token)
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise jwt.InvalidAlgorithmError(f"alg {str(alg)[:20]!r} is not allowed")
+    keys = jwt.PyJWKSet.from_dict(document["_jwks"])
+    kid = header.get("kid")
+    candidates = [k for k in keys.keys if kid is None or k.key_id == kid]
+    if not candidates:
+        raise jwt.InvalidKeyError(f"no key with kid {str(kid)[:40]!r} in the provider's keys")
+    claims: dict[str, Any] = jwt.decode(
         id_token,
-        keys,
-        claims_cls=CodeIDToken,
-        claims_options={
-            "iss": {"essential": True, "value": document["issuer"]},
-            "aud": {"essential": True, "value": config.client_id},
-        },
-        claims_params={"nonce": nonce, "client_id": config.client_id},
+        key=candidates[0],
+        algorithms=[alg],
+        audience=config.client_id,
+        issuer=document["issuer"],
+        leeway=ID_TOKEN_LEEWAY_S,
+        options={"require": ["iss", "sub", "aud", "exp", "iat"]},
     )
-    claims.validate(leeway=60)
-    return dict(claims)
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    if len(audiences) > 1 and claims.get("azp") != config.client_id:
+        raise jwt.InvalidAudienceError("several audiences and azp is not this client")
+    if claims.get("nonce") != nonce:
+        raise jwt.InvalidTokenError("nonce does not match the sign-in request")
+    return claims
 
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]")
@@ -210,7 +227,7 @@ def callback(request: Request, code: str = "", state: str = "", error: str = "")
         )
         response.raise_for_status()
         claims = verify_id_token(config, document, response.json()["id_token"], found["nonce"])
-    except (httpx.HTTPError, KeyError, ValueError, JoseError) as problem:
+    except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWTError) as problem:
         store.record_event(
             "sign-in-failed", source="web", detail=f"oidc: {type(problem).__name__}"[:200]
         )

@@ -76,6 +76,19 @@ async def login(request: Request) -> Response:
             {"title": "The database could not be used", "message": str(error)},
             503,
         )
+    return _session_redirect(request, target, secret, session.csrf)
+
+
+def begin_session(request: Request, user: accounts.User, target: str) -> Response:
+    """Start a session for ``user`` (local or OpenID Connect) and go to ``target``."""
+    secret, session = accounts.start_session(_store(request), user)
+    return _session_redirect(request, _safe_next(target), secret, session.csrf)
+
+
+def _session_redirect(request: Request, target: str, secret: str, csrf: str) -> Response:
+    """Go to ``target`` with the session cookie (HttpOnly) and the CSRF cookie (read by the
+    pages' forms); ``Secure`` over TLS or when the settings say so."""
+    settings = request.app.state.settings
     response = RedirectResponse(target, status_code=303)
     secure = request.url.scheme == "https" or getattr(settings, "secure_cookies", False)
     max_age = int(accounts.MAX_AGE.total_seconds())
@@ -88,30 +101,7 @@ async def login(request: Request) -> Response:
     response.raw_headers.append(
         (
             b"set-cookie",
-            cookie("mmpath_csrf", session.csrf, secure=secure, http_only=False, max_age=max_age),
-        )
-    )
-    return response
-
-
-def begin_session(request: Request, user: accounts.User, target: str) -> Response:
-    """Start a session for ``user`` (local or OpenID Connect) and go to ``target``."""
-    store = _store(request)
-    settings = request.app.state.settings
-    secret, session = accounts.start_session(store, user)
-    response = RedirectResponse(_safe_next(target), status_code=303)
-    secure = request.url.scheme == "https" or getattr(settings, "secure_cookies", False)
-    max_age = int(accounts.MAX_AGE.total_seconds())
-    response.raw_headers.append(
-        (
-            b"set-cookie",
-            cookie(SESSION_COOKIE, secret, secure=secure, http_only=True, max_age=max_age),
-        )
-    )
-    response.raw_headers.append(
-        (
-            b"set-cookie",
-            cookie("mmpath_csrf", session.csrf, secure=secure, http_only=False, max_age=max_age),
+            cookie("mmpath_csrf", csrf, secure=secure, http_only=False, max_age=max_age),
         )
     )
     return response

@@ -163,8 +163,12 @@ def _audit_row(
     output_json: str | None,
     source: str,
     saved_patient_id: str | None,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """An ``evaluate`` row (without id, time and hashes) and its two payloads."""
+    """An ``evaluate`` row (without id, time and hashes) and its two payloads.
+
+    ``actor``: default the current context's signed-in user (:data:`current_actor`).
+    """
     check_storable(record)
     packs = [{"id": r.guideline.id, "version": r.guideline.version} for r in output.results]
     record_text = canonical_json(record)
@@ -172,7 +176,7 @@ def _audit_row(
     input_digest, output_digest = text_digest(record_text), text_digest(output_text)
     return {
         "action": "evaluate",
-        "actor": current_actor.get(),
+        "actor": actor if actor is not None else current_actor.get(),
         "source": source,
         "saved_patient_id": saved_patient_id,
         "input_digest": input_digest,
@@ -412,6 +416,44 @@ class Store:
 
     # -- audit trail ----------------------------------------------------------------
 
+    def audit_row(
+        self,
+        record: dict[str, Any],
+        guideline: str,
+        output: RecommendationOut,
+        *,
+        output_json: str | None = None,
+        source: str = "api",
+        saved_patient_id: str | None = None,
+        actor: str | None = None,
+    ) -> dict[str, Any]:
+        """Build a recommendation's audit row, ready for :meth:`commit_audit_row` (CPU only).
+
+        Runs in the caller's thread (the API: the request's worker thread, not the event
+        loop): the storable check, the canonical record and both digests. The single
+        writer then checks which payloads the database lacks and compresses only those
+        (compressing here instead, before knowing, measured slower: bench/http/README.md).
+        ``actor``: default :data:`current_actor` of the calling context. Raises
+        ``RecordError`` for text no database can hold.
+        """
+        return _audit_row(record, guideline, output, output_json, source, saved_patient_id, actor)
+
+    def commit_audit_row(self, row: dict[str, Any]) -> int:
+        """Queue ``row`` (from :meth:`audit_row`) for the single audit writer and return
+        its id once the transaction holding it has committed (``StoreError`` if not)."""
+        try:
+            return self._audit_writer.submit(row)
+        except SQLAlchemyError as error:
+            raise self._fail("writing the audit trail", error) from None
+
+    async def commit_audit_row_async(self, row: dict[str, Any]) -> int:
+        """:meth:`commit_audit_row` for an event loop: awaits the commit without
+        occupying a worker thread (the writer thread wakes the loop directly)."""
+        try:
+            return await asyncio.wrap_future(self._audit_writer.submit_future(row))
+        except SQLAlchemyError as error:
+            raise self._fail("writing the audit trail", error) from None
+
     def record_recommendation(
         self,
         record: dict[str, Any],
@@ -429,11 +471,15 @@ class Store:
         Raises ``RecordError`` for text no database can hold, ``StoreError`` when the
         write fails.
         """
-        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
-        try:
-            return self._audit_writer.submit(row)
-        except SQLAlchemyError as error:
-            raise self._fail("writing the audit trail", error) from None
+        row = self.audit_row(
+            record,
+            guideline,
+            output,
+            output_json=output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+        return self.commit_audit_row(row)
 
     async def record_recommendation_async(
         self,
@@ -445,13 +491,17 @@ class Store:
         source: str = "api",
         saved_patient_id: str | None = None,
     ) -> int:
-        """:meth:`record_recommendation` for an event loop: awaits the commit without
-        occupying a worker thread (the writer thread wakes the loop directly)."""
-        row = _audit_row(record, guideline, output, output_json, source, saved_patient_id)
-        try:
-            return await asyncio.wrap_future(self._audit_writer.submit_future(row))
-        except SQLAlchemyError as error:
-            raise self._fail("writing the audit trail", error) from None
+        """:meth:`record_recommendation` for an event loop (the row is built on the loop;
+        ``mmpath.api.service`` builds it in a worker thread instead)."""
+        row = self.audit_row(
+            record,
+            guideline,
+            output,
+            output_json=output_json,
+            source=source,
+            saved_patient_id=saved_patient_id,
+        )
+        return await self.commit_audit_row_async(row)
 
     def record_event(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -328,50 +329,42 @@ def _to_result(audit_id: int, view: str, guideline: str | None) -> RedirectRespo
     return RedirectResponse(f"/results/{audit_id}{view}{query}", status_code=303)
 
 
-@router.post("/evaluate", response_class=HTMLResponse)
-async def evaluate(request: Request) -> Response:
-    from mmpath.web.workflow import result_page
+async def _evaluated_page(request: Request, view: str, with_guideline: bool) -> Response:
+    """Evaluate the submitted record; when audited, go to the stable URL of ``view`` for that
+    answer, else render the page (``""`` result, ``/compare``, ``/summary``) here."""
+    from mmpath.web.workflow import compare_page, result_page, summary_page
 
     submitted, form = await _submitted(request)
     evaluated = await _evaluate(request, submitted)
     if isinstance(evaluated, HTMLResponse):
         return evaluated
     record, out, audit_id = evaluated
+    guideline = _guideline(form) if with_guideline else None
     if audit_id is not None:
-        return _to_result(audit_id, "", _guideline(form))
-    return result_page(
-        request, record, out, _guideline(form), patient_id=submitted.patient_id, audit_id=None
-    )
+        return _to_result(audit_id, view, guideline)
+    pages: dict[str, Callable[..., HTMLResponse]] = {
+        "": result_page,
+        "/compare": compare_page,
+        "/summary": summary_page,
+    }
+    page = pages[view]
+    args = (guideline,) if with_guideline else ()
+    return page(request, record, out, *args, patient_id=submitted.patient_id, audit_id=None)
+
+
+@router.post("/evaluate", response_class=HTMLResponse)
+async def evaluate(request: Request) -> Response:
+    return await _evaluated_page(request, "", with_guideline=True)
 
 
 @router.post("/compare", response_class=HTMLResponse)
 async def comparison(request: Request) -> Response:
-    from mmpath.web.workflow import compare_page
-
-    submitted, _ = await _submitted(request)
-    evaluated = await _evaluate(request, submitted)
-    if isinstance(evaluated, HTMLResponse):
-        return evaluated
-    record, out, audit_id = evaluated
-    if audit_id is not None:
-        return _to_result(audit_id, "/compare", None)
-    return compare_page(request, record, out, patient_id=submitted.patient_id, audit_id=None)
+    return await _evaluated_page(request, "/compare", with_guideline=False)
 
 
 @router.post("/summary", response_class=HTMLResponse)
 async def summary(request: Request) -> Response:
-    from mmpath.web.workflow import summary_page
-
-    submitted, form = await _submitted(request)
-    evaluated = await _evaluate(request, submitted)
-    if isinstance(evaluated, HTMLResponse):
-        return evaluated
-    record, out, audit_id = evaluated
-    if audit_id is not None:
-        return _to_result(audit_id, "/summary", _guideline(form))
-    return summary_page(
-        request, record, out, _guideline(form), patient_id=submitted.patient_id, audit_id=None
-    )
+    return await _evaluated_page(request, "/summary", with_guideline=True)
 
 
 @router.post("/summary.pdf")

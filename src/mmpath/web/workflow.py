@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -187,54 +188,41 @@ def pdf_response(
 # ------------------------------------------------------------------ results
 
 
-@router.get("/results/{audit_id}", response_class=HTMLResponse)
-async def show_result(request: Request, audit_id: str) -> HTMLResponse:
+async def _stored_page(
+    request: Request, audit_id: str, page: Callable[..., HTMLResponse], *args: Any
+) -> HTMLResponse:
+    """``page(request, record, output, *args, ...)`` for the stored answer ``audit_id``, or
+    the page that says why it cannot be shown."""
     found = await _answer(request, audit_id)
     if isinstance(found, HTMLResponse):
         return found
     entry, record, out, decisions = found
-    return result_page(
+    return page(
         request,
         record,
         out,
-        request.query_params.get("guideline"),
+        *args,
         patient_id=entry.saved_patient_id,
         audit_id=entry.id,
         decisions=decisions,
     )
+
+
+@router.get("/results/{audit_id}", response_class=HTMLResponse)
+async def show_result(request: Request, audit_id: str) -> HTMLResponse:
+    guideline = request.query_params.get("guideline")
+    return await _stored_page(request, audit_id, result_page, guideline)
 
 
 @router.get("/results/{audit_id}/compare", response_class=HTMLResponse)
 async def show_compare(request: Request, audit_id: str) -> HTMLResponse:
-    found = await _answer(request, audit_id)
-    if isinstance(found, HTMLResponse):
-        return found
-    entry, record, out, decisions = found
-    return compare_page(
-        request,
-        record,
-        out,
-        patient_id=entry.saved_patient_id,
-        audit_id=entry.id,
-        decisions=decisions,
-    )
+    return await _stored_page(request, audit_id, compare_page)
 
 
 @router.get("/results/{audit_id}/summary", response_class=HTMLResponse)
 async def show_summary(request: Request, audit_id: str) -> HTMLResponse:
-    found = await _answer(request, audit_id)
-    if isinstance(found, HTMLResponse):
-        return found
-    entry, record, out, decisions = found
-    return summary_page(
-        request,
-        record,
-        out,
-        request.query_params.get("guideline"),
-        patient_id=entry.saved_patient_id,
-        audit_id=entry.id,
-        decisions=decisions,
-    )
+    guideline = request.query_params.get("guideline")
+    return await _stored_page(request, audit_id, summary_page, guideline)
 
 
 @router.get("/results/{audit_id}/summary.pdf")
