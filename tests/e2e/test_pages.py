@@ -415,7 +415,7 @@ def test_a_failed_audit_write_is_shown_not_lost(
     async def broken(*args: Any, **kwargs: Any) -> int:
         raise StoreError("database error while writing the audit trail (test): disk full")
 
-    monkeypatch.setattr(store, "record_recommendation_async", broken)
+    monkeypatch.setattr(store, "commit_audit_row_async", broken)
     response = client.post("/evaluate", data={"record": json.dumps(example)})
     assert response.status_code == 503
     assert "disk full" in response.text

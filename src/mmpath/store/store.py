@@ -481,28 +481,6 @@ class Store:
         )
         return self.commit_audit_row(row)
 
-    async def record_recommendation_async(
-        self,
-        record: dict[str, Any],
-        guideline: str,
-        output: RecommendationOut,
-        *,
-        output_json: str | None = None,
-        source: str = "api",
-        saved_patient_id: str | None = None,
-    ) -> int:
-        """:meth:`record_recommendation` for an event loop (the row is built on the loop;
-        ``mmpath.api.service`` builds it in a worker thread instead)."""
-        row = self.audit_row(
-            record,
-            guideline,
-            output,
-            output_json=output_json,
-            source=source,
-            saved_patient_id=saved_patient_id,
-        )
-        return await self.commit_audit_row_async(row)
-
     def record_event(
         self,
         action: str,
