@@ -19,13 +19,12 @@ import polars as pl
 
 from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
-from mmpath.cohort.classify import classify
+from mmpath.cohort.classify import ResultLike, classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
-from mmpath.recommendation import ResultOut
 from mmpath.service import evaluate_packs
 
 POINT_SCHEMA: dict[str, pl.DataType] = {
@@ -228,7 +227,11 @@ def evaluate_patient(data: PatientData, pack_ids: Sequence[str]) -> PatientOutco
 
 
 def decision_row(
-    data: PatientData, point: DecisionPoint, recorded: dict[str, Any], pack: Pack, result: ResultOut
+    data: PatientData,
+    point: DecisionPoint,
+    recorded: dict[str, Any],
+    pack: Pack,
+    result: ResultLike,
 ) -> dict[str, Any]:
     """One row of :data:`ROW_SCHEMA`: ``point`` classified against ``pack``'s ``result``."""
     verdict = classify(point, result)

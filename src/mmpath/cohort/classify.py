@@ -20,11 +20,11 @@ packs only the options of the decision's phase count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from mmpath.cohort.decisions import DecisionPoint
-from mmpath.recommendation import OptionOut, ResultOut
 
 Classification = Literal["on_pathway", "off_pathway", "not_covered", "undetermined"]
 CLASSIFICATIONS: tuple[Classification, ...] = (
@@ -44,6 +44,61 @@ mobilisation the pathway plans; the first autologous transplant is the high-dose
 with stem-cell support, the second the tandem transplant."""
 
 
+class OptionLike(Protocol):
+    """What classification reads of an option (``OptionOut``, ``projection.OptionView``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def drugs(self) -> Sequence[str] | None: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def requires(self) -> Sequence[str]: ...
+    @property
+    def rules(self) -> Sequence[str]: ...
+    @property
+    def phase(self) -> str | None: ...
+
+
+class ExcludedLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def drugs(self) -> Sequence[str] | None: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class MissingLike(Protocol):
+    @property
+    def fact(self) -> str: ...
+    @property
+    def affects(self) -> Sequence[str]: ...
+
+
+class ResultLike(Protocol):
+    """What classification reads of a result: a recommendation-v1 ``ResultOut``, or the
+    compiled backend's lean ``engine.projection.Projection`` of one."""
+
+    @property
+    def applicable(self) -> bool | None: ...
+    @property
+    def applicability(self) -> str: ...
+    @property
+    def pathway(self) -> object | None: ...
+    @property
+    def options(self) -> Sequence[OptionLike]: ...
+    @property
+    def excluded(self) -> Sequence[ExcludedLike]: ...
+    @property
+    def missing(self) -> Sequence[MissingLike]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     classification: Classification
@@ -54,7 +109,7 @@ class Verdict:
     unknown_facts: tuple[str, ...] = ()
 
 
-def classify(decision: DecisionPoint, result: ResultOut) -> Verdict:
+def classify(decision: DecisionPoint, result: ResultLike) -> Verdict:
     """Classify ``decision`` against one guideline's ``result`` for the as-of record."""
     pathway = result.pathway is not None
     if result.applicable is False:
@@ -96,19 +151,19 @@ def classify(decision: DecisionPoint, result: ResultOut) -> Verdict:
     return Verdict("off_pathway", "not among the guideline's options for this patient", node=node)
 
 
-def _same(decision: DecisionPoint, drugs: list[str] | None, option_id: str) -> bool:
+def _same(decision: DecisionPoint, drugs: Sequence[str] | None, option_id: str) -> bool:
     if decision.procedure is not None:
         return PROCEDURE_OPTIONS.get((decision.procedure, decision.ordinal)) == option_id
     return drugs is not None and frozenset(drugs) == frozenset(decision.drugs)
 
 
-def _match(decision: DecisionPoint, options: list[OptionOut]) -> OptionOut | None:
+def _match(decision: DecisionPoint, options: list[OptionLike]) -> OptionLike | None:
     """The best-ranked option that is the choice (recommended before conditional)."""
     matches = [o for o in options if _same(decision, o.drugs, o.id)]
     return min(matches, key=lambda o: o.status != "recommended", default=None)
 
 
-def _node(match: OptionOut | None, options: list[OptionOut]) -> str | None:
+def _node(match: OptionLike | None, options: list[OptionLike]) -> str | None:
     """The guideline's branch: the rule giving the choice, else the rule of the first-ranked
     treatment option (regimens and procedures; referrals and supportive care run alongside)."""
     treatments = [o for o in options if o.kind in {"regimen", "procedure"}]

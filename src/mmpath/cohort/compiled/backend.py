@@ -7,9 +7,16 @@
 2. **The plan** (SQL, DuckDB or Spark): compiled facts as of each decision and every
    guideline's applicability condition (plan.py). A (decision, guideline) pair whose
    applicability is FALSE is answered in SQL's result: ``not_covered``.
-3. **Routed pairs** (the per-patient engine): every other pair is evaluated exactly as
-   the reference backend does (as-of record, ``evaluate_packs``, ``classify``), only
-   against the routed guidelines of that decision.
+3. **Routed pairs** (the per-patient engine): every other pair is evaluated against the
+   as-of record of its decision, only for the routed guidelines of that decision. By
+   default (``routed="memo"``) not with the full recommendation but with its
+   *projection*, the part of the result classification reads
+   (``engine.projection``: options, exclusions, missing facts), taken from a per-pack
+   decision trie of the projector's reads when a decision with the same answers to the
+   same reads was seen before (exact by construction: the module docstring says why);
+   ``routed="lean"`` computes every projection, ``routed="engine"`` runs the full
+   ``evaluate_packs`` as the reference backend does. Classification is the same
+   ``classify`` on either.
 
 :class:`CompiledEvaluation` says how many pairs went which way. The reference backend is
 the oracle: ``backend.differences`` must find nothing (tests/cohort/test_compiled.py).
@@ -24,13 +31,15 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from mmpath.assess import Assessment
+from mmpath.catalogue import load_catalogue
 from mmpath.cohort.backend import (
     POINT_SCHEMA,
     ROW_ORDER,
@@ -42,13 +51,16 @@ from mmpath.cohort.backend import (
     point_columns,
     recorded_decision,
 )
+from mmpath.cohort.classify import ResultLike
 from mmpath.cohort.compiled.engines import SqlEngine, engine
 from mmpath.cohort.compiled.plan import applicability_column, build_plan
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
 from mmpath.cohort.records import RecordProblems, patients, to_record
+from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
+from mmpath.engine.projection import ProjectionMemo, Projector, Reads
 from mmpath.record.model import Treatment
 from mmpath.service import evaluate_packs
 
@@ -75,6 +87,10 @@ class CompiledEvaluation(Evaluation):
     compiled_by_guideline: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall seconds per stage: points (pass 1), plan (SQL), routed (pass 2), assemble."""
+    memo_hits: int = 0
+    """Routed pairs whose projection came from the memo (``routed="memo"``)."""
+    memo_misses: int = 0
+    """Routed pairs whose projection was computed (and added to the memo)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,10 @@ class CompiledBackend:
     chunk: int = 200
     passes: int = 2
     """Progress is reported twice per patient: decision points, then routed pairs."""
+    routed: Literal["memo", "lean", "engine"] = "memo"
+    """How routed pairs are evaluated: the memoised projection (default), the projection
+    computed every time, or the full recommendation (``evaluate_packs``, as the reference
+    backend). All three give the same rows (tests/cohort/test_projection.py)."""
 
     @property
     def name(self) -> str:
@@ -148,14 +168,18 @@ class CompiledBackend:
         point_of = {int(r["k"]): _point(r) for r in wanted.iter_rows(named=True)}
         routed_parts: list[pl.DataFrame] = []
         failed: set[str] = set()
+        token = uuid.uuid4().hex  # a fresh memo per evaluation (honest timings)
         jobs2 = (
-            (tables, _routed_for(tables, by_patient, point_of), pack_ids)
+            (tables, _routed_for(tables, by_patient, point_of), pack_ids, self.routed, token)
             for tables in _slices(extract, self.chunk)
         )
-        for frame, problems, bad, count in self._map(_routed_part, jobs2):
+        hits = misses = 0
+        for frame, problems, bad, count, memo in self._map(_routed_part, jobs2):
             routed_parts.append(frame)
             set_aside += problems
             failed |= bad
+            hits += memo[0]
+            misses += memo[1]
             if progress is not None:
                 progress(count)
         lap("routed")
@@ -175,6 +199,8 @@ class CompiledBackend:
             routed_by_guideline={str(k): int(v) for k, v in counts_routed.items()},
             compiled_by_guideline={str(k): int(v) for k, v in counts_settled.items()},
             seconds=seconds,
+            memo_hits=hits,
+            memo_misses=misses,
         )
 
     def _map(self, function: Any, jobs: Iterator[Any]) -> Iterator[Any]:
@@ -351,10 +377,30 @@ def _routed_for(
     }
 
 
+RoutedJob = tuple[dict[str, pl.DataFrame], Routed, list[str], str, str]
+"""A slice of the tables, its routed pairs, the pack ids, the ``routed`` mode and the
+evaluation's token (a new token starts new memos in the worker)."""
+
+_memos: dict[str, ProjectionMemo] = {}
+_memo_token = ""
+
+
+def _memo_for(pack: Pack, token: str) -> ProjectionMemo:
+    """This process's memo of ``pack`` for the evaluation ``token``."""
+    global _memo_token
+    if token != _memo_token:
+        _memos.clear()
+        _memo_token = token
+    found = _memos.get(pack.id)
+    if found is None or found.projector.pack is not pack:
+        found = _memos[pack.id] = ProjectionMemo(pack, load_catalogue())
+    return found
+
+
 def _routed_part(
-    job: tuple[dict[str, pl.DataFrame], Routed, list[str]],
-) -> tuple[pl.DataFrame, list[ExtractProblem], set[str], int]:
-    tables, routed, pack_ids = job
+    job: RoutedJob,
+) -> tuple[pl.DataFrame, list[ExtractProblem], set[str], int, tuple[int, int]]:
+    tables, routed, pack_ids, mode, token = job
     by_id = {p.id: p for p in select("all")}
     packs = [by_id[i] for i in pack_ids]
     rows: list[dict[str, Any]] = []
@@ -362,7 +408,12 @@ def _routed_part(
     failed: set[str] = set()
     count = tables["patients"].height
     if not routed:
-        return _routed_frame(rows), problems, failed, count
+        return _routed_frame(rows), problems, failed, count, (0, 0)
+    memos = [_memo_for(p, token) for p in packs] if mode == "memo" else []
+    before = [(m.hits, m.misses) for m in memos]
+    projectors = [m.projector for m in memos] or [
+        Projector(compiled(p, load_catalogue())) for p in packs
+    ]
     for data in patients(Extract(tables=tables)):
         todo = routed.get(data.patient_id)
         if not todo:
@@ -371,18 +422,29 @@ def _routed_part(
         try:
             for point, k, indexes in todo:
                 record = to_record(data, point.date)
-                targets = [packs[i] for i in indexes]
-                results = evaluate_packs(Assessment(record), targets)
                 recorded = recorded_decision(data, point)
-                for i, pack, result in zip(indexes, targets, results, strict=True):
-                    row = decision_row(data, point, recorded, pack, result)
+                facts = Assessment(record)
+                if mode == "engine":
+                    targets = [packs[i] for i in indexes]
+                    results: list[ResultLike] = list(evaluate_packs(facts, targets))
+                elif mode == "memo":
+                    results = [memos[i].project(facts) for i in indexes]
+                else:
+                    results = []
+                    for i in indexes:
+                        view = projectors[i].view(facts)
+                        results.append(projectors[i].project(Reads(view)).bind(view))
+                for i, result in zip(indexes, results, strict=True):
+                    row = decision_row(data, point, recorded, packs[i], result)
                     mine.append({**row, "k": k, "pack": i})
         except RecordProblems as error:
             problems += error.problems
             failed.add(data.patient_id)
             continue
         rows += mine
-    return _routed_frame(rows), problems, failed, count
+    hits = sum(m.hits for m in memos) - sum(h for h, _ in before)
+    misses = sum(m.misses for m in memos) - sum(m for _, m in before)
+    return _routed_frame(rows), problems, failed, count, (hits, misses)
 
 
 def _routed_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:

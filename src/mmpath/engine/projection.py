@@ -1,0 +1,661 @@
+"""What cohort classification reads of a pack's result, computed lean and memoised exactly.
+
+The cohort's classification (``cohort/classify.py``) and its rows read only part of a
+recommendation-v1 ``ResultOut``: ``applicable``, ``applicability``, whether there is a
+``pathway``, the options' ``id, kind, drugs, tier, status, requires, rules, phase`` in
+their order, the exclusions' ``id, drugs, reason`` in their order, and the missing facts
+with what they affect. That part is a :class:`Projection`.
+
+:class:`Projector` computes the projection of one pack for one patient without
+rendering anything else (no caution or dose-note texts, no sources, no ``why`` texts,
+no fact outputs, no pathway steps, no empty-branch explanation). It follows
+``engine.evaluate._Run`` step by step, keeping only what changes the projection:
+applicability, rules, option conditions and exclusions, contraindications, the pack's
+constraints, refractoriness ranking, intolerance ranking and, for ``missing``, every
+condition of the cautions, dose notes, product-label cautions and notes. The tests
+(tests/cohort/test_projection.py) compare it with :func:`project_result` of the full
+evaluator's result on every decision of synthetic cohorts.
+
+The projector sees the patient only through :class:`Reads`, five kinds of read:
+
+- ``is_true(condition)`` — an ``IsTrue`` leaf: ``None`` (unknown) or ``bool(value)``;
+- ``compare(condition)`` — a ``Compare`` leaf: ``None``, or the comparison's result
+  (``False`` when the types do not compare), exactly as ``conditions.compile_condition``;
+- ``target_refractory(drug)`` — the value (not the reason) of
+  ``assess.refractoriness.target_refractory``;
+- ``contraindicated(drug)`` — ``Assessment.contraindicated`` (the reason, or None);
+- ``intolerant(drug)`` — ``Assessment.intolerant``.
+
+Everything else the projector uses is fixed for the process: the pack, its compiled form,
+the catalogue, mmpath's safety texts.
+
+**The memo** (:class:`ProjectionMemo`, one per pack) is a decision trie of those reads.
+A node holds the read the projector makes next; its edges are keyed by the read's answer
+(its type and value, so ``True`` and ``1`` differ); a leaf holds the projection. On a
+patient the memo walks from the root performing each node's read on the patient and
+following the answer's edge: reaching a leaf, the leaf's projection is the answer; a
+missing edge is a miss, and the projector runs (recording its reads) and its path is
+added. **Why this is exact**: the projector is a deterministic function of the answers
+to its reads (it holds no state across runs and reads nothing else of the patient), so
+by induction over the reads, a run on a patient whose answers equal those along a path
+makes the same reads in the same order and returns that path's projection. The walk
+performs the node's own read object (the same condition node or drug name the projector
+would read; :func:`_same_read` checks identity when a path is added, so a
+non-deterministic projector would fail loudly rather than answer wrongly). No key is
+listed by hand: what is read is what keys.
+
+One part is not memoised but recomputed per patient: the reason of an option excluded by a
+pack constraint names the patient's facts (``constraint reason (this patient: <why of each
+fact of the constraint>)``); the leaf keeps the constraint and :meth:`Projection.bind`
+fills in the patient's ``why`` texts, as ``_Run._exclusion`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmpath.assess import FACTS, Assessment
+from mmpath.assess.fact import Value
+from mmpath.assess.refractoriness import target_refractory
+from mmpath.catalogue import Catalogue
+from mmpath.engine.compiled import CompiledPack, compiled
+from mmpath.engine.conditions import (
+    COMPARISONS,
+    NOTHING,
+    All,
+    AnyOf,
+    Compare,
+    Condition,
+    Const,
+    IsTrue,
+    Not,
+    Outcome,
+    fact_names,
+)
+from mmpath.engine.definitions import Scoped
+from mmpath.engine.evaluate import SHARED_TARGET_FACTS, _and, _Missing, _Option
+from mmpath.engine.pack import TIER_RANK, Caution, Constraint, Pack, Target
+from mmpath.recommendation import ResultOut
+
+# -- the projection ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    """An option as classification reads it (``OptionOut``'s fields of the same names)."""
+
+    id: str
+    kind: str
+    drugs: tuple[str, ...] | None
+    tier: str
+    status: str
+    requires: tuple[str, ...]
+    rules: tuple[str, ...]
+    phase: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExcludedView:
+    """An exclusion as classification reads it (``ExcludedOut``'s id, drugs, reason)."""
+
+    id: str
+    drugs: tuple[str, ...] | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingView:
+    """A missing fact and what it affects (``MissingOut``'s fact and affects)."""
+
+    fact: str
+    affects: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ConstraintExclusion:
+    """An option excluded by a pack constraint: the reason names the patient's facts."""
+
+    id: str
+    drugs: tuple[str, ...] | None
+    constraint: Constraint
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """The part of a pack's ``ResultOut`` that cohort classification and rows read."""
+
+    applicable: bool | None
+    applicability: str
+    pathway: tuple[()] | None
+    """``()`` for a pathway pack (the result has steps), ``None`` otherwise; only whether
+    it is ``None`` is read"""
+    options: tuple[OptionView, ...]
+    excluded: tuple[ExcludedView, ...]
+    missing: tuple[MissingView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unbound:
+    """A projection whose constraint exclusions still need the patient's ``why`` texts."""
+
+    projection: Projection
+    late: tuple[tuple[int, _ConstraintExclusion], ...] = ()
+    """(index in ``projection.excluded``, the constraint exclusion to fill in)"""
+
+    def bind(self, facts: Any) -> Projection:
+        """The projection for the patient ``facts`` (the pack's view: ``Scoped`` when the
+        pack defines facts), with each constraint exclusion's reason as ``_Run`` words it."""
+        if not self.late:
+            return self.projection
+        excluded = list(self.projection.excluded)
+        for index, late in self.late:
+            here = "; ".join(facts.get(name).why for name in late.names)
+            reason = f"{late.constraint.reason} (this patient: {here})"
+            excluded[index] = ExcludedView(late.id, late.drugs, reason)
+        p = self.projection
+        return Projection(
+            p.applicable, p.applicability, p.pathway, p.options, tuple(excluded), p.missing
+        )
+
+
+def project_result(result: ResultOut) -> Projection:
+    """The projection of a full result (what the lean path must equal; tests)."""
+    return Projection(
+        applicable=result.applicable,
+        applicability=result.applicability,
+        pathway=None if result.pathway is None else (),
+        options=tuple(
+            OptionView(
+                o.id,
+                o.kind,
+                None if o.drugs is None else tuple(o.drugs),
+                o.tier,
+                o.status,
+                tuple(o.requires),
+                tuple(o.rules),
+                o.phase,
+            )
+            for o in result.options
+        ),
+        excluded=tuple(
+            ExcludedView(e.id, None if e.drugs is None else tuple(e.drugs), e.reason)
+            for e in result.excluded
+        ),
+        missing=tuple(MissingView(m.fact, tuple(m.affects)) for m in result.missing),
+    )
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+Read = tuple[Any, ...]
+"""A read as data: ("t", fact) an ``IsTrue`` leaf; ("c", fact, op, repr(operand), operand) a
+``Compare`` leaf (the ``repr`` keeps ``1``, ``1.0`` and ``True`` apart); ("r", drug)
+refractoriness by target; ("x", drug) contraindicated; ("i", drug) intolerant."""
+
+
+class Reads:
+    """The patient as the projector may see it: the five reads of the module docstring.
+
+    Every read is a function of the patient alone (facts and drug statements are
+    memoised per assessment), so its answer is kept: a read repeated in one projection
+    (the same fact in several rules, the same drug in several options) is answered from
+    :attr:`answers` and appears once, at its first use, in :attr:`log`."""
+
+    __slots__ = ("answers", "facts", "log")
+
+    def __init__(self, facts: Any) -> None:
+        self.facts = facts
+        """the pack's view of the assessment (``Scoped`` when the pack defines facts)"""
+        self.answers: dict[Read, Any] = {}
+        self.log: list[tuple[Read, Any]] = []
+        """(read, answer) of each distinct read, in the order of first use"""
+
+    def read(self, key: Read) -> Any:
+        if key in self.answers:
+            return self.answers[key]
+        answer = self.answers[key] = self._perform(key)
+        self.log.append((key, answer))
+        return answer
+
+    def _perform(self, key: Read) -> Any:
+        kind = key[0]
+        if kind == "t":
+            value = self.facts.value(key[1])
+            return None if value is None else bool(value)
+        if kind == "c":
+            value = self.facts.value(key[1])
+            if value is None:
+                return None
+            try:
+                return COMPARISONS[key[2]](value, key[4])
+            except TypeError:
+                return False
+        if kind == "r":
+            return target_refractory(self.facts, key[1])[0]
+        if kind == "x":
+            found: str | None = self.facts.contraindicated(key[1])
+            return found
+        if kind == "i":
+            return bool(self.facts.intolerant(key[1]))
+        raise ValueError(f"unknown read {kind!r}")
+
+    def target_refractory(self, drug: str) -> Value:
+        """The value of ``assess.refractoriness.target_refractory`` (not its reason)."""
+        answer: Value = self.read(("r", drug))
+        return answer
+
+    def contraindicated(self, drug: str) -> str | None:
+        """``Assessment.contraindicated``: the reason, or None."""
+        answer: str | None = self.read(("x", drug))
+        return answer
+
+    def intolerant(self, drug: str) -> bool:
+        """``Assessment.intolerant``."""
+        answer: bool = self.read(("i", drug))
+        return answer
+
+
+Check = Callable[[Reads], Outcome]
+
+
+def _compile(condition: Condition) -> Check:
+    """``condition`` over :class:`Reads`: the same Kleene result and "would settle it" set
+    as ``conditions.compile_condition``, with each leaf one read."""
+    if type(condition) is Const:
+        constant: Outcome = (condition.value, NOTHING)
+        return lambda reads: constant
+    if type(condition) is IsTrue:
+        truth: Read = ("t", condition.fact)
+        alone = frozenset((condition.fact,))
+
+        def is_true(reads: Reads) -> Outcome:
+            value = reads.read(truth)
+            return (None, alone) if value is None else (value, NOTHING)
+
+        return is_true
+    if type(condition) is Compare:
+        operand = condition.operand
+        comparison: Read = ("c", condition.fact, condition.op, repr(operand), operand)
+        unknown = frozenset((condition.fact,))
+
+        def compared(reads: Reads) -> Outcome:
+            value = reads.read(comparison)
+            return (None, unknown) if value is None else (value, NOTHING)
+
+        return compared
+    if type(condition) is Not:
+        inner = _compile(condition.item)
+
+        def negated(reads: Reads) -> Outcome:
+            value, missing = inner(reads)
+            return (None if value is None else not value), missing
+
+        return negated
+    if type(condition) is All or type(condition) is AnyOf:
+        items = tuple(_compile(item) for item in condition.items)
+        settle = type(condition) is AnyOf
+        settled: Outcome = (settle, NOTHING)
+        unsettled: Outcome = (not settle, NOTHING)
+
+        def combined(reads: Reads) -> Outcome:
+            unknown: frozenset[str] | None = None
+            for item in items:
+                value, missing = item(reads)
+                if value is settle:
+                    return settled
+                if value is None:
+                    unknown = missing if unknown is None else unknown | missing
+            return unsettled if unknown is None else (None, unknown)
+
+        return combined
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+# -- the lean evaluation ---------------------------------------------------------------------
+
+
+class Projector:
+    """The projection of one pack for one patient (``_Run`` without the rendering).
+
+    Holds only what is fixed for the process (the compiled pack, compiled conditions);
+    every run's state is local to :meth:`project`."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.c = pack
+        self.pack: Pack = pack.pack
+        self.catalogue: Catalogue = pack.catalogue
+        self._checks: dict[int, tuple[Condition, Check]] = {}
+        self.pathway: tuple[()] | None = () if self.pack.phases else None
+
+    def check(self, condition: Condition) -> Check:
+        found = self._checks.get(id(condition))
+        if found is None or found[0] is not condition:
+            found = self._checks[id(condition)] = (condition, _compile(condition))
+        return found[1]
+
+    def view(self, facts: Assessment) -> Any:
+        """The pack's view of an assessment (as ``_Run.run``)."""
+        return Scoped(facts, self.pack.scope) if self.pack.scope else facts
+
+    def project(self, reads: Reads) -> Unbound:
+        pack = self.pack
+        missing = _Missing()
+        applies = self.check(pack.applicability.condition)(reads)
+        missing.add(applies[1], "applicability")
+        options: dict[str, _Option] = {}
+        excluded: dict[str, ExcludedView | _ConstraintExclusion] = {}
+        if applies[0] is not False:
+            self._collect(reads, applies, options, excluded)
+        self._constrain(reads, options, excluded, missing)
+        ordered = sorted(
+            options.values(), key=lambda o: (TIER_RANK[o.tier], not o.recommended, o.order)
+        )
+        for option in ordered:
+            self._render_missing(option, reads, missing)
+        for note in pack.notes:
+            if applies[0] is False:
+                break
+            value, unknown = _and(applies, self.check(note.condition)(reads))
+            if value is False:
+                continue
+            missing.add(unknown, f"note:{note.id}")
+        views: list[ExcludedView] = []
+        late: list[tuple[int, _ConstraintExclusion]] = []
+        for index, item in enumerate(excluded.values()):
+            if isinstance(item, _ConstraintExclusion):
+                late.append((index, item))
+                views.append(ExcludedView(item.id, item.drugs, ""))
+            else:
+                views.append(item)
+        projection = Projection(
+            applicable=applies[0],
+            applicability=pack.applicability.text,
+            pathway=self.pathway,
+            options=tuple(
+                OptionView(
+                    o.id,
+                    o.spec.kind,
+                    tuple(o.drugs) if o.spec.kind == "regimen" else None,
+                    o.tier,
+                    "recommended" if o.recommended else "conditional",
+                    tuple(sorted(o.requires)),
+                    tuple(dict.fromkeys(c[0].id for c in o.contributions)),
+                    o.spec.phase,
+                )
+                for o in ordered
+            ),
+            excluded=tuple(views),
+            missing=tuple(
+                MissingView(name, tuple(affects))
+                for name, affects in sorted(missing.affects.items())
+            ),
+        )
+        return Unbound(projection, tuple(late))
+
+    def _collect(
+        self,
+        reads: Reads,
+        applies: Outcome,
+        options: dict[str, _Option],
+        excluded: dict[str, ExcludedView | _ConstraintExclusion],
+    ) -> None:
+        order = 0
+        for rule in self.pack.rules:
+            rule_value = _and(applies, self.check(rule.condition)(reads))
+            if rule_value[0] is False:
+                continue
+            for spec in rule.options:
+                order += 1
+                value = _and(rule_value, self.check(spec.condition)(reads))
+                if value[0] is False:
+                    continue
+                info = self.c.option(spec)
+                oid, drugs = info.id, info.drugs
+                if spec.exclusion is not None:
+                    out, unknown = self.check(spec.exclusion)(reads)
+                    if out is True:
+                        excluded.setdefault(
+                            oid,
+                            ExcludedView(
+                                oid, tuple(drugs) if drugs else None, spec.exclude_reason or ""
+                            ),
+                        )
+                        continue
+                    if out is None:
+                        value = (None, value[1] | unknown)
+                key = oid if spec.phase is None else f"{oid}@{spec.phase}"
+                option = options.get(key)
+                if option is None:
+                    option = options[key] = _Option(oid, spec, drugs, info.name, order, info)
+                option.contribute(rule, spec, value[0], value[1])
+            for ex in rule.excluded:
+                code = ex.regimen or ex.procedure or ""
+                regimen = self.catalogue.regimen(code) if ex.regimen else None
+                oid = regimen.id if regimen else code
+                excluded.setdefault(
+                    oid,
+                    ExcludedView(oid, tuple(regimen.drugs) if regimen else None, ex.reason),
+                )
+
+    def _constrain(
+        self,
+        reads: Reads,
+        options: dict[str, _Option],
+        excluded: dict[str, ExcludedView | _ConstraintExclusion],
+        missing: _Missing,
+    ) -> None:
+        for key, option in list(options.items()):
+            found = self._exclusion(reads, option)
+            if found is not None:
+                del options[key]
+                excluded.setdefault(option.id, found)
+                continue
+            self._rank_by_refractoriness(reads, option)
+            self._rank_by_intolerance(reads, option)
+            if option.moved_to is None and self._all_active_refractory(reads, option):
+                del options[key]
+                drugs = ", ".join(option.info.active)
+                excluded.setdefault(
+                    option.id,
+                    ExcludedView(
+                        option.id,
+                        _drugs(option),
+                        self.c.safety["refractory_all"].text.format(drugs=drugs),
+                    ),
+                )
+                continue
+            if not option.recommended:
+                missing.add(option.requires, option.id)
+
+    def _exclusion(
+        self, reads: Reads, option: _Option
+    ) -> ExcludedView | _ConstraintExclusion | None:
+        for drug in option.drugs:
+            why = reads.contraindicated(drug)
+            if why is not None:
+                return ExcludedView(option.id, _drugs(option), why)
+        for constraint in self.pack.constraints:
+            if not self._matches(constraint.applies_to, option):
+                continue
+            value, unknown = self.check(constraint.condition)(reads)
+            if value is True:
+                names = tuple(dict.fromkeys(fact_names(constraint.condition)))
+                return _ConstraintExclusion(option.id, _drugs(option), constraint, names)
+            if value is None:
+                option.unless.append(constraint.reason)
+                option.contributions = [
+                    (rule, spec, None if v else v, req | unknown)
+                    for rule, spec, v, req in option.contributions
+                ]
+        return None
+
+    def _matches(self, target: Target, option: _Option) -> bool:
+        if target.rules and not any(c[0].id in target.rules for c in option.contributions):
+            return False
+        return self.c.matches(target, option.spec)
+
+    def _all_active_refractory(self, reads: Reads, option: _Option) -> bool:
+        active = option.info.active
+        if not active or set(active) <= option.exempt():
+            return False
+        return all(reads.target_refractory(d) is True for d in active)
+
+    def _rank_by_refractoriness(self, reads: Reads, option: _Option) -> None:
+        """``_Run._rank_by_refractoriness`` without its cautions (a drug exempt by
+        ``despite_refractory`` only gets a caution there, so it is not read here)."""
+        active = option.info.active
+        exempt = option.exempt()
+        refractory = 0
+        unknown: list[str] = []
+        for drug in active:
+            if drug in exempt:
+                continue
+            value = reads.target_refractory(drug)
+            if value is True:
+                refractory += 1
+            elif value is None:
+                unknown.append(drug)
+        all_refractory = bool(active) and refractory == len(active)
+        if refractory and not all_refractory and option.listed_tier != "consider":
+            option.moved_to = "consider"
+        pathway = bool(self.pack.phases)
+        # the two cases of _Run (no active drug known to work; a preferred option with an
+        # unknown refractoriness) make the option conditional the same way
+        if (
+            unknown
+            and not pathway
+            and (
+                refractory + len(unknown) == len(active)
+                or (not refractory and option.tier == "preferred")
+            )
+        ):
+            _if_not_refractory(option, unknown)
+
+    def _rank_by_intolerance(self, reads: Reads, option: _Option) -> None:
+        if self.pack.phases or option.listed_tier == "consider":
+            return
+        if any(reads.intolerant(d) for d in option.info.active):
+            option.moved_to = "consider"
+
+    def _render_missing(self, option: _Option, reads: Reads, missing: _Missing) -> None:
+        """What ``_Run._render`` adds to ``missing``: the pack's cautions and dose notes, the
+        kidney dose notes of each drug and the product-label cautions, in that order."""
+        checks = self.c.option_checks(option.spec)
+        self._cautions(checks.cautions, option, reads, missing)
+        self._cautions(checks.dosing, option, reads, missing)
+        for drug in option.drugs:
+            for note in self.c.notes_by_drug.get(drug, ()):
+                value, unknown = self.check(note.condition)(reads)
+                if value is None:
+                    missing.add(unknown, f"dosing:{note.id}")
+        for label in checks.labels:
+            value, unknown = self.check(label.condition)(reads)
+            if value is False:
+                continue
+            missing.add(unknown, f"label:{label.id}")
+
+    def _cautions(
+        self, items: tuple[Caution, ...], option: _Option, reads: Reads, missing: _Missing
+    ) -> None:
+        for caution in items:
+            rules = caution.applies_to.rules
+            if rules and not any(c[0].id in rules for c in option.contributions):
+                continue
+            value, unknown = self.check(caution.condition)(reads)
+            if value is False:
+                continue
+            missing.add(unknown, f"caution:{caution.id}")
+
+
+def _drugs(option: _Option) -> tuple[str, ...] | None:
+    return tuple(option.drugs) if option.drugs else None
+
+
+def _if_not_refractory(option: _Option, drugs: list[str]) -> None:
+    """``_Run._if_not_refractory``: the option becomes conditional on ``drugs``."""
+    requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
+    requires = requires or SHARED_TARGET_FACTS
+    option.if_not_refractory = drugs
+    option.contributions = [
+        (rule, spec, None if v else v, req | requires)
+        for rule, spec, v, req in option.contributions
+    ]
+
+
+# -- the memo ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Node:
+    read: Read | None = None
+    """the read the projector makes next on this path (None: a fresh node)"""
+    edges: dict[tuple[type, Any], _Node | Unbound] = field(default_factory=dict)
+
+
+def _answer(value: Any) -> tuple[type, Any]:
+    return (type(value), value)
+
+
+class ProjectionMemo:
+    """The decision trie of one pack's projector (module docstring: why it is exact).
+
+    ``limit`` bounds the projections kept (beyond it a miss is computed, not added)."""
+
+    def __init__(self, pack: Pack, catalogue: Catalogue, limit: int = 200_000) -> None:
+        self.projector = Projector(compiled(pack, catalogue))
+        self.limit = limit
+        self.root = _Node()
+        self.constant: Unbound | None = None
+        """the projection of a pack that reads nothing of the patient"""
+        self.leaves = 0
+        self.hits = 0
+        self.misses = 0
+
+    def project(self, facts: Assessment) -> Projection:
+        """The projection for the assessment ``facts`` (from the memo when its path is)."""
+        view = self.projector.view(facts)
+        walk = Reads(view)
+        node: _Node | Unbound = self.constant or self.root
+        while isinstance(node, _Node) and node.read is not None:
+            found = node.edges.get(_answer(walk.read(node.read)))
+            if found is None:
+                break
+            node = found
+        if isinstance(node, Unbound):
+            self.hits += 1
+            return node.bind(view)
+        self.misses += 1
+        reads = Reads(view)  # afresh: the path added is the projector's own reads
+        unbound = self.projector.project(reads)
+        if self.leaves < self.limit:
+            self._add(reads.log, unbound)
+        return unbound.bind(view)
+
+    def _add(self, log: Sequence[tuple[Read, Any]], leaf: Unbound) -> None:
+        node = self.root
+        if not log:
+            self.constant = leaf
+            self.leaves += 1
+            return
+        for i, (read, answer) in enumerate(log):
+            if node.read is None:
+                node.read = read
+            elif node.read != read:
+                raise AssertionError(f"the projector is not deterministic at read {i}")
+            key = _answer(answer)
+            last = i == len(log) - 1
+            child = node.edges.get(key)
+            if last:
+                if child is not None:
+                    raise AssertionError("a path ends where another continues")
+                node.edges[key] = leaf
+                self.leaves += 1
+                return
+            if child is None:
+                child = node.edges[key] = _Node()
+            if not isinstance(child, _Node):
+                raise AssertionError("a path continues where another ended")
+            node = child
