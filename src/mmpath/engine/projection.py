@@ -76,7 +76,7 @@ from mmpath.engine.conditions import (
 )
 from mmpath.engine.definitions import Scoped
 from mmpath.engine.evaluate import SHARED_TARGET_FACTS, _and, _Missing, _Option
-from mmpath.engine.pack import TIER_RANK, Caution, Constraint, Pack, Target
+from mmpath.engine.pack import TIER_RANK, Caution, Constraint, OptionSpec, Pack, Target
 from mmpath.recommendation import ResultOut
 
 # -- the projection ------------------------------------------------------------------------
@@ -138,27 +138,31 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class Unbound:
-    """A projection whose constraint exclusions still need the patient's ``why`` texts."""
+class _Shown:
+    """An option of the result, for what its rendering adds to ``missing``."""
 
-    projection: Projection
-    late: tuple[tuple[int, _ConstraintExclusion], ...] = ()
-    """(index in ``projection.excluded``, the constraint exclusion to fill in)"""
+    spec: OptionSpec
+    rules: frozenset[str]
+    """the ids of the rules that gave it (a caution's ``rules`` selector)"""
+    drugs: tuple[str, ...]
 
-    def bind(self, facts: Any) -> Projection:
-        """The projection for the patient ``facts`` (the pack's view: ``Scoped`` when the
-        pack defines facts), with each constraint exclusion's reason as ``_Run`` words it."""
-        if not self.late:
-            return self.projection
-        excluded = list(self.projection.excluded)
-        for index, late in self.late:
-            here = "; ".join(facts.get(name).why for name in late.names)
-            reason = f"{late.constraint.reason} (this patient: {here})"
-            excluded[index] = ExcludedView(late.id, late.drugs, reason)
-        p = self.projection
-        return Projection(
-            p.applicable, p.applicability, p.pathway, p.options, tuple(excluded), p.missing
-        )
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """What the memo keeps (a trie leaf): the projection's options and exclusions and the
+    first part of ``missing`` — applicability and the conditional options' requirements,
+    as ``(facts, what)`` additions in order. :meth:`Projector.finish` completes it for a
+    patient: the constraint exclusions' reasons (they quote the patient's ``why`` texts)
+    and the rest of ``missing`` (the conditions of the cautions, dose notes, product-label
+    cautions and notes, evaluated on the patient's reads), as ``_Run`` does."""
+
+    applicable: bool | None
+    unknown: frozenset[str]
+    """the facts that leave applicability unknown"""
+    options: tuple[OptionView, ...]
+    shown: tuple[_Shown, ...]
+    excluded: tuple[ExcludedView | _ConstraintExclusion, ...]
+    adds: tuple[tuple[frozenset[str], str], ...]
 
 
 def project_result(result: ResultOut) -> Projection:
@@ -340,40 +344,23 @@ class Projector:
         """The pack's view of an assessment (as ``_Run.run``)."""
         return Scoped(facts, self.pack.scope) if self.pack.scope else facts
 
-    def project(self, reads: Reads) -> Unbound:
+    def project(self, reads: Reads) -> Partial:
+        """The part of the projection the memo keeps (``Partial``); its reads are all in
+        ``reads.log`` when it returns (:meth:`finish` reads more)."""
         pack = self.pack
-        missing = _Missing()
         applies = self.check(pack.applicability.condition)(reads)
-        missing.add(applies[1], "applicability")
+        adds: list[tuple[frozenset[str], str]] = [(applies[1], "applicability")]
         options: dict[str, _Option] = {}
         excluded: dict[str, ExcludedView | _ConstraintExclusion] = {}
         if applies[0] is not False:
             self._collect(reads, applies, options, excluded)
-        self._constrain(reads, options, excluded, missing)
+        self._constrain(reads, options, excluded, adds)
         ordered = sorted(
             options.values(), key=lambda o: (TIER_RANK[o.tier], not o.recommended, o.order)
         )
-        for option in ordered:
-            self._render_missing(option, reads, missing)
-        for note in pack.notes:
-            if applies[0] is False:
-                break
-            value, unknown = _and(applies, self.check(note.condition)(reads))
-            if value is False:
-                continue
-            missing.add(unknown, f"note:{note.id}")
-        views: list[ExcludedView] = []
-        late: list[tuple[int, _ConstraintExclusion]] = []
-        for index, item in enumerate(excluded.values()):
-            if isinstance(item, _ConstraintExclusion):
-                late.append((index, item))
-                views.append(ExcludedView(item.id, item.drugs, ""))
-            else:
-                views.append(item)
-        projection = Projection(
+        return Partial(
             applicable=applies[0],
-            applicability=pack.applicability.text,
-            pathway=self.pathway,
+            unknown=applies[1],
             options=tuple(
                 OptionView(
                     o.id,
@@ -387,13 +374,54 @@ class Projector:
                 )
                 for o in ordered
             ),
-            excluded=tuple(views),
+            shown=tuple(
+                _Shown(o.spec, frozenset(c[0].id for c in o.contributions), o.drugs)
+                for o in ordered
+            ),
+            excluded=tuple(excluded.values()),
+            adds=tuple(adds),
+        )
+
+    def finish(self, partial: Partial, reads: Reads) -> Projection:
+        """The projection for the patient of ``reads`` (see :class:`Partial`)."""
+        missing = _Missing()
+        for facts, what in partial.adds:
+            missing.add(facts, what)
+        for shown in partial.shown:
+            self._render_missing(shown, reads, missing)
+        applies = (partial.applicable, partial.unknown)
+        for note in self.pack.notes:
+            if applies[0] is False:
+                break
+            value, unknown = _and(applies, self.check(note.condition)(reads))
+            if value is False:
+                continue
+            missing.add(unknown, f"note:{note.id}")
+        excluded = [
+            item if isinstance(item, ExcludedView) else self._reason(item, reads)
+            for item in partial.excluded
+        ]
+        return Projection(
+            applicable=partial.applicable,
+            applicability=self.pack.applicability.text,
+            pathway=self.pathway,
+            options=partial.options,
+            excluded=tuple(excluded),
             missing=tuple(
                 MissingView(name, tuple(affects))
                 for name, affects in sorted(missing.affects.items())
             ),
         )
-        return Unbound(projection, tuple(late))
+
+    def evaluate(self, reads: Reads) -> Projection:
+        """The projection, computed (no memo)."""
+        return self.finish(self.project(reads), reads)
+
+    @staticmethod
+    def _reason(item: _ConstraintExclusion, reads: Reads) -> ExcludedView:
+        """A constraint exclusion's reason for this patient, worded as ``_Run._exclusion``."""
+        here = "; ".join(reads.facts.get(name).why for name in item.names)
+        return ExcludedView(item.id, item.drugs, f"{item.constraint.reason} (this patient: {here})")
 
     def _collect(
         self,
@@ -445,7 +473,7 @@ class Projector:
         reads: Reads,
         options: dict[str, _Option],
         excluded: dict[str, ExcludedView | _ConstraintExclusion],
-        missing: _Missing,
+        adds: list[tuple[frozenset[str], str]],
     ) -> None:
         for key, option in list(options.items()):
             found = self._exclusion(reads, option)
@@ -468,7 +496,7 @@ class Projector:
                 )
                 continue
             if not option.recommended:
-                missing.add(option.requires, option.id)
+                adds.append((option.requires, option.id))
 
     def _exclusion(
         self, reads: Reads, option: _Option
@@ -540,7 +568,7 @@ class Projector:
         if any(reads.intolerant(d) for d in option.info.active):
             option.moved_to = "consider"
 
-    def _render_missing(self, option: _Option, reads: Reads, missing: _Missing) -> None:
+    def _render_missing(self, option: _Shown, reads: Reads, missing: _Missing) -> None:
         """What ``_Run._render`` adds to ``missing``: the pack's cautions and dose notes, the
         kidney dose notes of each drug and the product-label cautions, in that order."""
         checks = self.c.option_checks(option.spec)
@@ -558,11 +586,11 @@ class Projector:
             missing.add(unknown, f"label:{label.id}")
 
     def _cautions(
-        self, items: tuple[Caution, ...], option: _Option, reads: Reads, missing: _Missing
+        self, items: tuple[Caution, ...], option: _Shown, reads: Reads, missing: _Missing
     ) -> None:
         for caution in items:
             rules = caution.applies_to.rules
-            if rules and not any(c[0].id in rules for c in option.contributions):
+            if rules and option.rules.isdisjoint(rules):
                 continue
             value, unknown = self.check(caution.condition)(reads)
             if value is False:
@@ -592,7 +620,7 @@ def _if_not_refractory(option: _Option, drugs: list[str]) -> None:
 class _Node:
     read: Read | None = None
     """the read the projector makes next on this path (None: a fresh node)"""
-    edges: dict[tuple[type, Any], _Node | Unbound] = field(default_factory=dict)
+    edges: dict[tuple[type, Any], _Node | Partial] = field(default_factory=dict)
 
 
 def _answer(value: Any) -> tuple[type, Any]:
@@ -608,7 +636,7 @@ class ProjectionMemo:
         self.projector = Projector(compiled(pack, catalogue))
         self.limit = limit
         self.root = _Node()
-        self.constant: Unbound | None = None
+        self.constant: Partial | None = None
         """the projection of a pack that reads nothing of the patient"""
         self.leaves = 0
         self.hits = 0
@@ -616,25 +644,26 @@ class ProjectionMemo:
 
     def project(self, facts: Assessment) -> Projection:
         """The projection for the assessment ``facts`` (from the memo when its path is)."""
-        view = self.projector.view(facts)
+        projector = self.projector
+        view = projector.view(facts)
         walk = Reads(view)
-        node: _Node | Unbound = self.constant or self.root
+        node: _Node | Partial = self.constant or self.root
         while isinstance(node, _Node) and node.read is not None:
             found = node.edges.get(_answer(walk.read(node.read)))
             if found is None:
                 break
             node = found
-        if isinstance(node, Unbound):
+        if isinstance(node, Partial):
             self.hits += 1
-            return node.bind(view)
+            return projector.finish(node, walk)
         self.misses += 1
         reads = Reads(view)  # afresh: the path added is the projector's own reads
-        unbound = self.projector.project(reads)
+        partial = projector.project(reads)
         if self.leaves < self.limit:
-            self._add(reads.log, unbound)
-        return unbound.bind(view)
+            self._add(tuple(reads.log), partial)
+        return projector.finish(partial, reads)
 
-    def _add(self, log: Sequence[tuple[Read, Any]], leaf: Unbound) -> None:
+    def _add(self, log: Sequence[tuple[Read, Any]], leaf: Partial) -> None:
         node = self.root
         if not log:
             self.constant = leaf

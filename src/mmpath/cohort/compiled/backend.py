@@ -433,7 +433,7 @@ def _routed_part(
                     results = []
                     for i in indexes:
                         view = projectors[i].view(facts)
-                        results.append(projectors[i].project(Reads(view)).bind(view))
+                        results.append(projectors[i].evaluate(Reads(view)))
                 for i, result in zip(indexes, results, strict=True):
                     row = decision_row(data, point, recorded, packs[i], result)
                     mine.append({**row, "k": k, "pack": i})
