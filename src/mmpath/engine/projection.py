@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmpath.assess import FACTS, Assessment
-from mmpath.assess.fact import Value
+from mmpath.assess.fact import Fact, Value
 from mmpath.assess.refractoriness import target_refractory
 from mmpath.catalogue import Catalogue
 from mmpath.engine.compiled import CompiledPack, compiled
@@ -190,6 +190,49 @@ def project_result(result: ResultOut) -> Projection:
         ),
         missing=tuple(MissingView(m.fact, tuple(m.affects)) for m in result.missing),
     )
+
+
+# -- the assessment ------------------------------------------------------------------------
+
+
+class ValueAssessment(Assessment):
+    """An :class:`~mmpath.assess.Assessment` whose :meth:`value` does not compute the
+    fact's ``warnings`` (record inconsistencies shown beside a fact, e.g. the lab
+    progressions the record does not list): the value is the derivation's value, the same
+    as ``get(name).value``. A later :meth:`get` reuses the derivation and adds the
+    warnings, so ``get`` gives the same ``Fact`` as on a plain assessment. Used for the
+    projections only (``Fact.warnings`` is in no projection); the recommendation path
+    keeps the plain assessment."""
+
+    def __init__(self, record: Any) -> None:
+        super().__init__(record)
+        self._derived: dict[str, tuple[Value, str]] = {}
+
+    def value(self, name: str) -> Value:
+        found = self._facts.get(name)
+        if found is not None:
+            return found.value
+        derived = self._derived.get(name)
+        if derived is not None:
+            return derived[0]
+        if (self.record.asserted or {}).get(name) is not None:
+            return self.get(name).value
+        derived = self._derived[name] = FACTS[name].derive(self)
+        return derived[0]
+
+    def get(self, name: str) -> Fact:
+        found = self._facts.get(name)
+        if found is not None:
+            return found
+        derived = self._derived.get(name)
+        if derived is None or (self.record.asserted or {}).get(name) is not None:
+            return super().get(name)
+        spec = FACTS[name]
+        warnings = tuple(spec.warnings(self)) if spec.warnings is not None else ()
+        value, why = derived
+        found = Fact(name, value, why, spec.definition, spec.needs, warnings=warnings)
+        self._facts[name] = found
+        return found
 
 
 # -- reads -----------------------------------------------------------------------------------

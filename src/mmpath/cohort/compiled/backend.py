@@ -60,7 +60,7 @@ from mmpath.cohort.records import RecordProblems, patients, to_record
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
-from mmpath.engine.projection import ProjectionMemo, Projector, Reads
+from mmpath.engine.projection import ProjectionMemo, Projector, Reads, ValueAssessment
 from mmpath.record.model import Treatment
 from mmpath.service import evaluate_packs
 
@@ -423,7 +423,7 @@ def _routed_part(
             for point, k, indexes in todo:
                 record = to_record(data, point.date)
                 recorded = recorded_decision(data, point)
-                facts = Assessment(record)
+                facts = Assessment(record) if mode == "engine" else ValueAssessment(record)
                 if mode == "engine":
                     targets = [packs[i] for i in indexes]
                     results: list[ResultLike] = list(evaluate_packs(facts, targets))
