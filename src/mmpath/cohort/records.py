@@ -22,14 +22,14 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from pydantic import ValidationError
 
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.record.errors import problems_from
-from mmpath.record.model import PatientRecord
+from mmpath.record.model import Cytogenetics, PatientRecord, Procedure, Treatment
 
 Row = dict[str, Any]
 
@@ -245,3 +245,116 @@ def _locate(
     return ExtractProblem(
         "error", "patients", data.patient[ROW], column, None, message, data.patient_id
     )
+
+
+class AsOf:
+    """As-of records of one patient built from the patient's validated whole record.
+
+    ``to_record(data, D)`` builds the record dict and validates it with pydantic (about a
+    millisecond per decision). The as-of record only *drops* what was not known on ``D``
+    (module docstring), so it can be assembled from the whole record's already validated
+    items: the same item objects (models are frozen) for the labs, progressions, MRD
+    results, procedures and courses kept unchanged, a copy without ``end`` /
+    ``stop_reason`` / ``best_response`` (or ``best_response_after``) where the as-of rules
+    drop them, the latest cytogenetics as of ``D`` (validated once per row), ``as_of`` =
+    ``D``. Field by field the same rules and the same values as :func:`record_dict`, with
+    the same set fields. The item validators cannot fail on an item they passed whole
+    (dropping ``end`` removes the only check the dropped fields take part in); the
+    record's own consistency check (``PatientRecord._consistent``: nothing after ``as_of``,
+    nothing before the birth date) is run on every as-of record, and on any failure the
+    record is built by :func:`to_record`, which raises the located problems exactly as the
+    reference backend gets them. ``tests/cohort/test_projection.py`` checks the records
+    equal ``to_record``'s (values and set fields) at every decision of synthetic cohorts.
+    """
+
+    def __init__(self, data: PatientData, whole: PatientRecord) -> None:
+        self.data = data
+        self.whole = whole
+        self._cytogenetics: dict[int, Cytogenetics] = {}
+
+    def record(self, as_of: dt.date) -> PatientRecord:
+        try:
+            record = self._assemble(as_of)
+            for check in _RECORD_CHECKS:
+                check(record)
+        except Exception:
+            return to_record(self.data, as_of)
+        return record
+
+    def _assemble(self, as_of: dt.date) -> PatientRecord:
+        data, whole = self.data, self.whole
+        values = dict(whole.__dict__)
+        fields = set(whole.model_fields_set) | {"as_of"}
+        values["as_of"] = as_of
+
+        def known(day: dt.date | None) -> bool:
+            return day is not None and day <= as_of
+
+        if whole.treatments is not None:
+            rows = data.rows_of("treatments") or []
+            courses: list[Treatment] = []
+            for row, course in zip(rows, whole.treatments, strict=True):
+                if not row["start"] < as_of:
+                    continue
+                drop: set[str] = set()
+                if row["end"] is not None and row["end"] > as_of:
+                    drop |= {"end", "stop_reason"}
+                if not known(row["best_response_date"] or row["end"]):
+                    drop.add("best_response")
+                courses.append(_without(course, drop))
+            values["treatments"] = courses
+        if whole.procedures is not None:
+            rows = data.rows_of("procedures") or []
+            procedures: list[Procedure] = []
+            for row, procedure in zip(rows, whole.procedures, strict=True):
+                if not row["date"] < as_of:
+                    continue
+                drop = set() if known(row["response_date"]) else {"best_response_after"}
+                procedures.append(_without(procedure, drop))
+            values["procedures"] = procedures
+        for table in ("progressions", "labs", "mrd"):
+            items = getattr(whole, table)
+            if items is None:
+                continue
+            rows = data.rows_of(table) or []
+            values[table] = [
+                item for row, item in zip(rows, items, strict=True) if known(row["date"])
+            ]
+        chosen = _cytogenetics(data, as_of)
+        if chosen is None:
+            values["cytogenetics"] = None
+            fields.discard("cytogenetics")
+        else:
+            found = self._cytogenetics.get(chosen[ROW])
+            if found is None:
+                found = self._cytogenetics[chosen[ROW]] = Cytogenetics.model_validate(
+                    {
+                        k: v
+                        for k, v in chosen.items()
+                        if k not in {ROW, "patient_id"} and v is not None
+                    }
+                )
+            values["cytogenetics"] = found
+            fields.add("cytogenetics")
+        return PatientRecord.model_construct(_fields_set=fields, **values)
+
+
+_RECORD_CHECKS = tuple(
+    v.func for v in PatientRecord.__pydantic_decorators__.model_validators.values()
+)
+"""The record-level validators (``_consistent``), run on every assembled as-of record."""
+assert all(
+    v.info.mode == "after" for v in PatientRecord.__pydantic_decorators__.model_validators.values()
+)
+
+_Item = TypeVar("_Item", Treatment, Procedure)
+
+
+def _without(item: _Item, drop: set[str]) -> _Item:
+    """``item`` without the fields ``drop`` (as if never given); ``item`` itself if none is
+    set."""
+    drop &= item.model_fields_set
+    if not drop:
+        return item
+    values: dict[str, Any] = {k: (None if k in drop else v) for k, v in item.__dict__.items()}
+    return type(item).model_construct(_fields_set=item.model_fields_set - drop, **values)

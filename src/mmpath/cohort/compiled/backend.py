@@ -56,7 +56,7 @@ from mmpath.cohort.compiled.engines import SqlEngine, engine
 from mmpath.cohort.compiled.plan import applicability_column, build_plan
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
-from mmpath.cohort.records import RecordProblems, patients, to_record
+from mmpath.cohort.records import AsOf, RecordProblems, patients, to_record
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
@@ -420,8 +420,9 @@ def _routed_part(
             continue
         mine: list[dict[str, Any]] = []
         try:
+            as_of = None if mode == "engine" else AsOf(data, to_record(data))
             for point, k, indexes in todo:
-                record = to_record(data, point.date)
+                record = to_record(data, point.date) if as_of is None else as_of.record(point.date)
                 recorded = recorded_decision(data, point)
                 facts = Assessment(record) if mode == "engine" else ValueAssessment(record)
                 if mode == "engine":
