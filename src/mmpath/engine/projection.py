@@ -76,7 +76,7 @@ from mmpath.engine.conditions import (
 )
 from mmpath.engine.definitions import Scoped
 from mmpath.engine.evaluate import SHARED_TARGET_FACTS, _and, _Missing, _Option
-from mmpath.engine.pack import TIER_RANK, Caution, Constraint, OptionSpec, Pack, Target
+from mmpath.engine.pack import TIER_RANK, Constraint, OptionSpec, Pack, Target
 from mmpath.recommendation import ResultOut
 
 # -- the projection ------------------------------------------------------------------------
@@ -141,10 +141,8 @@ class Projection:
 class _Shown:
     """An option of the result, for what its rendering adds to ``missing``."""
 
-    spec: OptionSpec
-    rules: frozenset[str]
-    """the ids of the rules that gave it (a caution's ``rules`` selector)"""
-    drugs: tuple[str, ...]
+    plan: tuple[tuple[Callable[[Reads], Outcome], str, bool], ...]
+    """``Projector._render_plan`` of the option"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +373,7 @@ class Projector:
         self.pack: Pack = pack.pack
         self.catalogue: Catalogue = pack.catalogue
         self._checks: dict[int, tuple[Condition, Check]] = {}
+        self._plans: dict[tuple[int, frozenset[str]], tuple[OptionSpec, Plan]] = {}
         self.pathway: tuple[()] | None = () if self.pack.phases else None
 
     def check(self, condition: Condition) -> Check:
@@ -418,7 +417,9 @@ class Projector:
                 for o in ordered
             ),
             shown=tuple(
-                _Shown(o.spec, frozenset(c[0].id for c in o.contributions), o.drugs)
+                _Shown(
+                    self._render_plan(o.spec, frozenset(c[0].id for c in o.contributions), o.drugs)
+                )
                 for o in ordered
             ),
             excluded=tuple(excluded.values()),
@@ -430,8 +431,16 @@ class Projector:
         missing = _Missing()
         for facts, what in partial.adds:
             missing.add(facts, what)
+        outcomes: dict[int, Outcome] = {}  # a condition shared by options: checked once
         for shown in partial.shown:
-            self._render_missing(shown, reads, missing)
+            for check, what, only_unknown in shown.plan:
+                found = outcomes.get(id(check))
+                if found is None:
+                    found = outcomes[id(check)] = check(reads)
+                value, unknown = found
+                if value is False or (only_unknown and value is not None):
+                    continue
+                missing.add(unknown, what)
         applies = (partial.applicable, partial.unknown)
         for note in self.pack.notes:
             if applies[0] is False:
@@ -611,34 +620,34 @@ class Projector:
         if any(reads.intolerant(d) for d in option.info.active):
             option.moved_to = "consider"
 
-    def _render_missing(self, option: _Shown, reads: Reads, missing: _Missing) -> None:
-        """What ``_Run._render`` adds to ``missing``: the pack's cautions and dose notes, the
-        kidney dose notes of each drug and the product-label cautions, in that order."""
-        checks = self.c.option_checks(option.spec)
-        self._cautions(checks.cautions, option, reads, missing)
-        self._cautions(checks.dosing, option, reads, missing)
-        for drug in option.drugs:
-            for note in self.c.notes_by_drug.get(drug, ()):
-                value, unknown = self.check(note.condition)(reads)
-                if value is None:
-                    missing.add(unknown, f"dosing:{note.id}")
-        for label in checks.labels:
-            value, unknown = self.check(label.condition)(reads)
-            if value is False:
-                continue
-            missing.add(unknown, f"label:{label.id}")
+    def _render_plan(self, spec: OptionSpec, rules: frozenset[str], drugs: tuple[str, ...]) -> Plan:
+        """What ``_Run._render`` adds to ``missing`` for an option, as checks in order: the
+        pack's cautions and dose notes whose target selects it (a ``rules`` selector
+        applied to the rules that gave it), the kidney dose notes of each of its drugs and
+        its product-label cautions. Each is (condition, what it affects, whether it counts
+        only when unknown — the kidney notes — or whenever not false). Fixed per option
+        and set of rules: built once."""
+        key = (id(spec), rules)
+        found = self._plans.get(key)
+        if found is not None and found[0] is spec:
+            return found[1]
+        checks = self.c.option_checks(spec)
+        plan: list[tuple[Check, str, bool]] = [
+            (self.check(caution.condition), f"caution:{caution.id}", False)
+            for caution in (*checks.cautions, *checks.dosing)
+            if not caution.applies_to.rules or not rules.isdisjoint(caution.applies_to.rules)
+        ]
+        plan += [
+            (self.check(note.condition), f"dosing:{note.id}", True)
+            for drug in drugs
+            for note in self.c.notes_by_drug.get(drug, ())
+        ]
+        plan += [(self.check(c.condition), f"label:{c.id}", False) for c in checks.labels]
+        self._plans[key] = (spec, tuple(plan))
+        return tuple(plan)
 
-    def _cautions(
-        self, items: tuple[Caution, ...], option: _Shown, reads: Reads, missing: _Missing
-    ) -> None:
-        for caution in items:
-            rules = caution.applies_to.rules
-            if rules and option.rules.isdisjoint(rules):
-                continue
-            value, unknown = self.check(caution.condition)(reads)
-            if value is False:
-                continue
-            missing.add(unknown, f"caution:{caution.id}")
+
+Plan = tuple[tuple[Check, str, bool], ...]
 
 
 def _drugs(option: _Option) -> tuple[str, ...] | None:
