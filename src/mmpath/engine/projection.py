@@ -52,9 +52,10 @@ fills in the patient's ``why`` texts, as ``_Run._exclusion`` does.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from mmpath.assess import FACTS, Assessment
 from mmpath.assess.fact import Fact, Value
@@ -202,8 +203,8 @@ class ValueAssessment(Assessment):
     projections only (``Fact.warnings`` is in no projection); the recommendation path
     keeps the plain assessment."""
 
-    def __init__(self, record: Any) -> None:
-        super().__init__(record)
+    def __init__(self, record: Any, *, today: dt.date | None = None) -> None:
+        super().__init__(record, today=today)
         self._derived: dict[str, tuple[Value, str]] = {}
 
     def value(self, name: str) -> Value:
@@ -668,75 +669,108 @@ def _if_not_refractory(option: _Option, drugs: list[str]) -> None:
 # -- the memo ------------------------------------------------------------------------------
 
 
+Leaf = TypeVar("Leaf")
+
+
 @dataclass(slots=True)
-class _Node:
+class _Node(Generic[Leaf]):
     read: Read | None = None
-    """the read the projector makes next on this path (None: a fresh node)"""
-    edges: dict[tuple[type, Any], _Node | Partial] = field(default_factory=dict)
+    """the read made next on this path (None: a fresh node)"""
+    edges: dict[tuple[type, Any], _Node[Leaf] | _Leaf[Leaf]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf(Generic[Leaf]):
+    value: Leaf
 
 
 def _answer(value: Any) -> tuple[type, Any]:
+    """An edge's key: the answer's type and value (``True`` and ``1`` are not one edge)."""
     return (type(value), value)
 
 
-class ProjectionMemo:
-    """The decision trie of one pack's projector (module docstring: why it is exact).
+class _Trie(Generic[Leaf]):
+    """A decision trie over reads: each path is the (read, answer) log of one run of a
+    function of the reads alone, in order; its leaf is that run's result."""
 
-    ``limit`` bounds the projections kept (beyond it a miss is computed, not added)."""
+    __slots__ = ("constant", "root")
 
-    def __init__(self, pack: Pack, catalogue: Catalogue, limit: int = 200_000) -> None:
-        self.projector = Projector(compiled(pack, catalogue))
-        self.limit = limit
-        self.root = _Node()
-        self.constant: Partial | None = None
-        """the projection of a pack that reads nothing of the patient"""
-        self.leaves = 0
-        self.hits = 0
-        self.misses = 0
+    def __init__(self) -> None:
+        self.root: _Node[Leaf] = _Node()
+        self.constant: _Leaf[Leaf] | None = None
+        """the result of a run that read nothing"""
 
-    def project(self, facts: Assessment) -> Projection:
-        """The projection for the assessment ``facts`` (from the memo when its path is)."""
-        projector = self.projector
-        view = projector.view(facts)
-        walk = Reads(view)
-        node: _Node | Partial = self.constant or self.root
-        while isinstance(node, _Node) and node.read is not None:
-            found = node.edges.get(_answer(walk.read(node.read)))
+    def find(self, reads: Reads) -> _Leaf[Leaf] | None:
+        """The leaf of the path whose answers are the patient's (performing its reads in
+        the path's order), or None when the patient leaves the known paths."""
+        if self.constant is not None:
+            return self.constant
+        node: _Node[Leaf] | _Leaf[Leaf] = self.root
+        while isinstance(node, _Node):
+            if node.read is None:
+                return None
+            found = node.edges.get(_answer(reads.read(node.read)))
             if found is None:
-                break
+                return None
             node = found
-        if isinstance(node, Partial):
-            self.hits += 1
-            return projector.finish(node, walk)
-        self.misses += 1
-        reads = Reads(view)  # afresh: the path added is the projector's own reads
-        partial = projector.project(reads)
-        if self.leaves < self.limit:
-            self._add(tuple(reads.log), partial)
-        return projector.finish(partial, reads)
+        return node
 
-    def _add(self, log: Sequence[tuple[Read, Any]], leaf: Partial) -> None:
-        node = self.root
+    def add(self, log: Sequence[tuple[Read, Any]], value: Leaf) -> None:
+        """Add one run's path: its reads in order with their answers, and its result. A
+        node whose read differs from the run's, or a path ending inside another, means the
+        function is not a function of its reads: refused loudly."""
         if not log:
-            self.constant = leaf
-            self.leaves += 1
+            self.constant = _Leaf(value)
             return
+        node = self.root
         for i, (read, answer) in enumerate(log):
             if node.read is None:
                 node.read = read
             elif node.read != read:
                 raise AssertionError(f"the projector is not deterministic at read {i}")
             key = _answer(answer)
-            last = i == len(log) - 1
             child = node.edges.get(key)
-            if last:
+            if i == len(log) - 1:
                 if child is not None:
                     raise AssertionError("a path ends where another continues")
-                node.edges[key] = leaf
-                self.leaves += 1
+                node.edges[key] = _Leaf(value)
                 return
             if child is None:
                 child = node.edges[key] = _Node()
             if not isinstance(child, _Node):
                 raise AssertionError("a path continues where another ended")
             node = child
+
+
+class ProjectionMemo:
+    """The decision trie of one pack's projector (module docstring: why it is exact). It
+    keeps the :class:`Partial` (options, exclusions, the first missing facts);
+    :meth:`Projector.finish` completes it for each patient.
+
+    ``limit`` bounds the partials kept (beyond it a miss is computed, not added)."""
+
+    def __init__(self, pack: Pack, catalogue: Catalogue, limit: int = 200_000) -> None:
+        self.projector = Projector(compiled(pack, catalogue))
+        self.limit = limit
+        self.trie: _Trie[Partial] = _Trie()
+        self.leaves = 0
+        self.hits = 0
+        self.misses = 0
+
+    def project(self, facts: Assessment) -> Projection:
+        """The projection for the assessment ``facts`` (its partial from the memo when
+        the patient's answers follow a known path)."""
+        projector = self.projector
+        view = projector.view(facts)
+        walk = Reads(view)
+        found = self.trie.find(walk)
+        if found is not None:
+            self.hits += 1
+            return projector.finish(found.value, walk)
+        self.misses += 1
+        reads = Reads(view)  # afresh: the path added is the projector's own reads
+        partial = projector.project(reads)
+        if self.leaves < self.limit:
+            self.leaves += 1
+            self.trie.add(tuple(reads.log), partial)
+        return projector.finish(partial, reads)
