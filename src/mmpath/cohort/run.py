@@ -70,6 +70,14 @@ def evaluate(
             f"Backend {backend.name}: {compiled} (decision, guideline) pairs answered by the "
             f"compiled SQL plan, {routed} evaluated by the per-patient engine."
         )
+        hits = getattr(evaluation, "memo_hits", 0)
+        misses = getattr(evaluation, "memo_misses", 0)
+        if hits + misses:
+            notes.append(
+                f"Routed pairs: the options and exclusions of {hits} came from the projection "
+                f"memo (decisions whose answers to the guideline's reads had been seen), "
+                f"{misses} were computed (docs/cohort.md, 'The compiled backend')."
+            )
     html = render(evaluation, source=source, guideline=guideline, notes=notes)
     (out / "report.html").write_text(html, encoding="utf-8")
     return evaluation

@@ -7,47 +7,61 @@ their order, the exclusions' ``id, drugs, reason`` in their order, and the missi
 with what they affect. That part is a :class:`Projection`.
 
 :class:`Projector` computes the projection of one pack for one patient without
-rendering anything else (no caution or dose-note texts, no sources, no ``why`` texts,
-no fact outputs, no pathway steps, no empty-branch explanation). It follows
-``engine.evaluate._Run`` step by step, keeping only what changes the projection:
-applicability, rules, option conditions and exclusions, contraindications, the pack's
-constraints, refractoriness ranking, intolerance ranking and, for ``missing``, every
-condition of the cautions, dose notes, product-label cautions and notes. The tests
-(tests/cohort/test_projection.py) compare it with :func:`project_result` of the full
-evaluator's result on every decision of synthetic cohorts.
+rendering anything else (no caution or dose-note texts, no sources, no ``why`` texts
+except a constraint exclusion's, no fact outputs, no pathway steps, no empty-branch
+explanation, no ``applies_if`` wording). It follows ``engine.evaluate._Run`` step by
+step (reusing its ``_Option``, ``_Missing`` and ``_and``), keeping only what changes the
+projection, in two parts:
 
-The projector sees the patient only through :class:`Reads`, five kinds of read:
+- :meth:`Projector.project` → :class:`Partial`: applicability, rules, option conditions
+  and exclusions, contraindications, the pack's constraints, refractoriness ranking,
+  intolerance ranking, the order of the options, and the first additions to ``missing``
+  (applicability, conditional options' requirements);
+- :meth:`Projector.finish` → :class:`Projection`: the rest of ``missing`` (every
+  condition of the cautions, dose notes, product-label cautions of the options shown and
+  of the pack's notes, in ``_Run``'s order) and the reasons of constraint exclusions
+  (they quote the patient's ``why`` texts).
 
-- ``is_true(condition)`` — an ``IsTrue`` leaf: ``None`` (unknown) or ``bool(value)``;
-- ``compare(condition)`` — a ``Compare`` leaf: ``None``, or the comparison's result
-  (``False`` when the types do not compare), exactly as ``conditions.compile_condition``;
-- ``target_refractory(drug)`` — the value (not the reason) of
-  ``assess.refractoriness.target_refractory``;
-- ``contraindicated(drug)`` — ``Assessment.contraindicated`` (the reason, or None);
-- ``intolerant(drug)`` — ``Assessment.intolerant``.
+tests/cohort/test_projection.py compares the projection with :func:`project_result` of
+the full evaluator's result for every pack at every decision of synthetic cohorts and for
+every vignette and review-case record.
 
+The projector sees the patient only through :class:`Reads`, each read a value ``Read``:
+
+- ``("t", fact)`` — an ``IsTrue`` leaf: ``None`` (unknown) or ``bool(value)``;
+- ``("c", fact, op, repr(operand), operand)`` — a ``Compare`` leaf: ``None``, or the
+  comparison's result (``False`` when the types do not compare), exactly as
+  ``conditions.compile_condition``;
+- ``("r", drug)`` — the value (not the reason) of ``refractoriness.target_refractory``;
+- ``("x", drug)`` — ``Assessment.contraindicated`` (the reason, or None);
+- ``("i", drug)`` — ``Assessment.intolerant``;
+- ``("w", fact)`` — a fact's ``why`` (only :meth:`Projector.finish`, for a constraint
+  exclusion's reason).
+
+Each read is a function of the patient alone (facts and drug statements are memoised per
+assessment), so a repeated read is answered from :attr:`Reads.answers` and logged once.
 Everything else the projector uses is fixed for the process: the pack, its compiled form,
 the catalogue, mmpath's safety texts.
 
-**The memo** (:class:`ProjectionMemo`, one per pack) is a decision trie of those reads.
-A node holds the read the projector makes next; its edges are keyed by the read's answer
-(its type and value, so ``True`` and ``1`` differ); a leaf holds the projection. On a
-patient the memo walks from the root performing each node's read on the patient and
-following the answer's edge: reaching a leaf, the leaf's projection is the answer; a
-missing edge is a miss, and the projector runs (recording its reads) and its path is
-added. **Why this is exact**: the projector is a deterministic function of the answers
-to its reads (it holds no state across runs and reads nothing else of the patient), so
-by induction over the reads, a run on a patient whose answers equal those along a path
-makes the same reads in the same order and returns that path's projection. The walk
-performs the node's own read object (the same condition node or drug name the projector
-would read; :func:`_same_read` checks identity when a path is added, so a
-non-deterministic projector would fail loudly rather than answer wrongly). No key is
-listed by hand: what is read is what keys.
+**The memo** (:class:`ProjectionMemo`, one per pack and process) is a decision trie
+(:class:`_Trie`) of the reads of :meth:`Projector.project`. A node holds the read the
+projector makes next; its edges are keyed by the read's answer (its type and value, so
+``True`` and ``1`` differ); a leaf holds the :class:`Partial`. On a patient the memo
+walks from the root performing each node's read on the patient and following the
+answer's edge: reaching a leaf, that partial is the patient's; a missing edge is a miss,
+and the projector runs on fresh reads and its log of reads is added as a path.
+:meth:`Projector.finish` then runs on the patient either way (it is not memoised: its
+reads are the comorbidities and kidney function, whose combinations made a second trie
+miss more than it hit).
 
-One part is not memoised but recomputed per patient: the reason of an option excluded by a
-pack constraint names the patient's facts (``constraint reason (this patient: <why of each
-fact of the constraint>)``); the leaf keeps the constraint and :meth:`Projection.bind`
-fills in the patient's ``why`` texts, as ``_Run._exclusion`` does.
+**Why this is exact.** :meth:`Projector.project` is a deterministic function of the
+answers to its reads: it keeps no state between runs and reads nothing else of the
+patient. By induction over the reads, a run on a patient whose answers equal those along
+a path makes the same reads in the same order and returns that path's partial. No key is
+listed by hand: what is read is what keys, so a read added to the evaluator later keys
+the memo too. :meth:`_Trie.add` checks that every path agrees with the trie (a node's
+read is the run's read, no path ends inside another), so a projector that was not a
+function of its reads would fail loudly rather than answer wrongly.
 """
 
 from __future__ import annotations

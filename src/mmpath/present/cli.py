@@ -1311,7 +1311,12 @@ def cohort_evaluate(
     if isinstance(result, CompiledEvaluation):
         err.print(
             f"backend {name}: {result.compiled_pairs} (decision, guideline) pairs answered by "
-            f"the compiled plan, {result.routed_pairs} routed to the per-patient engine",
+            f"the compiled plan, {result.routed_pairs} routed to the per-patient engine"
+            + (
+                f" ({result.memo_hits} of them from the projection memo)"
+                if result.memo_hits + result.memo_misses
+                else ""
+            ),
             markup=False,
             highlight=False,
             soft_wrap=True,
