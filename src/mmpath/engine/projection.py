@@ -256,6 +256,9 @@ Read = tuple[Any, ...]
 refractoriness by target; ("x", drug) contraindicated; ("i", drug) intolerant."""
 
 
+_UNREAD = object()
+
+
 class Reads:
     """The patient as the projector may see it: the five reads of the module docstring.
 
@@ -274,10 +277,10 @@ class Reads:
         """(read, answer) of each distinct read, in the order of first use"""
 
     def read(self, key: Read) -> Any:
-        if key in self.answers:
-            return self.answers[key]
-        answer = self.answers[key] = self._perform(key)
-        self.log.append((key, answer))
+        answer = self.answers.get(key, _UNREAD)
+        if answer is _UNREAD:
+            answer = self.answers[key] = self._perform(key)
+            self.log.append((key, answer))
         return answer
 
     def _perform(self, key: Read) -> Any:

@@ -400,6 +400,9 @@ def _memo_for(pack: Pack, token: str) -> ProjectionMemo:
 def _routed_part(
     job: RoutedJob,
 ) -> tuple[pl.DataFrame, list[ExtractProblem], set[str], int, tuple[int, int]]:
+    """The rows of a slice's routed pairs (``routed`` mode: ``engine``, ``lean`` or
+    ``memo``, see :attr:`CompiledBackend.routed`), its problems, the patients whose as-of
+    record failed, the slice's patient count and the memo's (hits, misses) for it."""
     tables, routed, pack_ids, mode, token = job
     by_id = {p.id: p for p in select("all")}
     packs = [by_id[i] for i in pack_ids]
