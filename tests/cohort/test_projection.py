@@ -158,7 +158,22 @@ def test_an_invalid_as_of_record_fails_as_to_record_does() -> None:
     assert [str(p) for p in fast.value.problems] == [str(p) for p in slow.value.problems]
 
 
+def test_a_full_memo_still_answers_exactly() -> None:
+    """Beyond its limit the memo computes misses without keeping them."""
+    catalogue = load_catalogue()
+    pack = next(p for p in select("all") if p.id == "nl-rrmm")
+    memo = ProjectionMemo(pack, catalogue, limit=3)
+    for record in _as_of_records(check(synthesise(20, 21))):
+        expected = project_result(PackEvaluator(pack, catalogue).run(Assessment(record)))
+        assert memo.project(ValueAssessment(record)) == expected
+    assert memo.leaves == 3 and memo.misses > 3
+
+
 def test_the_trie_refuses_a_non_deterministic_path() -> None:
+    constant: _Trie[str] = _Trie()
+    constant.add([], "read nothing")
+    found = constant.find(Reads(None))
+    assert found is not None and found.value == "read nothing"
     trie: _Trie[str] = _Trie()
     trie.add([(("t", "relapsed"), True), (("t", "frail"), False)], "a")
     with pytest.raises(AssertionError):
