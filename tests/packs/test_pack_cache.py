@@ -73,3 +73,28 @@ def test_an_unwritable_cache_folder_is_no_cache(
     monkeypatch.setenv(pack_cache.ENV_VAR, str(blocker / "cache"))
     pack, _ = pack_at(example_pack)
     assert pack.id == example_pack.name
+
+
+def test_a_compiled_program_is_kept_and_a_damaged_one_recompiled(cache: Path) -> None:
+    """The generated condition program's bytecode is cached beside the packs; a damaged
+    file is compiled again and the result is the same."""
+    from mmpath.engine.codegen import compile_program
+    from mmpath.engine.conditions import AnyOf, Compare, IsTrue, Not
+
+    class Facts:
+        def __init__(self, values: dict[str, object]) -> None:
+            self.values = values
+
+        def value(self, name: str) -> object:
+            return self.values.get(name)
+
+    conditions = [AnyOf((IsTrue("a"), Not(Compare("n", "lt", 2)))), IsTrue("b")]
+    facts = Facts({"a": False, "n": 1})
+    want = ((False, frozenset()), (None, frozenset({"b"})))
+    assert compile_program(conditions, "test")(facts) == want
+    (entry,) = (cache / "code").glob("*.marshal")
+    assert compile_program(conditions, "test")(facts) == want  # from the cache
+    entry.write_bytes(b"not bytecode")
+    assert compile_program(conditions, "test")(facts) == want
+    assert compile_program(conditions[:1], "test")(facts) == want[:1]
+    assert len(list((cache / "code").glob("*.marshal"))) == 2

@@ -9,6 +9,10 @@ kinds, the catalogue's data and the libraries of definitions found — so a chan
 of them makes a new entry and a stale one is never used. Broken packs are never stored:
 their problems are reported from the YAML each time.
 
+The same folder keeps, under ``code/``, the bytecode of each pack's generated condition
+program (``engine.codegen``), keyed by the digest of its source and the interpreter's
+bytecode version.
+
 Where: ``$MMPATH_CACHE`` if set (``off`` disables the cache), else
 ``$XDG_CACHE_HOME/mmpath`` or ``~/.cache/mmpath``. Any problem reading or writing the
 cache (read-only home, a damaged file) falls back to loading from YAML, silently. The
