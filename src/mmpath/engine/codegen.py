@@ -22,11 +22,8 @@ namespace, never written into the source, so a pack from anywhere cannot inject 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
@@ -242,24 +239,19 @@ def _code(source: str, label: str) -> CodeType:
     pack's program takes 5–10 ms, loading it about 0.2 ms, and a short-lived process
     (``mmpath recommend``) would otherwise pay the compile every time. Any problem with the
     cache falls back to compiling, silently."""
-    where = pack_cache.folder()
-    if where is None:
-        return compile(source, label, "exec")
     digest = hashlib.sha256(MAGIC_NUMBER + label.encode() + b"\0" + source.encode())
-    path = where / "code" / f"{digest.hexdigest()}.marshal"
-    try:
-        code = marshal.loads(path.read_bytes())
-        if isinstance(code, CodeType):
-            return code
-    except Exception:
-        pass
+    key = f"{digest.hexdigest()}.marshal"
+    data = pack_cache.read_entry("code", key)
+    if data is not None:
+        try:
+            code = marshal.loads(data)
+            if isinstance(code, CodeType):
+                return code
+        except Exception:
+            pass
     code = compile(source, label, "exec")
-    with contextlib.suppress(Exception):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(marshal.dumps(code))
-        os.replace(temporary, path)
+    if pack_cache.folder() is not None:
+        pack_cache.write_entry("code", key, marshal.dumps(code))
     return code
 
 
