@@ -163,7 +163,11 @@ def main() -> None:
     from mmpath.assess import FACTS, Assessment
     from mmpath.engine.conditions import evaluate, fact_names
 
-    try:  # the compiled evaluator (issue 12); absent from older trees
+    try:  # conditions compiled to Python: one program per pack, as the engine runs them
+        from mmpath.engine.codegen import compile_program
+    except ImportError:  # older trees
+        compile_program = None
+    try:  # closures (issue 12, first form); absent from older and newer trees
         from mmpath.engine.conditions import compile_condition
     except ImportError:
         compile_condition = None
@@ -198,17 +202,24 @@ def main() -> None:
 
     # -- equivalence: refuse to time anything if zen and mmpath disagree anywhere --------
     mismatches = []
+    functions = (
+        {k: compile_condition(c) for k, c in zip(keys, conditions, strict=True)}
+        if compile_condition
+        else {}
+    )
+    program = compile_program(conditions) if compile_program else None
     unknown_outputs = 0
     for ctx in checked:
         got = static.evaluate(JDM_KEY, ctx)["result"]
         also = with_content.evaluate(JDM_KEY, ctx)["result"]
         facts = PlainFacts(ctx)
-        for key, condition in zip(keys, conditions, strict=True):
+        outcomes = program(facts) if program else ()
+        for i, (key, condition) in enumerate(zip(keys, conditions, strict=True)):
+            if program and outcomes[i] != evaluate(condition, facts):
+                mismatches.append((key, ctx, None, "compiled program differs"))
             want = evaluate(condition, facts)[0]
             unknown_outputs += want is None
-            if compile_condition is not None and compile_condition(condition)(facts) != evaluate(
-                condition, facts
-            ):
+            if functions and functions[key](facts) != evaluate(condition, facts):
                 mismatches.append((key, ctx, want, "compiled closure differs"))
             if got.get(key) is not want or also.get(key) is not want:
                 mismatches.append((key, ctx, want, got.get(key)))
@@ -293,6 +304,18 @@ def main() -> None:
             measure(
                 "mmpath compiled closures, fixture patient's facts",
                 compiled,
+                [PlainFacts(patient_facts)],
+                **timing,
+            ),
+        ]
+        pairs += [(extra[0], rows[1]), (extra[1], rows[4])]
+        rows += extra
+    if program:
+        extra = [
+            measure("mmpath compiled program, generated facts", program, plain, **timing),
+            measure(
+                "mmpath compiled program, fixture patient's facts",
+                program,
                 [PlainFacts(patient_facts)],
                 **timing,
             ),

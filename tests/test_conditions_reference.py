@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mmpath.engine.codegen import compile_condition, compile_program
 from mmpath.engine.conditions import (
     COMPARISONS,
     All,
@@ -22,7 +23,6 @@ from mmpath.engine.conditions import (
     Const,
     IsTrue,
     Not,
-    compile_condition,
     evaluate,
 )
 
@@ -87,7 +87,8 @@ conditions = st.recursive(
 fact_values = st.fixed_dictionaries(
     {},
     optional={
-        **{name: st.sampled_from([True, False, None]) for name in BOOLEANS},
+        # a boolean fact is read by truth value (0 and 2 too, as ``bool`` reads them)
+        **{name: st.sampled_from([True, False, None, 0, 2]) for name in BOOLEANS},
         "n": st.sampled_from([None, 0, 1, 2, 2.5, 3, "text"]),
     },
 )
@@ -107,3 +108,39 @@ def test_the_compiled_condition_matches_the_reference(
 ) -> None:
     facts = Facts(values)
     assert compile_condition(condition)(facts) == reference(condition, facts)
+
+
+def test_fact_names_and_operands_are_never_written_into_the_generated_source() -> None:
+    """A pack from anywhere must not be able to inject code through a name or an operand."""
+    hostile = "x'), __import__('os').system('false') or ('"
+    condition = AnyOf((IsTrue(hostile), Compare(hostile, "eq", hostile), Not(IsTrue("a"))))
+    check = compile_condition(condition)
+    assert check(Facts({hostile: hostile})) == (True, frozenset())
+    assert check(Facts({"a": True})) == (None, frozenset({hostile}))
+    assert check(Facts({})) == (None, frozenset({hostile, "a"}))
+
+
+@settings(max_examples=200)
+@given(st.lists(conditions, min_size=1, max_size=8), fact_values)
+def test_a_compiled_program_gives_every_condition_s_reference_outcome(
+    items: list[Condition], values: dict[str, Any]
+) -> None:
+    facts = Facts(values)
+    assert list(compile_program(items)(facts)) == [reference(c, facts) for c in items]
+
+
+def test_a_program_reads_each_fact_once() -> None:
+    reads: list[str] = []
+
+    class Counting(Facts):
+        def value(self, name: str) -> Any:
+            reads.append(name)
+            return super().value(name)
+
+    items = [IsTrue("a"), All((IsTrue("a"), Not(IsTrue("b")))), Compare("n", "lt", 2)]
+    assert compile_program(items)(Counting({"a": True, "n": 1})) == (
+        (True, frozenset()),
+        (None, frozenset({"b"})),
+        (True, frozenset()),
+    )
+    assert sorted(reads) == ["a", "b", "n"]

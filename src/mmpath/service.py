@@ -11,7 +11,6 @@ from collections.abc import Hashable, Sequence
 from mmpath import __version__
 from mmpath.assess import Assessment
 from mmpath.catalogue import load_catalogue
-from mmpath.compare import compare
 from mmpath.decision_summary import decision_summary
 from mmpath.engine.evaluate import PackEvaluator
 from mmpath.engine.pack import Pack
@@ -19,6 +18,14 @@ from mmpath.engine.packs import select
 from mmpath.recommendation import ComparisonOut, RecommendationOut, ResultOut
 from mmpath.record.evaluable import require_evaluable
 from mmpath.record.model import PatientRecord
+
+
+def compare(results: Sequence[ResultOut]) -> ComparisonOut:
+    """``mmpath.compare.compare``, imported on first use: only ``guideline=all`` compares,
+    and a one-guideline process (``mmpath recommend --guideline ID``) need not load it."""
+    from mmpath.compare import compare as compare_results
+
+    return compare_results(results)
 
 
 def recommend(

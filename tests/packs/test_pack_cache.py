@@ -73,3 +73,83 @@ def test_an_unwritable_cache_folder_is_no_cache(
     monkeypatch.setenv(pack_cache.ENV_VAR, str(blocker / "cache"))
     pack, _ = pack_at(example_pack)
     assert pack.id == example_pack.name
+
+
+def test_a_compiled_program_is_kept_and_a_damaged_one_recompiled(cache: Path) -> None:
+    """The generated condition program's bytecode is cached beside the packs; a damaged
+    file is compiled again and the result is the same."""
+    from mmpath.engine.codegen import compile_program
+    from mmpath.engine.conditions import AnyOf, Compare, IsTrue, Not
+
+    class Facts:
+        def __init__(self, values: dict[str, object]) -> None:
+            self.values = values
+
+        def value(self, name: str) -> object:
+            return self.values.get(name)
+
+    conditions = [AnyOf((IsTrue("a"), Not(Compare("n", "lt", 2)))), IsTrue("b")]
+    facts = Facts({"a": False, "n": 1})
+    want = ((False, frozenset()), (None, frozenset({"b"})))
+    assert compile_program(conditions, "test")(facts) == want
+    (entry,) = (cache / "code").glob("*.marshal")
+    assert compile_program(conditions, "test")(facts) == want  # from the cache
+    entry.write_bytes(b"not bytecode")
+    assert compile_program(conditions, "test")(facts) == want
+    assert compile_program(conditions[:1], "test")(facts) == want[:1]
+    assert len(list((cache / "code").glob("*.marshal"))) == 2
+
+
+def test_a_library_comes_back_equal_from_the_cache_and_a_damaged_entry_is_parsed_again(
+    cache: Path,
+) -> None:
+    from mmpath.assess import FACTS
+    from mmpath.assess.defined import shipped_library_text
+    from mmpath.engine.packs import parse_library
+
+    text, name = shipped_library_text()
+    kinds = {n: s.kind for n, s in FACTS.items() if s.library is None}
+    first = parse_library(text, name, kinds)
+    (entry,) = (cache / "libraries").glob("*.pickle")
+    cached = pack_cache.load_library(text, kinds)
+    assert cached is not None and cached is not first and cached == first
+    assert pack_cache.load_library(text, {**kinds, "another_fact": "boolean"}) is None
+    entry.write_bytes(b"not a pickle")
+    assert pack_cache.load_library(text, kinds) is None
+    assert parse_library(text, name, kinds) == first
+
+
+def test_parsed_yaml_comes_back_equal_and_a_damaged_entry_is_parsed_again(cache: Path) -> None:
+    from mmpath.yamlload import load_yaml, load_yaml_cached
+
+    text = "a: [1, 2.5, text]\nb: 2026-11-30\n"
+    assert load_yaml_cached(text) == load_yaml(text)
+    (entry,) = (cache / "yaml").glob("*.pickle")
+    assert load_yaml_cached(text) == load_yaml(text)
+    entry.write_bytes(b"not a pickle")
+    assert load_yaml_cached(text) == load_yaml(text)
+
+
+def test_a_json_recommendation_served_from_the_caches_needs_no_yaml_parser(cache: Path) -> None:
+    """What the caches are for: a short-lived process does not import PyYAML (nor parse
+    YAML) once the packs, the library and the data files are cached."""
+    import subprocess
+    import sys
+
+    example = Path(__file__).parents[2] / "bench" / "record_6_courses_20_labs.json"
+    script = (
+        "import sys, contextlib, io\n"
+        "from mmpath.present.cli import main\n"
+        f"sys.argv = ['mmpath', 'recommend', {str(example)!r}, '--guideline', 'nl-rrmm', '--json']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as end:\n"
+        "        assert not end.code, end.code\n"
+        "print('yaml' in sys.modules, 'mmpath.compare' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["False", "False"]

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from mmpath.yamlload import load_yaml
+from mmpath.yamlload import load_yaml_cached
 
 STEROID_CLASS = "corticosteroid"
 ADJUNCT_CLASSES = frozenset({"macrolide"})
@@ -234,7 +234,7 @@ class Catalogue:
 
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("mmpath.catalogue").joinpath("data", name).read_text("utf-8")
-    data = load_yaml(text)
+    data = load_yaml_cached(text)
     if not isinstance(data, dict):
         raise CatalogueError(f"{name}: expected a mapping")
     return data
@@ -252,6 +252,7 @@ def load_catalogue() -> Catalogue:
         )
         for inn, d in _read("drugs.yaml")["drugs"].items()
     }
+    data = _read("regimens.yaml")
     regimens = {
         rid: Regimen(
             id=rid,
@@ -260,9 +261,8 @@ def load_catalogue() -> Catalogue:
             aliases=tuple(r.get("aliases", [])),
             setting=r.get("setting"),
         )
-        for rid, r in _read("regimens.yaml")["regimens"].items()
+        for rid, r in data["regimens"].items()
     }
-    data = _read("regimens.yaml")
     ambiguous = {
         name: (list(a["readings"]), a["note"], dict(a.get("exact", {})))
         for name, a in data.get("ambiguous", {}).items()

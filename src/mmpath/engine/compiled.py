@@ -6,7 +6,8 @@ is built, so one compiled pack serves every request and thread. Built on first u
 loaded pack (:func:`compiled`) and kept for the process:
 
 - every condition of the pack, of the product-label cautions and of the kidney dose
-  notes as a closure (``conditions.compile_condition``), looked up by the condition;
+  notes compiled to one generated Python function (``engine.codegen``) that evaluates
+  them all, reading each fact once; a run looks an outcome up by the condition;
 - each option's catalogue identity (id, drugs, name), its active (non-steroid) drugs
   and whether it is a maintenance option;
 - each quote's output object (``SourceOut``) and the result's ``guideline`` block
@@ -26,7 +27,8 @@ import threading
 from dataclasses import dataclass
 
 from mmpath.catalogue import Catalogue
-from mmpath.engine.conditions import Compiled, Condition, compile_condition, fact_names
+from mmpath.engine.codegen import compile_program
+from mmpath.engine.conditions import Condition, fact_names
 from mmpath.engine.drug_notes import DrugNote, drug_note_fact_names, drug_notes
 from mmpath.engine.label_cautions import LabelCaution, label_cautions
 from mmpath.engine.pack import Caution, OptionSpec, Pack, Target
@@ -75,14 +77,17 @@ class CompiledPack:
         assert defined.SHIPPED_LIBRARY is not None  # registered when mmpath.assess loads
         self.safety = defined.SHIPPED_LIBRARY.safety
         """mmpath's safety rules: texts, severities, provenance (mm-common ``safety:``)"""
-        self._checks: dict[int, tuple[Condition, Compiled]] = {}
-        for _, _, condition in pack.located_conditions():
-            self._add(condition)
-        for caution in label_cautions():
-            self._add(caution.condition)
         notes = drug_notes()
-        for note in notes:
-            self._add(note.condition)
+        conditions = [condition for _, _, condition in pack.located_conditions()]
+        conditions += [caution.condition for caution in label_cautions()]
+        conditions += [note.condition for note in notes]
+        self.program = compile_program(conditions, pack.id)
+        """every condition above evaluated in one call, each fact read once: a run
+        evaluates them all (every fact they read is shown in the output, so all are
+        derived anyway) and looks the outcomes up by :meth:`index`"""
+        self._index: dict[int, tuple[Condition, int]] = {
+            id(condition): (condition, i) for i, condition in enumerate(conditions)
+        }
         self.notes_shared = pack.scope.keys().isdisjoint(drug_note_fact_names())
         """whether the dose notes read no fact the pack defines itself: then one drug's
         notes are the same for every pack of an assessment (``_Run._notes_for``)"""
@@ -180,15 +185,11 @@ class CompiledPack:
             return self._matches(target, self.option(spec))
         return found
 
-    def _add(self, condition: Condition) -> None:
-        self._checks[id(condition)] = (condition, compile_condition(condition))
-
-    def check(self, condition: Condition) -> Compiled:
-        """The compiled form of one of the pack's conditions (others compiled on demand)."""
-        found = self._checks.get(id(condition))
-        if found is not None and found[0] is condition:
-            return found[1]
-        return compile_condition(condition)
+    def index(self, condition: Condition) -> int | None:
+        """Where ``condition``'s outcome is in the :attr:`program`'s result (None: not a
+        condition of this pack)."""
+        found = self._index.get(id(condition))
+        return found[1] if found is not None and found[0] is condition else None
 
     def _option(self, spec: OptionSpec) -> OptionInfo:
         if spec.kind == "regimen":

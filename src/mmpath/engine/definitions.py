@@ -42,7 +42,7 @@ LIBRARY_FILE = "library.yaml"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Definition(_Model):

@@ -16,7 +16,7 @@ from typing import Literal
 
 from mmpath.engine.conditions import Condition, fact_names, parse
 from mmpath.recommendation import SourceOut
-from mmpath.yamlload import load_yaml
+from mmpath.yamlload import load_yaml_cached
 
 Scope = Literal["starting", "any"]
 DETAILS = " — "
@@ -59,7 +59,7 @@ def drug_notes() -> list[DrugNote]:
     text = (
         resources.files("mmpath.catalogue").joinpath("data", "dose_notes.yaml").read_text("utf-8")
     )
-    data = load_yaml(text)
+    data = load_yaml_cached(text)
     ref = data["reference"]
     labels = {
         key: Label(key, item["short"], item["name"], item["region"], item["version"])

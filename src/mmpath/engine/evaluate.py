@@ -32,6 +32,7 @@ from mmpath.engine.conditions import (
     Const,
     Outcome,
     describe,
+    evaluate,
     fact_names,
     residual,
 )
@@ -184,7 +185,7 @@ class _Run:
         self._refractory: dict[str, tuple[Value, str]] = {}
         self._target: dict[str, tuple[Value, str]] = {}
         self._class_hits: dict[str, list[tuple[str, str, str]]] = {}
-        self._outcomes: dict[int, Outcome] = {}
+        self._outcomes: tuple[Outcome, ...] = ()
         self._notes: dict[tuple[str, str], _DrugNotes] = {}
         self._caution_outs: dict[tuple[int, str], CautionOut] = {}
 
@@ -214,12 +215,12 @@ class _Run:
         return self.c.sources[key]
 
     def check(self, condition: Condition, facts: Assessment) -> Outcome:
-        """``evaluate`` remembered for this run: cautions, dose notes and constraints are
-        checked once per option, but their conditions read only the patient's facts."""
-        found = self._outcomes.get(id(condition))
-        if found is None:
-            found = self._outcomes[id(condition)] = self.c.check(condition)(facts)
-        return found
+        """``evaluate`` for this run: every condition of the pack was evaluated once at
+        the start (``CompiledPack.program``); another is evaluated on demand."""
+        index = self.c.index(condition)
+        if index is None:
+            return evaluate(condition, facts)
+        return self._outcomes[index]
 
     def identify(self, spec: OptionSpec) -> tuple[str, tuple[str, ...], str]:
         info = self.c.option(spec)
@@ -239,12 +240,12 @@ class _Run:
         self._refractory = {}
         self._target = {}
         self._class_hits = {}
-        self._outcomes = {}
+        self._outcomes = self.c.program(facts)
         self._notes = {}
         self._caution_outs = {}
         self._true_rules: list[Rule] = []
         missing = _Missing()
-        applies = self.c.check(pack.applicability.condition)(facts)
+        applies = self.check(pack.applicability.condition, facts)
         missing.add(applies[1], "applicability")
         notes = [f"Source limitation: {text}" for text in pack.source_limitations]
         options: dict[str, _Option] = {}
@@ -270,7 +271,7 @@ class _Run:
         for note in pack.notes:
             if applies[0] is False:
                 break
-            value, unknown = _and(applies, self.c.check(note.condition)(facts))
+            value, unknown = _and(applies, self.check(note.condition, facts))
             if value is False:
                 continue
             missing.add(unknown, f"note:{note.id}")
@@ -320,7 +321,7 @@ class _Run:
     ) -> None:
         order = 0
         for rule in self.pack.rules:
-            rule_value = _and(applies, self.c.check(rule.condition)(facts))
+            rule_value = _and(applies, self.check(rule.condition, facts))
             if rule_value[0] is False:
                 continue
             self._fire(f"rule:{rule.id}")
@@ -328,12 +329,12 @@ class _Run:
                 self._true_rules.append(rule)
             for spec in rule.options:
                 order += 1
-                value = _and(rule_value, self.c.check(spec.condition)(facts))
+                value = _and(rule_value, self.check(spec.condition, facts))
                 if value[0] is False:
                     continue
                 oid, drugs, name = self.identify(spec)
                 if spec.exclusion is not None:
-                    out, unknown = self.c.check(spec.exclusion)(facts)
+                    out, unknown = self.check(spec.exclusion, facts)
                     if out is True:
                         excluded.setdefault(
                             oid,
@@ -873,7 +874,7 @@ class _Run:
         undecided: list[DrugNote] = []
         requires: set[str] = set()
         for note in self.c.notes_by_drug.get(drug, ()):
-            value, unknown = self.c.check(note.condition)(facts)
+            value, unknown = self.check(note.condition, facts)
             if value is True:
                 applying.append(note)
             elif value is None:

@@ -18,7 +18,7 @@ from importlib import resources
 from mmpath.engine.conditions import Condition, fact_names, parse
 from mmpath.engine.drug_notes import Label, source_text
 from mmpath.recommendation import Severity
-from mmpath.yamlload import load_yaml
+from mmpath.yamlload import load_yaml_cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ def label_cautions() -> tuple[LabelCaution, ...]:
         .joinpath("data", "label_cautions.yaml")
         .read_text("utf-8")
     )
-    data = load_yaml(text)
+    data = load_yaml_cached(text)
     labels = {
         key: Label(key, item["short"], item["name"], item["region"], item["version"])
         for key, item in data["labels"].items()

@@ -9,6 +9,12 @@ kinds, the catalogue's data and the libraries of definitions found — so a chan
 of them makes a new entry and a stale one is never used. Broken packs are never stored:
 their problems are reported from the YAML each time.
 
+The same folder keeps, the same way: libraries of definitions (``libraries/``, e.g. the
+shipped mm-common, read while the facts are registered), the bytecode of each pack's
+generated condition program (``code/``, ``engine.codegen``, keyed by the digest of its
+source and the interpreter's bytecode version) and the parsed YAML of the catalogue, dose
+notes and label cautions (``yaml/``, ``yamlload.load_yaml_cached``).
+
 Where: ``$MMPATH_CACHE`` if set (``off`` disables the cache), else
 ``$XDG_CACHE_HOME/mmpath`` or ``~/.cache/mmpath``. Any problem reading or writing the
 cache (read-only home, a damaged file) falls back to loading from YAML, silently. The
@@ -28,6 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mmpath.engine.definitions import Library
     from mmpath.engine.pack import Pack
 
 ENV_VAR = "MMPATH_CACHE"
@@ -45,10 +54,9 @@ def folder() -> Path | None:
 
 
 @cache
-def _environment() -> bytes:
-    """What every cached pack depends on besides its own text (once per process)."""
+def _code() -> bytes:
+    """mmpath's version, the modules that define and check packs, the catalogue's data."""
     from mmpath import __version__
-    from mmpath.assess import FACTS
 
     digest = hashlib.sha256(__version__.encode())
     engine = resources.files("mmpath.engine")
@@ -57,6 +65,16 @@ def _environment() -> bytes:
     catalogue = resources.files("mmpath.catalogue").joinpath("data")
     for name in _DATA:
         digest.update(catalogue.joinpath(name).read_bytes())
+    return digest.digest()
+
+
+@cache
+def _environment() -> bytes:
+    """What every cached pack depends on besides its own text (once per process, after
+    every fact is registered): the code and data above and the registered facts."""
+    from mmpath.assess import FACTS
+
+    digest = hashlib.sha256(_code())
     for name in sorted(FACTS):
         spec = FACTS[name]
         digest.update(f"{name}:{spec.kind}:{spec.library}\n".encode())
@@ -71,14 +89,38 @@ def _key(text: str, libraries: list[bytes]) -> str:
     return digest.hexdigest()
 
 
-def load(text: str, libraries: list[bytes]) -> Pack | None:
-    """The cached pack for this text (and these library texts), or None."""
+def read_entry(kind: str, key: str) -> bytes | None:
+    """The bytes kept under ``kind/key``, or None (cache off, absent, unreadable)."""
     where = folder()
     if where is None:
         return None
     try:
-        data = (where / "packs" / f"{_key(text, libraries)}.pickle").read_bytes()
-        pack: Pack = pickle.loads(data)
+        return (where / kind / key).read_bytes()
+    except Exception:
+        return None
+
+
+def write_entry(kind: str, key: str, data: bytes) -> None:
+    """Keep ``data`` under ``kind/key`` (atomically; silently skipped when not possible)."""
+    where = folder()
+    if where is None:
+        return
+    try:
+        target = where / kind
+        target.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target / key)
+    except Exception:
+        return
+
+
+def load(text: str, libraries: list[bytes]) -> Pack | None:
+    """The cached pack for this text (and these library texts), or None."""
+    data = read_entry("packs", f"{_key(text, libraries)}.pickle")
+    try:
+        pack: Pack | None = None if data is None else pickle.loads(data)
     except Exception:
         return None
     return pack
@@ -86,15 +128,33 @@ def load(text: str, libraries: list[bytes]) -> Pack | None:
 
 def store(text: str, libraries: list[bytes], pack: Pack) -> None:
     """Keep a pack that loaded without problems (silently skipped when not possible)."""
-    where = folder()
-    if where is None:
-        return
+    if folder() is not None:
+        data = pickle.dumps(pack, protocol=pickle.HIGHEST_PROTOCOL)
+        write_entry("packs", f"{_key(text, libraries)}.pickle", data)
+
+
+def _library_key(text: str, kinds: Mapping[str, str]) -> str:
+    """A library depends on its text, the code and data, and the facts it may read (it is
+    parsed while the facts are still being registered, so not on :func:`_environment`)."""
+    digest = hashlib.sha256(_code())
+    for name in sorted(kinds):
+        digest.update(f"{name}:{kinds[name]}\n".encode())
+    digest.update(text.encode("utf-8"))
+    return f"{digest.hexdigest()}.pickle"
+
+
+def load_library(text: str, kinds: Mapping[str, str]) -> Library | None:
+    """The cached library of definitions for this text and these readable facts, or None."""
+    data = read_entry("libraries", _library_key(text, kinds))
     try:
-        target = where / "packs"
-        target.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            pickle.dump(pack, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, target / f"{_key(text, libraries)}.pickle")
+        library: Library | None = None if data is None else pickle.loads(data)
     except Exception:
-        return
+        return None
+    return library
+
+
+def store_library(text: str, kinds: Mapping[str, str], library: Library) -> None:
+    """Keep a library that loaded without problems."""
+    if folder() is not None:
+        data = pickle.dumps(library, protocol=pickle.HIGHEST_PROTOCOL)
+        write_entry("libraries", _library_key(text, kinds), data)

@@ -30,7 +30,6 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from mmpath.engine.conditions import ConditionError, Loc
@@ -43,7 +42,6 @@ from mmpath.engine.definitions import (
     safety_problems,
 )
 from mmpath.engine.pack import Pack, PackProblems
-from mmpath.engine.yaml_lines import Lines
 from mmpath.record.errors import path_of
 from mmpath.yamlload import load_yaml
 
@@ -121,6 +119,8 @@ def _problems(error: ValidationError) -> list[tuple[Loc, str]]:
 
 
 def _located(name: str, text: str, problems: list[tuple[Loc, str]]) -> list[str]:
+    from mmpath.engine.yaml_lines import Lines  # positions only when there are problems
+
     lines = Lines(text)
     located = sorted(
         ((lines.line(loc) or 0, n, loc, message) for n, (loc, message) in enumerate(problems)),
@@ -199,7 +199,13 @@ def parse_library(text: str, name: str, kinds: Mapping[str, str]) -> Library:
     """A library of definitions from its YAML text, validated, its names resolved against
     ``kinds`` (the facts it may read, with their kinds) and its own definitions.
 
-    Raises :class:`PackError` with ``file:line`` messages."""
+    Raises :class:`PackError` with ``file:line`` messages. A library that loaded without
+    problems is kept in the compiled-pack cache (``engine.pack_cache``)."""
+    from mmpath.engine import pack_cache
+
+    cached = pack_cache.load_library(text, kinds)
+    if cached is not None:
+        return cached
     data = _yaml(text, name)
     try:
         library = Library.model_validate(data)
@@ -215,10 +221,13 @@ def parse_library(text: str, name: str, kinds: Mapping[str, str]) -> Library:
     ]
     if problems:
         raise PackError(_located(name, text, problems))
+    pack_cache.store_library(text, kinds, library)
     return library
 
 
 def _yaml(text: str, name: str) -> dict[str, object]:
+    import yaml  # imported here: a process whose packs all come from the cache never needs it
+
     try:
         data = load_yaml(text)
     except yaml.YAMLError as error:
@@ -246,6 +255,8 @@ def read_pack(location: PackLocation) -> Pack:
         if pack.id == location.id:
             pack_cache.store(text, libraries, pack)
     if pack.id != location.id:
+        from mmpath.engine.yaml_lines import Lines
+
         line = Lines(text).line(("id",))
         raise PackError(
             [f"{location.file}:{line}: id: {pack.id!r} differs from its folder {location.id!r}"]
