@@ -24,7 +24,9 @@ projection, in two parts:
 
 tests/cohort/test_projection.py compares the projection with :func:`project_result` of
 the full evaluator's result for every pack at every decision of synthetic cohorts and for
-every vignette and review-case record.
+every vignette and review-case record. The projector is a second implementation of that
+logic: a change to ``engine/evaluate.py`` that changes what classification reads must be
+made here too (those tests fail until it is, as far as their records reach).
 
 The projector sees the patient only through :class:`Reads`, each read a value ``Read``:
 
