@@ -33,7 +33,7 @@ The projector sees the patient only through :class:`Reads`, each read a value ``
 - ``("t", fact)`` — an ``IsTrue`` leaf: ``None`` (unknown) or ``bool(value)``;
 - ``("c", fact, op, repr(operand), operand)`` — a ``Compare`` leaf: ``None``, or the
   comparison's result (``False`` when the types do not compare), exactly as
-  ``conditions.compile_condition``;
+  ``conditions.evaluate``;
 - ``("r", drug)`` — the value (not the reason) of ``refractoriness.target_refractory``;
 - ``("x", drug)`` — ``Assessment.contraindicated`` (the reason, or None);
 - ``("i", drug)`` — ``Assessment.intolerant``;
@@ -328,7 +328,7 @@ Check = Callable[[Reads], Outcome]
 
 def _compile(condition: Condition) -> Check:
     """``condition`` over :class:`Reads`: the same Kleene result and "would settle it" set
-    as ``conditions.compile_condition``, with each leaf one read."""
+    as ``conditions.evaluate``, with each leaf one read."""
     if type(condition) is Const:
         constant: Outcome = (condition.value, NOTHING)
         return lambda reads: constant
