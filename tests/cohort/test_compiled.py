@@ -83,6 +83,15 @@ def test_compiled_backend_equals_the_reference(
     assert compiled.compiled_pairs + compiled.routed_pairs == compiled.rows.height
 
 
+def test_compiled_backend_in_worker_processes_equals_the_reference(
+    small_extract: Extract, small_evaluation: Evaluation
+) -> None:
+    """Small slices over two spawned workers: every slice's routed decisions found by patient
+    range, results back in order (``cohort.parallel.map_in_order``)."""
+    parallel = CompiledBackend(workers=2, chunk=7).evaluate(small_extract, "all")
+    _same(small_evaluation, parallel)
+
+
 @pytest.mark.parametrize(
     ("size", "seed", "guideline"), [(15, 101, "all"), (15, 202, "all"), (15, 303, "nl-rrmm")]
 )

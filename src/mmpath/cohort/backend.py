@@ -10,7 +10,6 @@ cohort) implements the same protocol; :func:`differences` compares two backends'
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ from mmpath.catalogue import load_catalogue
 from mmpath.cohort.classify import ResultLike, classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
+from mmpath.cohort.parallel import map_in_order
 from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
@@ -140,12 +140,7 @@ class ReferenceBackend:
         return Evaluation(rows, set_aside, count)
 
     def _run(self, jobs: Iterator[Job]) -> Iterator[Part]:
-        if self.workers <= 1:
-            yield from map(_evaluate_part, jobs)
-            return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(self.workers) as pool:
-            yield from pool.imap(_evaluate_part, jobs)
+        return map_in_order(_evaluate_part, jobs, self.workers)
 
 
 def empty_rows() -> pl.DataFrame:

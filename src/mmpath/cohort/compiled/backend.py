@@ -29,7 +29,6 @@ does not build as-of records for the pairs SQL answers.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,6 +55,7 @@ from mmpath.cohort.compiled.engines import SqlEngine, engine
 from mmpath.cohort.compiled.plan import applicability_column, build_plan
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
+from mmpath.cohort.parallel import map_in_order
 from mmpath.cohort.records import AsOf, RecordProblems, patients, to_record
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
@@ -160,17 +160,18 @@ class CompiledBackend:
         compiled_rows = _not_applicable_rows(points, settled, packs)
         lap("plan")
         # 3. routed pairs
-        by_patient: dict[str, list[tuple[int, list[int]]]] = {}
-        grouped = routed.group_by("patient_id", "k", maintain_order=True).agg(pl.col("pack"))
-        for pid, k, indexes in grouped.iter_rows():
-            by_patient.setdefault(pid, []).append((k, indexes))
-        wanted = points.join(routed.select("k").unique(), on="k", how="semi")
-        point_of = {int(r["k"]): _point(r) for r in wanted.iter_rows(named=True)}
+        # per patient, in patient order (as the slices): each routed decision and its packs
+        grouped = (
+            routed.group_by("patient_id", "k", maintain_order=True)
+            .agg(pl.col("pack"))
+            .join(points.drop("patient_id"), on="k", how="left", maintain_order="left")
+            .sort("patient_id", "k", maintain_order=True)
+        )
         routed_parts: list[pl.DataFrame] = []
         failed: set[str] = set()
         token = uuid.uuid4().hex  # a fresh memo per evaluation (honest timings)
         jobs2 = (
-            (tables, _routed_for(tables, by_patient, point_of), pack_ids, self.routed, token)
+            (tables, _routed_for(tables, grouped), pack_ids, self.routed, token)
             for tables in _slices(extract, self.chunk)
         )
         hits = misses = 0
@@ -204,12 +205,7 @@ class CompiledBackend:
         )
 
     def _map(self, function: Any, jobs: Iterator[Any]) -> Iterator[Any]:
-        if self.workers <= 1:
-            yield from map(function, jobs)
-            return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(self.workers) as pool:
-            yield from pool.imap(function, jobs)
+        return map_in_order(function, jobs, self.workers)
 
 
 # -- pass 1: decision points -------------------------------------------------------------
@@ -364,17 +360,22 @@ def _not_applicable_rows(
 Routed = dict[str, list[tuple[DecisionPoint, int, list[int]]]]
 
 
-def _routed_for(
-    tables: dict[str, pl.DataFrame],
-    by_patient: dict[str, list[tuple[int, list[int]]]],
-    point_of: dict[int, DecisionPoint],
-) -> Routed:
-    ids = tables["patients"]["patient_id"].to_list()
-    return {
-        pid: [(point_of[k], k, packs) for k, packs in by_patient[pid]]
-        for pid in ids
-        if pid in by_patient
-    }
+def _routed_for(tables: dict[str, pl.DataFrame], grouped: pl.DataFrame) -> Routed:
+    """The routed decisions of a slice's patients (``grouped``: one row per routed
+    decision with its pack indexes and decision columns, sorted by patient), built per
+    slice so that the cohort's decisions are never all held as Python objects."""
+    ids = tables["patients"].get_column("patient_id")  # sorted (``_slices``)
+    if ids.is_empty():
+        return {}
+    column = grouped.get_column("patient_id")
+    low = int(column.search_sorted(ids[0], side="left"))
+    high = int(column.search_sorted(ids[ids.len() - 1], side="right"))
+    wanted = set(ids.to_list())
+    out: Routed = {}
+    for row in grouped.slice(low, high - low).iter_rows(named=True):
+        if row["patient_id"] in wanted:
+            out.setdefault(row["patient_id"], []).append((_point(row), row["k"], row["pack"]))
+    return out
 
 
 RoutedJob = tuple[dict[str, pl.DataFrame], Routed, list[str], str, str]
