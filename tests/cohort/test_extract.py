@@ -163,3 +163,36 @@ def test_rows_of_a_patient_are_grouped_with_their_patient(small_extract: object)
         expected = treatments.filter(pl.col("patient_id") == data.patient_id).height
         assert len(data.rows["treatments"]) == expected
         assert all(r["patient_id"] == data.patient_id for r in data.rows["treatments"])
+
+
+def test_typed_parquet_columns_are_checked_like_their_text(tmp_path: Path) -> None:
+    """A Parquet column already of its type is taken as it is (no text round trip), and
+    gets the same problems, values shown the same way, as the same data written as text."""
+    import datetime as dt
+
+    typed = {
+        "patients": pl.DataFrame(
+            {
+                "patient_id": ["p1", "p2"],
+                "site": ["nl-1", "nl-1"],
+                "birth_date": [dt.date(1800, 1, 1), dt.date(1950, 5, 6)],
+                "ecog": [5, None],
+                "weight_kg": [72.5, 1500.0],
+            },
+            schema={
+                "patient_id": pl.Utf8,
+                "site": pl.Utf8,
+                "birth_date": pl.Date,
+                "ecog": pl.Int64,
+                "weight_kg": pl.Float64,
+            },
+        )
+    }
+    as_text = {"patients": typed["patients"].with_columns(pl.all().cast(pl.Utf8))}
+    from_typed, from_text = check(typed), check(as_text)
+    assert [str(p) for p in from_typed.errors] == [str(p) for p in from_text.errors]
+    shown = {str(p) for p in from_typed.errors}
+    assert "patients row 1 column ecog: expected a value from 0 to 4 (got '5')" in shown
+    assert any("row 1 column birth_date: expected a date between" in p for p in shown)
+    assert any("row 2 column weight_kg: expected a value from" in p for p in shown)
+    assert from_typed.tables["patients"].equals(from_text.tables["patients"])

@@ -381,32 +381,46 @@ def _check_table(
                 extract,
                 ExtractProblem("error", table, None, c.name, None, "required column is missing"),
             )
-    raw = frame.select([_blank_to_null(c.name) for c in present]).with_row_index(ROW, offset=1)
+    # A column that is already of its type (Parquet: dates, numbers, booleans) is taken as
+    # it is; a round trip through text would only cost memory (several GB at 250,000
+    # patients: bench/README.md). Text columns (CSV) are parsed.
+    typed = {c.name for c in present if c.kind in EXPECTED and frame.schema[c.name] == _dtype(c)}
+    raw = frame.select(
+        [pl.col(c.name) if c.name in typed else _blank_to_null(c.name) for c in present]
+    ).with_row_index(ROW, offset=1)
     raw = raw.with_columns(pl.col(ROW).cast(pl.Int64))
-    parsed = raw.with_columns([_parse(c).alias(f"__{c.name}") for c in present])
+    parsed = raw.with_columns(
+        [(pl.col(c.name) if c.name in typed else _parse(c)).alias(f"__{c.name}") for c in present]
+    )
     for c in present:
-        value, typed = pl.col(c.name), pl.col(f"__{c.name}")
+        value, parsed_value = pl.col(c.name), pl.col(f"__{c.name}")
         checks: list[tuple[pl.Expr, str]] = []
         if c.required:
             checks.append((value.is_null(), "required value is missing"))
         if c.kind in EXPECTED:
-            checks.append((value.is_not_null() & typed.is_null(), EXPECTED[c.kind]))
+            checks.append((value.is_not_null() & parsed_value.is_null(), EXPECTED[c.kind]))
         if c.kind == "date":
             checks.append(
                 (
-                    typed.is_not_null() & ((typed < EARLIEST) | (typed > LATEST)),
+                    parsed_value.is_not_null()
+                    & ((parsed_value < EARLIEST) | (parsed_value > LATEST)),
                     f"expected a date between {EARLIEST} and {LATEST}",
                 )
             )
         if c.kind in {"int", "float"} and c.low is not None and c.high is not None:
             checks.append(
                 (
-                    typed.is_not_null() & ((typed < c.low) | (typed > c.high)),
+                    parsed_value.is_not_null() & ((parsed_value < c.low) | (parsed_value > c.high)),
                     f"expected a value from {c.low:g} to {c.high:g}",
                 )
             )
         elif c.kind in {"int", "float"} and c.low is not None:
-            checks.append((typed.is_not_null() & (typed < c.low), f"expected at least {c.low:g}"))
+            checks.append(
+                (
+                    parsed_value.is_not_null() & (parsed_value < c.low),
+                    f"expected at least {c.low:g}",
+                )
+            )
         if c.kind == "enum":
             checks.append(
                 (
