@@ -106,6 +106,14 @@ class _Option:
         if spec.despite_refractory is not None:
             self._exempt = self._exempt | frozenset(spec.despite_refractory.drugs)
 
+    def make_conditional(self, requires: frozenset[str]) -> None:
+        """Something still unknown (a constraint, refractoriness) stands between the patient
+        and the option: a true contribution becomes unknown, and each needs ``requires``."""
+        self.contributions = [
+            (rule, spec, None if v else v, req | requires)
+            for rule, spec, v, req in self.contributions
+        ]
+
     @property
     def drug_set(self) -> frozenset[str]:
         return self.info.drug_set
@@ -464,10 +472,7 @@ class _Run:
                 )
             if value is None:
                 option.unless.append(constraint.reason)
-                option.contributions = [
-                    (rule, spec, None if v else v, req | unknown)
-                    for rule, spec, v, req in option.contributions
-                ]
+                option.make_conditional(unknown)
         return None
 
     def _all_active_refractory(self, facts: Assessment, option: _Option) -> bool:
@@ -567,14 +572,7 @@ class _Run:
         )
 
     def _if_not_refractory(self, option: _Option, drugs: list[str]) -> None:
-        """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
-        requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
-        requires = requires or SHARED_TARGET_FACTS
-        option.if_not_refractory = drugs
-        option.contributions = [
-            (rule, spec, None if v else v, req | requires)
-            for rule, spec, v, req in option.contributions
-        ]
+        if_not_refractory(option, drugs)
 
     def _render(self, option: _Option, facts: Assessment, missing: _Missing) -> OptionOut:
         spec = option.spec
@@ -975,6 +973,13 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
         if reasons
         else (pack.applicability.not_applicable)
     )
+
+
+def if_not_refractory(option: _Option, drugs: list[str]) -> None:
+    """Make ``option`` conditional on the patient not being refractory to ``drugs``."""
+    requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
+    option.if_not_refractory = drugs
+    option.make_conditional(requires or SHARED_TARGET_FACTS)
 
 
 def fact_names_read(pack: Pack) -> set[str]:

@@ -92,7 +92,7 @@ from mmpath.engine.conditions import (
     fact_names,
 )
 from mmpath.engine.definitions import Scoped
-from mmpath.engine.evaluate import SHARED_TARGET_FACTS, _and, _Missing, _Option
+from mmpath.engine.evaluate import _and, _Missing, _Option, if_not_refractory
 from mmpath.engine.pack import TIER_RANK, Constraint, OptionSpec, Pack, Target
 from mmpath.recommendation import ResultOut
 
@@ -586,10 +586,7 @@ class Projector:
                 return _ConstraintExclusion(option.id, _drugs(option), constraint, names)
             if value is None:
                 option.unless.append(constraint.reason)
-                option.contributions = [
-                    (rule, spec, None if v else v, req | unknown)
-                    for rule, spec, v, req in option.contributions
-                ]
+                option.make_conditional(unknown)
         return None
 
     def _matches(self, target: Target, option: _Option) -> bool:
@@ -632,7 +629,7 @@ class Projector:
                 or (not refractory and option.tier == "preferred")
             )
         ):
-            _if_not_refractory(option, unknown)
+            if_not_refractory(option, unknown)
 
     def _rank_by_intolerance(self, reads: Reads, option: _Option) -> None:
         if self.pack.phases or option.listed_tier == "consider":
@@ -672,17 +669,6 @@ Plan = tuple[tuple[Check, str, bool], ...]
 
 def _drugs(option: _Option) -> tuple[str, ...] | None:
     return tuple(option.drugs) if option.drugs else None
-
-
-def _if_not_refractory(option: _Option, drugs: list[str]) -> None:
-    """``_Run._if_not_refractory``: the option becomes conditional on ``drugs``."""
-    requires = frozenset(f"{d}_refractory" for d in drugs if f"{d}_refractory" in FACTS)
-    requires = requires or SHARED_TARGET_FACTS
-    option.if_not_refractory = drugs
-    option.contributions = [
-        (rule, spec, None if v else v, req | requires)
-        for rule, spec, v, req in option.contributions
-    ]
 
 
 # -- the memo ------------------------------------------------------------------------------
