@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Final
 
 from mmpath.record.errors import Problem, RecordError
@@ -37,6 +38,11 @@ MAX_STRING: Final = 10_000
 #: and the implicit marks.
 BIDI: Final = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ALLOWED_CONTROLS: Final = frozenset("\t\n\r")
+#: Every character :func:`_char_problem` refuses, as one class, so a string is scanned at C
+#: speed (tests/record/test_decode_limits.py checks it against every code point).
+_REFUSED: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(BIDI)) + "]"
+)
 
 
 def excerpt(text: str, limit: int = 40) -> str:
@@ -108,50 +114,77 @@ def decode_bytes(raw: bytes, *, yaml_syntax: bool, where: str = "") -> Any:
     return decode_text(text.removeprefix("\ufeff"), yaml_syntax=yaml_syntax, where=where)
 
 
-def _text_problem(text: str) -> str | None:
-    if len(text) > MAX_STRING:
-        return f"text longer than {MAX_STRING} characters ({len(text)})"
-    for char in text:
-        if 0xD800 <= ord(char) <= 0xDFFF:
-            return "text contains an unpaired UTF-16 surrogate"
-        if char in BIDI:
-            return f"text contains the bidirectional control U+{ord(char):04X}"
-        if (ord(char) < 0x20 and char not in _ALLOWED_CONTROLS) or 0x7F <= ord(char) < 0xA0:
-            return f"text contains the control character U+{ord(char):04X}"
+def _char_problem(char: str) -> str | None:
+    """Why one character is refused in a record's text, or None."""
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return "text contains an unpaired UTF-16 surrogate"
+    if char in BIDI:
+        return f"text contains the bidirectional control U+{ord(char):04X}"
+    if (ord(char) < 0x20 and char not in _ALLOWED_CONTROLS) or 0x7F <= ord(char) < 0xA0:
+        return f"text contains the control character U+{ord(char):04X}"
     return None
 
 
+def _text_problem(text: str) -> str | None:
+    """The first problem of ``text``: too long, or its first refused character."""
+    if len(text) > MAX_STRING:
+        return f"text longer than {MAX_STRING} characters ({len(text)})"
+    found = _REFUSED.search(text)
+    return None if found is None else _char_problem(found.group())
+
+
+Where = tuple[Any, str | int] | None
+"""Where an item is: None (the top) or (where its container is, key name or list index)."""
+
+
+def _path(where: Where) -> str:
+    """The field path of ``where``, as problems name it (``labs[0].unit``; a key longer
+    than 60 characters shortened)."""
+    steps: list[str | int] = []
+    while where is not None:
+        where, step = where
+        steps.append(step)
+    path = ""
+    for step in reversed(steps):
+        if isinstance(step, int):
+            path = f"{path}[{step}]"
+        else:
+            shown = step if len(step) <= 60 else step[:60] + "…"
+            path = f"{path}.{shown}" if path else shown
+    return path
+
+
 def limit_problems(value: Any, *, limit: int = 20) -> list[Problem]:
-    """Every place ``value`` exceeds the limits above, by field path (at most ``limit``)."""
-    problems: list[Problem] = []
-    stack: list[tuple[str, Any, int]] = [("", value, 0)]
-    while stack and len(problems) < limit:
-        path, item, depth = stack.pop()
+    """Every place ``value`` exceeds the limits above, by field path (at most ``limit``).
+
+    Paths are built only for the problems found (a clean record of a few hundred values is
+    walked without formatting one)."""
+    found: list[tuple[Where, str]] = []
+    stack: list[tuple[Where, Any, int]] = [(None, value, 0)]
+    while stack and len(found) < limit:
+        where, item, depth = stack.pop()
         if isinstance(item, dict | list) and depth >= MAX_DEPTH:
-            problems.append(Problem(path, f"nested more than {MAX_DEPTH} levels"))
+            found.append((where, f"nested more than {MAX_DEPTH} levels"))
             continue
         if isinstance(item, dict):
             for key, sub in item.items():
                 name = str(key)
-                shown = name if len(name) <= 60 else name[:60] + "…"
-                where = f"{path}.{shown}" if path else shown
-                trouble = _text_problem(name)
-                if trouble:
-                    problems.append(Problem(where, f"field name: {trouble}"))
+                here = (where, name)
+                if len(name) > MAX_STRING or _REFUSED.search(name):
+                    found.append((here, f"field name: {_text_problem(name)}"))
                     continue
-                stack.append((where, sub, depth + 1))
+                stack.append((here, sub, depth + 1))
         elif isinstance(item, list):
             if len(item) > MAX_ITEMS:
-                problems.append(Problem(path, f"more than {MAX_ITEMS} items ({len(item)})"))
+                found.append((where, f"more than {MAX_ITEMS} items ({len(item)})"))
                 continue
-            stack.extend((f"{path}[{i}]", sub, depth + 1) for i, sub in enumerate(item))
+            stack.extend(((where, i), sub, depth + 1) for i, sub in enumerate(item))
         elif isinstance(item, str):
-            trouble = _text_problem(item)
-            if trouble:
-                problems.append(Problem(path, trouble))
+            if len(item) > MAX_STRING or _REFUSED.search(item):
+                found.append((where, str(_text_problem(item))))
         elif isinstance(item, float) and not math.isfinite(item):
-            problems.append(Problem(path, "expected a finite number"))
-    return sorted(problems, key=lambda p: p.path)
+            found.append((where, "expected a finite number"))
+    return sorted((Problem(_path(w), message) for w, message in found), key=lambda p: p.path)
 
 
 def check_limits(value: Any) -> None:
