@@ -140,3 +140,23 @@ def test_review_case_error_expectation(
 def test_review_case_error_expected_but_record_accepted(tmp_path: Path) -> None:
     outcome = run_vignette(_write(tmp_path, _review({"error": {"path": "labs[0].value"}})))
     assert any("the record was accepted" in f for f in outcome.failures)
+
+
+def test_review_case_caution_on_every_option_with_a_drug(tmp_path: Path) -> None:
+    record = {**RECORD, "comorbidities": ["heart_failure"]}
+    heart = {"cautions_on_drug": [{"drug": "carfilzomib", "mentions": "heart"}]}
+    outcome = run_vignette(_write(tmp_path, _review(heart, record=record)))
+    assert outcome.passed, outcome.failures
+    carfilzomib = [c for c in outcome.asserted if c.startswith("caution:")]
+    assert carfilzomib, "the cautions of the carfilzomib options count as asserted"
+
+    wrong = {"cautions_on_drug": [{"drug": "carfilzomib", "mentions": "hearing"}]}
+    outcome = run_vignette(_write(tmp_path, _review(wrong, record=record)))
+    assert outcome.failures and all(
+        f.startswith("cautions_on_drug carfilzomib: option ") for f in outcome.failures
+    )
+    assert any(f.startswith("cautions_on_drug carfilzomib: option Kd ") for f in outcome.failures)
+
+    # a drug no offered option contains: nothing to check, nothing fails
+    absent = {"dosing_on_drug": [{"drug": "melflufen", "mentions": "mg"}]}
+    assert run_vignette(_write(tmp_path, _review(absent))).passed

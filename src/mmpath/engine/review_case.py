@@ -16,7 +16,10 @@ code) and facts by the decision summary of the output contract (recommendation-v
 
 An option is a drug set (list of INNs; matched exactly, else ignoring the steroid) or an
 object ``{"drugs": [...], "phase": ...}`` / ``{"procedure": code}`` / ``{"referral":
-code}`` / ``{"observation": code}`` / ``{"supportive": code}``. ``adjudication`` records
+code}`` / ``{"observation": code}`` / ``{"supportive": code}``. ``cautions_on_drug`` /
+``dosing_on_drug`` (``[{"drug": inn, "mentions": fragment}]``) hold for every offered option
+that contains the drug, whatever its other drugs: a reviewer can require the caution of a
+drug without naming a regimen the source never names. ``adjudication`` records
 how a disagreement between the reviewer and mmpath was settled; when an expectation was
 corrected, ``original`` keeps what the reviewer first wrote.
 """
@@ -47,6 +50,8 @@ EXPECT_KEYS = frozenset(
         "tiers",
         "cautions_on",
         "dosing_on",
+        "cautions_on_drug",
+        "dosing_on_drug",
         "no_regimen",
         "current_phase",
         "summary",
@@ -255,6 +260,20 @@ def check(
                     f"{fragment!r} (got: {' || '.join(texts) or 'none'})"
                 )
             for o in found:
+                asserted.update(f"caution:{c.id}" for c in getattr(o, attr))
+    for group, attr in (("cautions_on_drug", "cautions"), ("dosing_on_drug", "dosing")):
+        for item in expect.get(group, []):
+            checks += 1
+            drug, fragment = item["drug"], item.get("mentions", "").lower()
+            for o in options:
+                if drug not in (o.drugs or ()):
+                    continue
+                text = _texts(getattr(o, attr))
+                if fragment not in text.lower():
+                    failures.append(
+                        f"{group} {drug}: option {o.id} has no {attr[:-1]} mentioning "
+                        f"{fragment!r} (got: {text or 'none'})"
+                    )
                 asserted.update(f"caution:{c.id}" for c in getattr(o, attr))
     if "no_regimen" in expect:
         checks += 1
