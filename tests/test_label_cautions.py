@@ -96,3 +96,20 @@ def test_asthma_flags_daratumumab_and_says_the_label_names_copd() -> None:
     assert not any(c.id == "label-daratumumab-copd" for c in dvd.cautions)
     copd = options(["copd"], "be-rrmm")["DVd"]
     assert any(c.id == "label-daratumumab-copd" and "lung" in c.text for c in copd.cautions)
+
+
+def test_heart_failure_flags_every_doxorubicin_regimen() -> None:
+    """Round-5 review (review/es-len-refractory/38): a heart-failure patient was offered PACE
+    and VdT-PACE without a word on the anthracycline."""
+    offered = options(["heart_failure"], "es-len-refractory")
+    with_doxorubicin = [o for o in offered.values() if "doxorubicin" in (o.drugs or [])]
+    assert {"PACE", "VDT-PACE"} <= {o.id for o in with_doxorubicin}
+    for option in with_doxorubicin:
+        caution = next(c for c in option.cautions if c.id == "label-doxorubicin-heart-failure")
+        assert caution.severity == "contraindicating" and caution.applies is True
+        assert caution.provenance == "label" and "myocardial insufficiency" in caution.text
+    assert not any(
+        c.id.startswith("label-doxorubicin")
+        for o in options([], "es-len-refractory").values()
+        for c in o.cautions
+    )
