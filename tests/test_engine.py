@@ -171,11 +171,13 @@ def test_drug_specific_caution_shows_when_unknown_but_general_one_does_not() -> 
     data = record()
     del data["comorbidities"]
     dvd = next(o for o in run(data).options if o.id == "DVd")
-    # the pack's drug-specific caution and the label's bortezomib check; no general caution
+    # the pack's drug-specific caution and the labels' checks; no general caution
     assert [(c.id, c.applies) for c in dvd.cautions] == [
         ("dara-copd", None),
         ("label-bortezomib-neuropathy", None),
         ("label-daratumumab-asthma", None),
+        ("label-bortezomib-liver", None),
+        ("label-daratumumab-hbv", None),
     ]
     assert any(m.fact == "frail" for m in run(data).missing)
 

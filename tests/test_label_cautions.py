@@ -113,3 +113,26 @@ def test_heart_failure_flags_every_doxorubicin_regimen() -> None:
         for o in options([], "es-len-refractory").values()
         for c in o.cautions
     )
+
+
+def test_heart_disease_flags_panobinostat_in_every_guideline_that_offers_it() -> None:
+    """The same class as doxorubicin: a cardiotoxic drug no guideline text cautions about."""
+    for guideline in ("nl-rrmm", "be-rrmm", "jp-rrmm"):
+        for comorbidity in ("heart_failure", "ischemic_heart_disease", "arrhythmia"):
+            panvd = options([comorbidity], guideline)["PanVd"]
+            caution = next(
+                c for c in panvd.cautions if c.id == "label-panobinostat-cardiac-disease"
+            )
+            assert caution.severity == "contraindicating" and caution.applies is True
+            assert panvd.cautions[0].severity == "contraindicating"
+
+
+def test_liver_impairment_and_hepatitis_b_are_flagged_on_the_drugs_whose_labels_name_them() -> None:
+    offered = options(["liver_impairment", "hbv"], "jp-rrmm")
+    ids = {name: {c.id for c in o.cautions if c.applies} for name, o in offered.items()}
+    assert {"label-panobinostat-liver", "label-bortezomib-liver"} <= ids["PanVd"]
+    assert "label-ixazomib-liver" in ids["IRd"]
+    assert "label-daratumumab-hbv" in ids["DPd"]
+    assert not any(i.endswith("-liver") or i.endswith("-hbv") for i in ids["KPd"])
+    hbv = next(c for c in offered["DPd"].cautions if c.id == "label-daratumumab-hbv")
+    assert "reactivation" in hbv.text and hbv.provenance == "label"
