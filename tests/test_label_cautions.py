@@ -136,3 +136,22 @@ def test_liver_impairment_and_hepatitis_b_are_flagged_on_the_drugs_whose_labels_
     assert not any(i.endswith("-liver") or i.endswith("-hbv") for i in ids["KPd"])
     hbv = next(c for c in offered["DPd"].cautions if c.id == "label-daratumumab-hbv")
     assert "reactivation" in hbv.text and hbv.provenance == "label"
+
+
+def test_clarithromycin_in_arrhythmia_and_carmustine_in_lung_disease() -> None:
+    # a second relapse after Kd, for which be-rrmm offers pomalidomide + clarithromycin
+    case = (
+        Path(__file__).resolve().parents[1]
+        / "review"
+        / "be-rrmm"
+        / "18-second-relapse-after-kd.json"
+    )
+    record = {**json.loads(case.read_text("utf-8"))["record"], "comorbidities": ["arrhythmia"]}
+    result = recommend(parse_record(record), "be-rrmm").results[0]
+    clapd = next(o for o in result.options if "clarithromycin" in (o.drugs or []))
+    assert clapd.cautions[0].id == "label-clarithromycin-arrhythmia"
+    assert clapd.cautions[0].applies is True and clapd.cautions[0].severity == "contraindicating"
+    es = options(["copd"], "es-len-refractory")
+    beam = next(o for o in es.values() if "carmustine" in (o.drugs or []))
+    caution = next(c for c in beam.cautions if c.id == "label-carmustine-lung")
+    assert caution.applies is True and caution.severity == "contraindicating"
