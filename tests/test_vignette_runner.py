@@ -157,6 +157,10 @@ def test_review_case_caution_on_every_option_with_a_drug(tmp_path: Path) -> None
     )
     assert any(f.startswith("cautions_on_drug carfilzomib: option Kd ") for f in outcome.failures)
 
-    # a drug no offered option contains: nothing to check, nothing fails
+    # a drug no offered option contains: nothing to check, nothing fails, and it is said
     absent = {"dosing_on_drug": [{"drug": "melflufen", "mentions": "mg"}]}
-    assert run_vignette(_write(tmp_path, _review(absent))).passed
+    outcome = run_vignette(_write(tmp_path, _review(absent)))
+    assert outcome.passed
+    assert outcome.vacuous == [
+        "dosing_on_drug melflufen: no offered option contains it (nothing checked)"
+    ]

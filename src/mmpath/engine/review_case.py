@@ -180,9 +180,13 @@ def _texts(cautions: list[CautionOut]) -> str:
 
 
 def check(
-    out: RecommendationOut, expect: dict[str, Any], failures: list[str]
+    out: RecommendationOut,
+    expect: dict[str, Any],
+    failures: list[str],
+    vacuous: list[str] | None = None,
 ) -> tuple[set[str], int]:
-    """Check ``expect`` against the first result; returns (asserted rule ids, checks made)."""
+    """Check ``expect`` against the first result; returns (asserted rule ids, checks made).
+    ``vacuous`` collects the checks that held only because there was nothing to check."""
     result: ResultOut = out.results[0]
     options = result.options
     asserted: set[str] = set()
@@ -265,6 +269,8 @@ def check(
         for item in expect.get(group, []):
             checks += 1
             drug, fragment = item["drug"], item.get("mentions", "").lower()
+            if vacuous is not None and not any(drug in (o.drugs or ()) for o in options):
+                vacuous.append(f"{group} {drug}: no offered option contains it (nothing checked)")
             for o in options:
                 if drug not in (o.drugs or ()):
                     continue

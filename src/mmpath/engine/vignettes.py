@@ -58,6 +58,9 @@ class VignetteOutcome:
     asserted: set[str] = field(default_factory=set)
     """rule:, constraint:, caution:, note: ids whose outcome a passing check depends on"""
     review: bool = False
+    vacuous: list[str] = field(default_factory=list)
+    """review checks that held because there was nothing to check (e.g. a drug-level
+    caution check when no offered option has the drug)"""
 
     @property
     def passed(self) -> bool:
@@ -243,7 +246,7 @@ def run_vignette(path: Path, guideline: str | None = None) -> VignetteOutcome:
     result = out.results[0]
     outcome.fired = result.fired
     if outcome.review:
-        outcome.asserted, _ = review_case.check(out, expect, outcome.failures)
+        outcome.asserted, _ = review_case.check(out, expect, outcome.failures, outcome.vacuous)
     else:
         _check(result, expect, outcome.failures, outcome.asserted)
     return outcome

@@ -286,8 +286,10 @@ def review(
             out.print(f"[red]disagree[/] {name}", highlight=False)
             for failure in outcome.failures:
                 out.print(f"   - {escape(failure)}", highlight=False, soft_wrap=True)
-        elif verbose:
+        elif verbose or outcome.vacuous:
             out.print(f"[green]agree[/]    {name}", highlight=False)
+        for note in outcome.vacuous:
+            out.print(f"   note: {escape(note)}", highlight=False, soft_wrap=True)
     out.print(f"{len(cases) - disagree} agree, {disagree} disagree ({len(cases)} cases)")
     raise typer.Exit(1 if disagree else 0)
 
