@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mmpath.assess import Assessment
 from mmpath.record.load import parse_record
 from mmpath.service import recommend
@@ -67,3 +69,26 @@ def test_japan_gets_both_labels_and_a_prompt_to_check_its_own() -> None:
         ],
     )
     assert set(dosing(record, "DRd")) == {"lenalidomide-crcl-50-60-other-label"}
+
+
+def test_every_dose_note_quote_is_in_the_definitions_it_cites() -> None:
+    """The quotes of catalogue/data/dose_notes.yaml restate clinical-definitions.md word for
+    word (line breaks aside), as pack quotes restate their sources."""
+    definitions = Path(__file__).resolve().parents[2] / "shared" / "reference"
+    text = " ".join((definitions / "clinical-definitions.md").read_text("utf-8").split())
+    data = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[1] / "src/mmpath/catalogue/data/dose_notes.yaml"
+        ).read_text("utf-8")
+    )
+    for name, quote in data["quotes"].items():
+        assert " ".join(quote.split()) in text, name
+
+
+def test_on_dialysis_carfilzomib_and_bortezomib_are_given_after_the_session() -> None:
+    """Round-5d review (review/es-len-refractory, review/nl-rrmm 'dialysis' cases): no dose
+    change for kidney function (clinical-definitions.md), but the timing the labels give."""
+    notes = dosing(nl_record(comorbidities=["dialysis"]), "Kd")
+    assert "after the haemodialysis session" in notes["carfilzomib-dialysis"].text
+    assert notes["carfilzomib-dialysis"].provenance == "label"
+    assert "carfilzomib-dialysis" not in dosing(nl_record(comorbidities=[]), "Kd")

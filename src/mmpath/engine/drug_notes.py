@@ -93,11 +93,14 @@ def source_text(labels: tuple[Label, ...] | list[Label], setting: str) -> str:
 
 
 def maintenance_note(drug: str, applying: list[DrugNote]) -> tuple[str, str]:
-    """(id, text) of the note a maintenance option gets instead of starting-dose notes."""
+    """(id, text) of the note a maintenance option gets instead of starting-dose notes; the
+    text names the patient's kidney function through ``{kidney_function}``
+    (:func:`~mmpath.engine.evaluate.render_text`)."""
     bands = ", ".join(n.id for n in applying)
     return (
         f"{drug}-kidney-maintenance",
-        f"Kidney function reduced ({bands}): the {drug} starting doses of the product label's "
+        f"Kidney function reduced ({{kidney_function}}; {bands}): the {drug} starting doses of "
+        "the product label's "
         "relapse / induction table do not apply to maintenance — adjust per product label for "
         "maintenance (mmpath holds no maintenance table).",
     )

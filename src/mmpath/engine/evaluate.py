@@ -885,7 +885,7 @@ class _Run:
             out.append(
                 CautionOut(
                     id=nid,
-                    text=text,
+                    text=render_text(text, facts),
                     applies=True,
                     requires=[],
                     sources=list(starting[0].sources),
