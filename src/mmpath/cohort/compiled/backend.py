@@ -325,8 +325,11 @@ def _drug_set(regimen: str | None, drugs: list[str] | None) -> tuple[str, ...] |
     """A course's INNs; None for a regimen the catalogue does not know (an unknown code:
     its patient is set aside, has no decision in the plan, and must not stop it)."""
     catalogue = load_catalogue()
-    known = regimen is None or catalogue.ambiguity(regimen) or catalogue.drugs_of(regimen)
-    if not known:
+    if (
+        regimen is not None
+        and catalogue.ambiguity(regimen) is None
+        and catalogue.drugs_of(regimen) is None
+    ):
         return None
     return Treatment.model_construct(regimen=regimen, drugs=drugs, start=dt.date.min).drug_set()
 
