@@ -1,12 +1,13 @@
 """Evaluating a cohort: the ``Backend`` seam, the per-decision rows, the reference backend.
 
 A backend turns a checked extract into one row per (decision, guideline) with the
-columns of :data:`ROW_SCHEMA`, sorted by :data:`ROW_ORDER`, written slice by slice to disk
-(:class:`~mmpath.cohort.rows.RowFiles`): memory holds a slice's rows, not the cohort's. The reference backend loops
-over patients with the per-patient engine (``mmpath.service``): for every decision point
-it builds the record as of that date (records.py) and classifies what was started
-(classify.py). A compiled backend (phase 2: the pack conditions as SQL over the whole
-cohort) implements the same protocol; :func:`differences` compares two backends' rows.
+columns of :data:`ROW_SCHEMA`, sorted by :data:`ROW_ORDER`, written slice by slice to
+disk (:class:`~mmpath.cohort.rows.RowFiles`): memory holds a slice's rows, not the
+cohort's. The reference backend loops over patients with the per-patient engine
+(``mmpath.service``): for every decision point it builds the record as of that date
+(records.py) and classifies what was started (classify.py). A compiled backend (phase 2:
+the pack conditions as SQL over the whole cohort) implements the same protocol;
+:func:`differences` compares two backends' rows.
 """
 
 from __future__ import annotations
