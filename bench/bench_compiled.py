@@ -39,6 +39,7 @@ from mmpath.cohort.backend import ReferenceBackend, differences  # noqa: E402
 from mmpath.cohort.compiled.backend import CompiledBackend  # noqa: E402
 from mmpath.cohort.compiled.engines import DuckDB, Spark  # noqa: E402
 from mmpath.cohort.extract import check  # noqa: E402
+from mmpath.cohort.summary import decision_count  # noqa: E402
 from mmpath.cohort.synth.generate import synthesise  # noqa: E402
 
 
@@ -94,8 +95,7 @@ def main() -> None:
         before, c0, t0 = load(), cpu(), time.perf_counter()
         result = backend.evaluate_on(sql, extract, args.guideline)
         wall, used = time.perf_counter() - t0, cpu() - c0
-        decisions = result.rows.select("patient_id", "decision_date", "event", "phase")
-        n = decisions.unique().height
+        n = decision_count(result.scan())  # from the row files, not the rows in memory
         s = result.seconds
         asked = result.memo_hits + result.memo_misses
         hits = f"{result.memo_hits / asked:.1%}" if asked else "—"
@@ -105,7 +105,7 @@ def main() -> None:
             f"| {s['routed']:.1f} | {result.compiled_pairs:,} | {result.routed_pairs:,} "
             f"| {hits} | {before}→{load()} |"
         )
-        runs.append((f"{engine}/{mode}", wall, used, n, result.rows.height))
+        runs.append((f"{engine}/{mode}", wall, used, n, result.files.height))
         if first is None:
             first = result.rows
         else:

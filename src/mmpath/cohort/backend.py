@@ -1,11 +1,13 @@
 """Evaluating a cohort: the ``Backend`` seam, the per-decision rows, the reference backend.
 
 A backend turns a checked extract into one row per (decision, guideline) with the
-columns of :data:`ROW_SCHEMA`, sorted by :data:`ROW_ORDER`. The reference backend loops
-over patients with the per-patient engine (``mmpath.service``): for every decision point
-it builds the record as of that date (records.py) and classifies what was started
-(classify.py). A compiled backend (phase 2: the pack conditions as SQL over the whole
-cohort) implements the same protocol; :func:`differences` compares two backends' rows.
+columns of :data:`ROW_SCHEMA`, sorted by :data:`ROW_ORDER`, written slice by slice to
+disk (:class:`~mmpath.cohort.rows.RowFiles`): memory holds a slice's rows, not the
+cohort's. The reference backend loops over patients with the per-patient engine
+(``mmpath.service``): for every decision point it builds the record as of that date
+(records.py) and classifies what was started (classify.py). A compiled backend (phase 2:
+the pack conditions as SQL over the whole cohort) implements the same protocol;
+:func:`differences` compares two backends' rows.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
 from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
+from mmpath.cohort.rows import RowFiles
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
 from mmpath.service import evaluate_packs
@@ -70,11 +73,21 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Evaluation:
-    rows: pl.DataFrame
+    files: RowFiles
+    """The rows, on disk in :data:`ROW_ORDER`."""
     set_aside: list[ExtractProblem] = field(default_factory=list)
     """Problems of patients not evaluated (unknown codes, invalid records)."""
     patients: int = 0
     """Patients evaluated."""
+
+    def scan(self) -> pl.LazyFrame:
+        """The rows, read lazily from disk (for results and aggregates of any size)."""
+        return self.files.scan()
+
+    @property
+    def rows(self) -> pl.DataFrame:
+        """The rows as one frame in memory (read from disk at each call)."""
+        return self.files.collect()
 
 
 class Backend(Protocol):
@@ -125,19 +138,16 @@ class ReferenceBackend:
         pack_ids = [p.id for p in select(guideline)]  # UnknownGuideline before any work
         skip = extract.set_aside()
         set_aside = [p for problems in skip.values() for p in problems]
-        parts: list[pl.DataFrame] = []
+        files = RowFiles(ROW_SCHEMA)
         count = 0
         jobs = ((tables, pack_ids, frozenset(skip)) for tables in _slices(extract, self.chunk))
-        for part in self._run(jobs):
-            parts.append(part.rows)
+        for part in self._run(jobs):  # slices in patient_id order: sorted slices in order
+            files.add(part.rows.sort(list(ROW_ORDER), maintain_order=True))
             set_aside += part.problems
             count += part.evaluated
             if progress is not None:
                 progress(part.patients)
-        rows = (
-            pl.concat(parts).sort(list(ROW_ORDER), maintain_order=True) if parts else empty_rows()
-        )
-        return Evaluation(rows, set_aside, count)
+        return Evaluation(files, set_aside, count)
 
     def _run(self, jobs: Iterator[Job]) -> Iterator[Part]:
         return map_in_order(_evaluate_part, jobs, self.workers)
@@ -161,7 +171,7 @@ class Part:
 
 def _slices(extract: Extract, size: int) -> Iterator[dict[str, pl.DataFrame]]:
     """The tables cut into slices of ``size`` whole patients (in patient_id order)."""
-    tables = {name: frame.sort("patient_id", ROW) for name, frame in extract.tables.items()}
+    tables = {name: by_patient(frame, ROW) for name, frame in extract.tables.items()}
     ids = tables["patients"].get_column("patient_id")
     for begin in range(0, ids.len(), size):
         first, last = ids[begin], ids[min(begin + size, ids.len()) - 1]
@@ -172,6 +182,15 @@ def _slices(extract: Extract, size: int) -> Iterator[dict[str, pl.DataFrame]]:
             high = int(column.search_sorted(last, side="right"))
             out[name] = frame.slice(low, high - low)
         yield out
+
+
+def by_patient(frame: pl.DataFrame, then: str) -> pl.DataFrame:
+    """``frame`` sorted by patient_id, then ``then`` (stable); ``frame`` itself, not a
+    copy, when it already is (as extracts written patient by patient are): a ``then``
+    that increases down the whole frame increases within each patient too."""
+    if frame.get_column("patient_id").is_sorted() and frame.get_column(then).is_sorted():
+        return frame
+    return frame.sort("patient_id", then, maintain_order=True)
 
 
 def _evaluate_part(job: Job) -> Part:

@@ -70,7 +70,7 @@ def _html(fig: go.Figure, name: str) -> str:
     )
 
 
-def _by_guideline(rows: pl.DataFrame) -> go.Figure:
+def _by_guideline(rows: summary.Rows) -> go.Figure:
     data = summary.counts(rows, ["guideline"])
     fig = go.Figure()
     for c in CLASSIFICATIONS:
@@ -145,8 +145,11 @@ def _sankey(moves: pl.DataFrame) -> go.Figure:
 
 
 def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[str]) -> str:
-    """The report's HTML (deterministic for the same rows: no clock, sorted tables)."""
-    rows = evaluation.rows
+    """The report's HTML (deterministic for the same rows: no clock, sorted tables).
+
+    Every figure and table is an aggregate of the rows scanned from the evaluation's
+    files (``summary``), never the rows in memory at once."""
+    rows = evaluation.scan()
     env = Environment(
         loader=PackageLoader("mmpath.cohort", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -181,9 +184,7 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
         "missing": _html(_missing(burden), "missing") if burden.height else "",
         "sankey": _html(_sankey(summary.transitions(rows)), "sankey"),
     }
-    decisions = rows.select("patient_id", "decision_date", "event", "phase").unique().height
-    first = rows["decision_date"].min() if rows.height else None
-    last = rows["decision_date"].max() if rows.height else None
+    first, last = summary.period(rows)
     return env.get_template("report.html").render(
         plotly_js=get_plotlyjs(),
         figures=figures,
@@ -191,8 +192,8 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
         source=source,
         guideline=guideline,
         patients=evaluation.patients,
-        decisions=decisions,
-        rows=rows.height,
+        decisions=summary.decision_count(rows),
+        rows=evaluation.files.height,
         period=(
             f"{first.isoformat()} to {last.isoformat()}"
             if isinstance(first, dt.date) and isinstance(last, dt.date)

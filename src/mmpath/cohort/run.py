@@ -7,7 +7,9 @@ NDJSON import (src/mmpath/fhir/, issue 13) plugs in by adding ``"fhir"`` to
 
 Outputs in the ``out`` folder: ``decisions.parquet`` and ``decisions.csv`` (one row per
 decision and guideline), ``set_aside.csv`` (patients not evaluated, with each problem's
-table, row and column) and ``report.html``.
+table, row and column) and ``report.html``. The rows are streamed from the backend's
+files on disk to the outputs, and the report aggregates them lazily: memory does not hold
+the cohort's rows at once.
 """
 
 from __future__ import annotations
@@ -51,11 +53,11 @@ def evaluate(
 ) -> Evaluation:
     evaluation = backend.evaluate(extract, guideline, progress)
     out.mkdir(parents=True, exist_ok=True)
-    rows = evaluation.rows
-    rows.write_parquet(out / "decisions.parquet")
+    rows = evaluation.scan()  # streamed from the backend's row files: never all in memory
+    rows.sink_parquet(out / "decisions.parquet")
     rows.with_columns(
         pl.col("unknown_facts").list.join("; "), pl.col("missing_facts").list.join("; ")
-    ).write_csv(out / "decisions.csv", date_format="%Y-%m-%d")
+    ).sink_csv(out / "decisions.csv", date_format="%Y-%m-%d")
     problems_frame(evaluation.set_aside).write_csv(out / "set_aside.csv")
     notes = list(extract.notes)
     if extract.omitted:

@@ -1260,6 +1260,7 @@ def cohort_evaluate(
     from mmpath.cohort.compiled.engines import available
     from mmpath.cohort.extract import ExtractError
     from mmpath.cohort.run import count_patients, evaluate, load
+    from mmpath.cohort.summary import decision_count
     from mmpath.engine.packs import UnknownGuideline, select
 
     try:
@@ -1324,10 +1325,10 @@ def cohort_evaluate(
             soft_wrap=True,
         )
     aside = len({p.patient_id for p in result.set_aside})
-    decisions = result.rows.select("patient_id", "decision_date", "event", "phase").unique().height
+    decisions = decision_count(result.scan())
     out.mkdir(parents=True, exist_ok=True)
     err.print(
-        f"{result.patients} patients, {decisions} decisions, {result.rows.height} rows; "
+        f"{result.patients} patients, {decisions} decisions, {result.files.height} rows; "
         f"{aside} patients set aside (set_aside.csv); report: {out / 'report.html'}",
         markup=False,
         highlight=False,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,6 +47,7 @@ from mmpath.cohort.backend import (
     Evaluation,
     Progress,
     _slices,
+    by_patient,
     decision_row,
     point_columns,
     recorded_decision,
@@ -57,6 +59,7 @@ from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
 from mmpath.cohort.records import AsOf, RecordProblems, patients, to_record
+from mmpath.cohort.rows import RowFiles
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
@@ -86,7 +89,8 @@ class CompiledEvaluation(Evaluation):
     routed_by_guideline: dict[str, int] = field(default_factory=dict)
     compiled_by_guideline: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall seconds per stage: points (pass 1), plan (SQL), routed (pass 2), assemble."""
+    """Wall seconds per stage: points (pass 1), plan (SQL), routed (pass 2, with the
+    rows of each slice assembled and written)."""
     memo_hits: int = 0
     """Routed pairs whose projection came from the memo (``routed="memo"``)."""
     memo_misses: int = 0
@@ -155,9 +159,12 @@ class CompiledBackend:
         plan = build_plan(packs, treatments_recorded="treatments" in extract.tables)
         applicability = sql.run(plan.sql, _views(extract, points)).sort("k")
         pairs = _pairs(points, applicability, packs)
-        settled = pairs.filter(pl.col("applicable").eq_missing(False))
+        del applicability
+        settled = by_patient(pairs.filter(pl.col("applicable").eq_missing(False)), "k")
         routed = pairs.filter(~pl.col("applicable").eq_missing(False))
-        compiled_rows = _not_applicable_rows(points, settled, packs)
+        del pairs
+        counts_routed = dict(routed.group_by("guideline").len().iter_rows())
+        counts_settled = dict(settled.group_by("guideline").len().iter_rows())
         lap("plan")
         # 3. routed pairs
         # per patient, in patient order (as the slices): each routed decision and its packs
@@ -167,36 +174,46 @@ class CompiledBackend:
             .join(points.drop("patient_id"), on="k", how="left", maintain_order="left")
             .sort("patient_id", "k", maintain_order=True)
         )
-        routed_parts: list[pl.DataFrame] = []
-        failed: set[str] = set()
+        routed_pairs = routed.height
+        del routed
+        points = by_patient(points, "k")
+        files = RowFiles(ROW_SCHEMA)
+        failed = 0
         token = uuid.uuid4().hex  # a fresh memo per evaluation (honest timings)
-        jobs2 = (
-            (tables, _routed_for(tables, grouped), pack_ids, self.routed, token)
-            for tables in _slices(extract, self.chunk)
-        )
+        submitted: deque[pl.Series] = deque()  # the patient ids of the slices in flight
+
+        def jobs2() -> Iterator[RoutedJob]:
+            for tables in _slices(extract, self.chunk):
+                submitted.append(tables["patients"].get_column("patient_id"))
+                yield tables, _routed_for(tables, grouped), pack_ids, self.routed, token
+
         hits = misses = 0
-        for frame, problems, bad, count, memo in self._map(_routed_part, jobs2):
-            routed_parts.append(frame)
+        # results in slice order, so in patient_id order: each slice's rows, with those of
+        # its pairs answered in SQL, sorted, are the next stretch of the sorted rows
+        for frame, problems, bad, count, memo in self._map(_routed_part, jobs2()):
+            ids = submitted.popleft()
+            compiled_rows = _not_applicable_rows(
+                _of_patients(points, ids), _of_patients(settled, ids), packs
+            )
+            rows = pl.concat([compiled_rows, frame], how="vertical")
+            if bad:  # the reference drops a patient whose as-of record fails
+                rows = rows.filter(~pl.col("patient_id").is_in(sorted(bad)))
+            files.add(
+                rows.sort([*ROW_ORDER, "k", "pack"], maintain_order=True).select(list(ROW_SCHEMA))
+            )
             set_aside += problems
-            failed |= bad
+            failed += len(bad)
             hits += memo[0]
             misses += memo[1]
             if progress is not None:
                 progress(count)
         lap("routed")
-        rows = pl.concat([compiled_rows, *routed_parts], how="vertical")
-        if failed:  # the reference drops a patient whose as-of record fails
-            rows = rows.filter(~pl.col("patient_id").is_in(sorted(failed)))
-        rows = rows.sort([*ROW_ORDER, "k", "pack"], maintain_order=True).select(list(ROW_SCHEMA))
-        counts_routed = dict(routed.group_by("guideline").len().iter_rows())
-        counts_settled = dict(settled.group_by("guideline").len().iter_rows())
-        lap("assemble")
         return CompiledEvaluation(
-            rows,
+            files,
             set_aside,
-            evaluated - len(failed),
+            evaluated - failed,
             compiled_pairs=settled.height,
-            routed_pairs=routed.height,
+            routed_pairs=routed_pairs,
             routed_by_guideline={str(k): int(v) for k, v in counts_routed.items()},
             compiled_by_guideline={str(k): int(v) for k, v in counts_settled.items()},
             seconds=seconds,
@@ -294,10 +311,7 @@ def _course_drugs(treatments: pl.DataFrame) -> pl.DataFrame:
         ).alias("drugs"),
     )
     distinct = frame.select("regimen", "drugs").unique()
-    resolved = [
-        Treatment.model_construct(regimen=r, drugs=d, start=dt.date.min).drug_set()
-        for r, d in distinct.iter_rows()
-    ]
+    resolved = [_drug_set(r, d) for r, d in distinct.iter_rows()]
     mapping = distinct.with_columns(pl.Series("inn", resolved, dtype=pl.List(pl.Utf8)))
     return (
         frame.join(mapping, on=["regimen", "drugs"], how="left", nulls_equal=True)
@@ -305,6 +319,19 @@ def _course_drugs(treatments: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("inn").is_not_null())
         .select("patient_id", "start", "inn")
     )
+
+
+def _drug_set(regimen: str | None, drugs: list[str] | None) -> tuple[str, ...] | None:
+    """A course's INNs; None for a regimen the catalogue does not know (an unknown code:
+    its patient is set aside, has no decision in the plan, and must not stop it)."""
+    catalogue = load_catalogue()
+    if (
+        regimen is not None
+        and catalogue.ambiguity(regimen) is None
+        and catalogue.drugs_of(regimen) is None
+    ):
+        return None
+    return Treatment.model_construct(regimen=regimen, drugs=drugs, start=dt.date.min).drug_set()
 
 
 def _pairs(points: pl.DataFrame, applicability: pl.DataFrame, packs: list[Pack]) -> pl.DataFrame:
@@ -360,21 +387,25 @@ def _not_applicable_rows(
 Routed = dict[str, list[tuple[DecisionPoint, int, list[int]]]]
 
 
+def _of_patients(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
+    """The rows of ``frame`` (sorted by patient_id) whose patient is in ``ids``, the
+    sorted patient ids of a slice (``_slices``): a contiguous stretch, no copy."""
+    if ids.is_empty():
+        return frame.clear()
+    column = frame.get_column("patient_id")
+    low = int(column.search_sorted(ids[0], side="left"))
+    high = int(column.search_sorted(ids[ids.len() - 1], side="right"))
+    return frame.slice(low, high - low)
+
+
 def _routed_for(tables: dict[str, pl.DataFrame], grouped: pl.DataFrame) -> Routed:
     """The routed decisions of a slice's patients (``grouped``: one row per routed
     decision with its pack indexes and decision columns, sorted by patient), built per
     slice so that the cohort's decisions are never all held as Python objects."""
-    ids = tables["patients"].get_column("patient_id")  # sorted (``_slices``)
-    if ids.is_empty():
-        return {}
-    column = grouped.get_column("patient_id")
-    low = int(column.search_sorted(ids[0], side="left"))
-    high = int(column.search_sorted(ids[ids.len() - 1], side="right"))
-    wanted = set(ids.to_list())
     out: Routed = {}
-    for row in grouped.slice(low, high - low).iter_rows(named=True):
-        if row["patient_id"] in wanted:
-            out.setdefault(row["patient_id"], []).append((_point(row), row["k"], row["pack"]))
+    ids = tables["patients"].get_column("patient_id")
+    for row in _of_patients(grouped, ids).iter_rows(named=True):
+        out.setdefault(row["patient_id"], []).append((_point(row), row["k"], row["pack"]))
     return out
 
 
