@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import polars as pl
@@ -24,8 +25,9 @@ from mmpath.cohort.classify import ResultLike, classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
-from mmpath.cohort.records import PatientData, RecordProblems, patients, to_record
+from mmpath.cohort.records import PatientData, RecordProblems, by_patient, patients, to_record
 from mmpath.cohort.rows import RowFiles
+from mmpath.cohort.summary import decision_count
 from mmpath.engine.pack import Pack
 from mmpath.engine.packs import select
 from mmpath.service import evaluate_packs
@@ -88,6 +90,11 @@ class Evaluation:
     def rows(self) -> pl.DataFrame:
         """The rows as one frame in memory (read from disk at each call)."""
         return self.files.collect()
+
+    @cached_property
+    def decisions(self) -> int:
+        """Decisions (patient, date, event, phase) among the rows, counted once."""
+        return decision_count(self.scan())
 
 
 class Backend(Protocol):
@@ -182,15 +189,6 @@ def _slices(extract: Extract, size: int) -> Iterator[dict[str, pl.DataFrame]]:
             high = int(column.search_sorted(last, side="right"))
             out[name] = frame.slice(low, high - low)
         yield out
-
-
-def by_patient(frame: pl.DataFrame, then: str) -> pl.DataFrame:
-    """``frame`` sorted by patient_id, then ``then`` (stable); ``frame`` itself, not a
-    copy, when it already is (as extracts written patient by patient are): a ``then``
-    that increases down the whole frame increases within each patient too."""
-    if frame.get_column("patient_id").is_sorted() and frame.get_column(then).is_sorted():
-        return frame
-    return frame.sort("patient_id", then, maintain_order=True)
 
 
 def _evaluate_part(job: Job) -> Part:

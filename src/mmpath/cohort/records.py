@@ -95,10 +95,9 @@ def patients(extract: Extract) -> Iterator[PatientData]:
     for table, frame in extract.tables.items():
         if table == "patients":
             continue
-        ordered = frame.sort("patient_id", ROW)
-        grouped[table] = _groups(ordered)
+        grouped[table] = _groups(by_patient(frame, ROW))
     heads: dict[str, tuple[str, list[Row]] | None] = {t: next(g, None) for t, g in grouped.items()}
-    for patient in extract.tables["patients"].sort("patient_id").iter_rows(named=True):
+    for patient in by_patient(extract.tables["patients"], ROW).iter_rows(named=True):
         pid = patient["patient_id"]
         data = PatientData(pid, patient["site"], patient)
         for table, iterator in grouped.items():
@@ -115,6 +114,15 @@ def patients(extract: Extract) -> Iterator[PatientData]:
             else:
                 data.rows[table] = rows
         yield data
+
+
+def by_patient(frame: pl.DataFrame, then: str) -> pl.DataFrame:
+    """``frame`` sorted by patient_id, then ``then`` (stable); ``frame`` itself, not a
+    copy, when it already is (as extracts written patient by patient are): a ``then``
+    that increases down the whole frame increases within each patient too."""
+    if frame.get_column("patient_id").is_sorted() and frame.get_column(then).is_sorted():
+        return frame
+    return frame.sort("patient_id", then, maintain_order=True)
 
 
 def _groups(frame: pl.DataFrame) -> Iterator[tuple[str, list[Row]]]:

@@ -192,7 +192,7 @@ def render(evaluation: Evaluation, *, source: str, guideline: str, notes: list[s
         source=source,
         guideline=guideline,
         patients=evaluation.patients,
-        decisions=summary.decision_count(rows),
+        decisions=evaluation.decisions,
         rows=evaluation.files.height,
         period=(
             f"{first.isoformat()} to {last.isoformat()}"

@@ -1260,7 +1260,6 @@ def cohort_evaluate(
     from mmpath.cohort.compiled.engines import available
     from mmpath.cohort.extract import ExtractError
     from mmpath.cohort.run import count_patients, evaluate, load
-    from mmpath.cohort.summary import decision_count
     from mmpath.engine.packs import UnknownGuideline, select
 
     try:
@@ -1325,10 +1324,9 @@ def cohort_evaluate(
             soft_wrap=True,
         )
     aside = len({p.patient_id for p in result.set_aside})
-    decisions = decision_count(result.scan())
     out.mkdir(parents=True, exist_ok=True)
     err.print(
-        f"{result.patients} patients, {decisions} decisions, {result.files.height} rows; "
+        f"{result.patients} patients, {result.decisions} decisions, {result.files.height} rows; "
         f"{aside} patients set aside (set_aside.csv); report: {out / 'report.html'}",
         markup=False,
         highlight=False,

@@ -47,7 +47,6 @@ from mmpath.cohort.backend import (
     Evaluation,
     Progress,
     _slices,
-    by_patient,
     decision_row,
     point_columns,
     recorded_decision,
@@ -58,7 +57,7 @@ from mmpath.cohort.compiled.plan import applicability_column, build_plan
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
-from mmpath.cohort.records import AsOf, RecordProblems, patients, to_record
+from mmpath.cohort.records import AsOf, RecordProblems, by_patient, patients, to_record
 from mmpath.cohort.rows import RowFiles
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
