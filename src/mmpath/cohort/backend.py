@@ -25,7 +25,14 @@ from mmpath.cohort.classify import ResultLike, classify
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import ROW, Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
-from mmpath.cohort.records import PatientData, RecordProblems, by_patient, patients, to_record
+from mmpath.cohort.records import (
+    PatientData,
+    RecordProblems,
+    by_patient,
+    patients,
+    patients_between,
+    to_record,
+)
 from mmpath.cohort.rows import RowFiles
 from mmpath.cohort.summary import decision_count
 from mmpath.engine.pack import Pack
@@ -182,13 +189,7 @@ def _slices(extract: Extract, size: int) -> Iterator[dict[str, pl.DataFrame]]:
     ids = tables["patients"].get_column("patient_id")
     for begin in range(0, ids.len(), size):
         first, last = ids[begin], ids[min(begin + size, ids.len()) - 1]
-        out = {}
-        for name, frame in tables.items():
-            column = frame.get_column("patient_id")
-            low = int(column.search_sorted(first, side="left"))
-            high = int(column.search_sorted(last, side="right"))
-            out[name] = frame.slice(low, high - low)
-        yield out
+        yield {name: patients_between(frame, first, last) for name, frame in tables.items()}
 
 
 def _evaluate_part(job: Job) -> Part:

@@ -125,6 +125,15 @@ def by_patient(frame: pl.DataFrame, then: str) -> pl.DataFrame:
     return frame.sort("patient_id", then, maintain_order=True)
 
 
+def patients_between(frame: pl.DataFrame, first: str, last: str) -> pl.DataFrame:
+    """The rows of ``frame`` (sorted by patient_id) of the patients ``first`` to ``last``:
+    a contiguous stretch, not a copy."""
+    column = frame.get_column("patient_id")
+    low = int(column.search_sorted(first, side="left"))
+    high = int(column.search_sorted(last, side="right"))
+    return frame.slice(low, high - low)
+
+
 def _groups(frame: pl.DataFrame) -> Iterator[tuple[str, list[Row]]]:
     for pid, rows in groupby(frame.iter_rows(named=True), key=lambda r: str(r["patient_id"])):
         yield pid, list(rows)

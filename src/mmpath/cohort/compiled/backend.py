@@ -57,7 +57,14 @@ from mmpath.cohort.compiled.plan import applicability_column, build_plan
 from mmpath.cohort.decisions import DecisionPoint, decision_points
 from mmpath.cohort.extract import Extract, ExtractProblem
 from mmpath.cohort.parallel import map_in_order
-from mmpath.cohort.records import AsOf, RecordProblems, by_patient, patients, to_record
+from mmpath.cohort.records import (
+    AsOf,
+    RecordProblems,
+    by_patient,
+    patients,
+    patients_between,
+    to_record,
+)
 from mmpath.cohort.rows import RowFiles
 from mmpath.engine.compiled import compiled
 from mmpath.engine.pack import Pack
@@ -391,10 +398,7 @@ def _of_patients(frame: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     sorted patient ids of a slice (``_slices``): a contiguous stretch, no copy."""
     if ids.is_empty():
         return frame.clear()
-    column = frame.get_column("patient_id")
-    low = int(column.search_sorted(ids[0], side="left"))
-    high = int(column.search_sorted(ids[ids.len() - 1], side="right"))
-    return frame.slice(low, high - low)
+    return patients_between(frame, ids[0], ids[ids.len() - 1])
 
 
 def _routed_for(tables: dict[str, pl.DataFrame], grouped: pl.DataFrame) -> Routed:
