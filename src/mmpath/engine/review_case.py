@@ -183,7 +183,7 @@ def check(
     out: RecommendationOut,
     expect: dict[str, Any],
     failures: list[str],
-    vacuous: list[str] | None = None,
+    vacuous: list[str],
 ) -> tuple[set[str], int]:
     """Check ``expect`` against the first result; returns (asserted rule ids, checks made).
     ``vacuous`` collects the checks that held only because there was nothing to check."""
@@ -269,7 +269,7 @@ def check(
         for item in expect.get(group, []):
             checks += 1
             drug, fragment = item["drug"], item.get("mentions", "").lower()
-            if vacuous is not None and not any(drug in (o.drugs or ()) for o in options):
+            if not any(drug in (o.drugs or ()) for o in options):
                 vacuous.append(f"{group} {drug}: no offered option contains it (nothing checked)")
             for o in options:
                 if drug not in (o.drugs or ()):
