@@ -66,6 +66,27 @@ def test_comorbidities_no_index_counts_are_not_significant(
     assert value("transplant_eligible_dmsg", **fields) is expected
 
 
+@pytest.mark.parametrize(
+    ("comorbidities", "expected"),
+    [
+        (["renal_impairment"], True),
+        (["renal_impairment", "hypertension"], True),
+        (["renal_impairment", "heart_failure"], None),
+        (["dialysis"], None),
+    ],
+)
+def test_renal_impairment_alone_is_met_by_the_melphalan_dose(
+    comorbidities: list[str], expected: bool | None
+) -> None:
+    # seed 003 lowers the melphalan dose for kidney impairment (recommendation 3) instead of
+    # withholding HDT; dialysis, which it does not name, stays the clinician's judgement
+    fields = {"birth_date": born(60), "ecog": 0, "comorbidities": comorbidities}
+    found = assess(**fields).get("transplant_eligible_dmsg")
+    assert found.value is expected
+    if expected:
+        assert "melphalan dose" in found.why
+
+
 def test_generic_eligibility_is_the_clinicians_judgement_only() -> None:
     # no guideline-independent rule: the Danish age limit is not borrowed
     for fields in (

@@ -53,6 +53,29 @@ def test_unknown_regimen() -> None:
     assert "unknown regimen 'XYZ-42'" in message
 
 
+def test_unknown_regimen_name_with_drugs_is_the_course_label() -> None:
+    """An unknown name is refused alone (above) but is the label when the drugs are given:
+    the drugs decide, and the reasons name the course by its label."""
+    record = parse_record(
+        record_dict(
+            treatments=[
+                {
+                    "regimen": "cyclophosphamide priming",
+                    "drugs": ["cyclofosfamid"],
+                    "setting": "other",
+                    "start": "2024-01-01",
+                    "end": "2024-01-01",
+                }
+            ]
+        )
+    )
+    course = record.treatments[0]
+    assert course.drug_set() == ("cyclophosphamide",)
+    facts = Assessment(record)
+    assert facts.courses[0].regimen == "cyclophosphamide priming"
+    assert facts.exposed_to("cyclophosphamide")
+
+
 def test_unknown_drug() -> None:
     data = record_dict(
         treatments=[{"drugs": ["lenalidomide", "unobtainium"], "start": "2024-01-01"}]

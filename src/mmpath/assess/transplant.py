@@ -50,6 +50,14 @@ NOT_COUNTED_COMORBIDITIES = frozenset(
 )
 """Comorbidity codes counted by neither the Charlson index (Charlson 1987) nor the HCT-CI
 (Sorror 2005): read as not 'væsentlig' (significant) on their own (module docstring)."""
+DOSE_ADJUSTED_COMORBIDITIES = frozenset({"renal_impairment"})
+"""Comorbidity codes seed 003 meets with a lower melphalan dose, not by withholding HDT:
+"Desuden bør graden af nyrepåvirkning vurderes m.h.p. reduktion af melphalandosis" (the
+degree of kidney impairment should be assessed for a reduction of the melphalan dose) and
+recommendation 3, "Ved påvirket nyrefunktion (kreatinin clearance < 30 ml/min) reduceres
+dosis af melfalan til 140 mg/m²". Read as not 'væsentlig' on their own for the DMSG rule
+(independent review round 6, case r6-11). Dialysis is not among them: the seed does not
+name it, so it stays the clinician's judgement."""
 SECOND_ASCT_MIN_MONTHS = 24
 SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE = 36
 ALLO_EARLY_RELAPSE_MONTHS = 24
@@ -120,8 +128,13 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
             "(≤ 70), which chronological age only approximates"
         )
     comorbidities = a.record.comorbidities or []
-    counted = [c for c in comorbidities if c not in NOT_COUNTED_COMORBIDITIES]
+    counted = [
+        c
+        for c in comorbidities
+        if c not in NOT_COUNTED_COMORBIDITIES and c not in DOSE_ADJUSTED_COMORBIDITIES
+    ]
     minor = [c for c in comorbidities if c in NOT_COUNTED_COMORBIDITIES]
+    dosed = [c for c in comorbidities if c in DOSE_ADJUSTED_COMORBIDITIES]
     if counted:
         open_.append(
             f"comorbidities {', '.join(counted)}: whether they are significant is the "
@@ -130,9 +143,27 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     if open_:
         return None, "DMSG rule: " + "; ".join(open_) + " — set transplant_eligible"
     comorbidity_text = (
-        f"{', '.join(minor)} counted by neither the Charlson index nor the HCT-CI, read as not significant"
-        if minor
-        else "no comorbidity recorded"
+        "; ".join(
+            [
+                *(
+                    [
+                        f"{', '.join(minor)} counted by neither the Charlson index nor the HCT-CI, "
+                        "read as not significant"
+                    ]
+                    if minor
+                    else []
+                ),
+                *(
+                    [
+                        f"{', '.join(dosed)}: the guideline lowers the melphalan dose for it "
+                        "(recommendation 3), read as not significant"
+                    ]
+                    if dosed
+                    else []
+                ),
+            ]
+        )
+        or "no comorbidity recorded"
     )
     return True, (f"DMSG rule: chronological age {a.age} ≤ 70, ECOG {ecog}, {comorbidity_text}")
 

@@ -85,7 +85,7 @@ CASE_KEYS = frozenset(
         "adjudication",
     }
 )
-VERDICTS = frozenset({"mmpath_wrong", "reviewer_misread", "source_ambiguous"})
+VERDICTS = frozenset({"mmpath_wrong", "reviewer_misread", "source_ambiguous", "spec_decision"})
 
 
 def is_review_case(data: dict[str, Any]) -> bool:

@@ -191,7 +191,9 @@ class Treatment(_Model):
                 )
         elif self.regimen is not None:
             regimen_drugs = catalogue.drugs_of(self.regimen)
-            if regimen_drugs is None:
+            # a name the catalogue does not know ("cyclophosphamide priming") is the course's
+            # label when its drugs are given: the drugs decide (docs/record-validation.md)
+            if regimen_drugs is None and not self.drugs:
                 raise FieldProblem(
                     "regimen",
                     f"unknown regimen {self.regimen!r}; expected a name or alias from the "
@@ -211,13 +213,14 @@ class Treatment(_Model):
 
     def drug_set(self) -> tuple[str, ...]:
         """The course's drugs as INNs (regimen resolved through the catalogue; for an
-        ambiguous regimen name, the given drugs)."""
+        ambiguous regimen name or one the catalogue does not know, the given drugs)."""
         catalogue = load_catalogue()
         if self.regimen is not None and catalogue.ambiguity(self.regimen) is None:
             drugs = catalogue.drugs_of(self.regimen)
-            assert drugs is not None  # guaranteed by validation
-            return drugs
-        # no regimen, or an ambiguous one: the course's drugs decide (validation checked them)
+            if drugs is not None:
+                return drugs
+        # no regimen, an ambiguous one or one the catalogue does not know: the course's drugs
+        # decide (validation checked them)
         return tuple(dict.fromkeys(catalogue.drug(n) or n for n in self.drugs or []))
 
 
