@@ -12,6 +12,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 
+from mmpath.api import heap
 from mmpath.api.app import create_app
 from mmpath.api.settings import Settings
 from mmpath.store import Store
@@ -19,7 +20,9 @@ from mmpath.store.url import ENV_VAR
 
 
 def no_audit_app() -> FastAPI:
-    return create_app(Settings(audit=False))
+    app = create_app(Settings(audit=False))
+    heap.settle()  # as `mmpath serve` does
+    return app
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import importlib.util
 from fastapi import FastAPI
 
 from mmpath import __version__
-from mmpath.api import docs, errors, openapi, retention
+from mmpath.api import docs, errors, heap, openapi, retention
 from mmpath.api.body import BodyLimit
 from mmpath.api.fhir_routes import router as fhir_router
 from mmpath.api.routes import router
@@ -76,4 +76,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         ),
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """``create_app()`` from the environment, for a server process: its heap warmed and
+    frozen afterwards (:mod:`mmpath.api.heap`). ``mmpath serve`` uses it (one process, or
+    each worker process by this factory's name)."""
+    app = create_app()
+    heap.settle()
     return app

@@ -608,6 +608,7 @@ def serve(
     """Start the web app and HTTP API (database migrated automatically)."""
     import uvicorn
 
+    from mmpath.api import heap
     from mmpath.api.app import create_app
     from mmpath.api.settings import LOOPBACK_HOSTS, RETENTION_VAR, Settings, retention_days
     from mmpath.engine.packs import ENV_VAR as PACKS_VAR
@@ -700,6 +701,7 @@ def serve(
         options.update(proxy_headers=False)
     if workers == 1:
         application = create_app(Settings(database_url=store.url), store=store)
+        heap.settle()  # after start-up: the garbage collector's pauses (mmpath.api.heap)
         try:
             uvicorn.run(application, access_log=False, **options)
         finally:
@@ -708,7 +710,11 @@ def serve(
     store.close()
     os.environ[ENV_VAR] = store.url  # each worker process builds its app from the environment
     uvicorn.run(
-        "mmpath.api.app:create_app", factory=True, workers=workers, access_log=False, **options
+        "mmpath.api.app:create_served_app",
+        factory=True,
+        workers=workers,
+        access_log=False,
+        **options,
     )
 
 
