@@ -23,6 +23,7 @@ from mmpath.assess.fact import (
     kleene_or,
     register,
 )
+from mmpath.assess.investigational import class_warnings
 from mmpath.assess.timeline import RESPONSE_RANK, Course
 
 REFRACTORY_WINDOW_DAYS = 60
@@ -324,6 +325,7 @@ def _register() -> None:
                 _per_class(class_exposed, klass, label),
                 f"{EXPOSURE_DEFINITION}; class: {label}",
                 ("treatments",),
+                warnings=class_warnings,
             )
         )
         register(
@@ -332,6 +334,7 @@ def _register() -> None:
                 _per_class(class_refractory, klass, label),
                 f"refractory to at least one drug of the class ({label}); {REFRACTORY_DEFINITION}",
                 NEEDS,
+                warnings=class_warnings,
             )
         )
 

@@ -35,6 +35,21 @@ _STRIP = re.compile(r"[\s\-/+().,]+")
 _SPLIT = re.compile(r"\s+-\s+|\s*[+/,]\s*|\s+(?:plus|and|with|en|og|met)\s+|-", re.IGNORECASE)
 
 
+INVESTIGATIONAL = "investigational:"
+"""Prefix of a drug known only by its trial code, e.g. ``investigational:CC-92480``: a
+drug of no class, accepted in a record's ``drugs`` (docs/record-validation.md). The prefix
+is required so that a misspelt catalogue drug is still refused, never taken for one."""
+
+
+def investigational(name: str) -> str | None:
+    """The canonical name (``investigational:<code>``, the code in lower case, surrounding
+    spaces removed) of an investigational drug name, or None for any other name."""
+    if not name.casefold().startswith(INVESTIGATIONAL):
+        return None
+    code = name[len(INVESTIGATIONAL) :].strip().casefold()
+    return f"{INVESTIGATIONAL}{code}" if code else None
+
+
 @lru_cache(maxsize=4096)
 def normalise(name: str) -> str:
     """The matching key of a name: lower case, separators removed (remembered for the
@@ -144,8 +159,19 @@ class Catalogue:
         return found
 
     def drug(self, name: str) -> str | None:
-        """The INN for a drug name or alias, or None."""
-        return self._drug_keys.get(normalise(name))
+        """The INN for a drug name or alias, the canonical name of an investigational drug
+        (:data:`INVESTIGATIONAL`), or None."""
+        found = self._drug_keys.get(normalise(name))
+        return found if found is not None else investigational(name)
+
+    def _entry(self, inn: str) -> Drug:
+        """The catalogue entry of ``inn``; an investigational drug's has no class."""
+        found = self.drugs.get(inn)
+        if found is not None:
+            return found
+        if investigational(inn) == inn:
+            return Drug(inn, frozenset(), ())
+        raise KeyError(inn)
 
     def regimen(self, name: str) -> Regimen | None:
         """The catalogue regimen for a name, alias or combination of names, or None.
@@ -202,17 +228,17 @@ class Catalogue:
 
     def substance(self, inn: str) -> str:
         """The active substance of a drug (``form_of``, else the drug itself)."""
-        return self.drugs[inn].form_of or inn
+        return self._entry(inn).form_of or inn
 
     def classes_of(self, inn: str) -> frozenset[str]:
-        return self.drugs[inn].classes
+        return self._entry(inn).classes
 
     def drugs_in_class(self, klass: str) -> tuple[str, ...]:
         """The drugs (INN) of ``klass``, sorted; empty for a class no drug has."""
         return self._class_drugs.get(klass, ())
 
     def is_steroid(self, inn: str) -> bool:
-        return self.drugs[inn].is_steroid
+        return self._entry(inn).is_steroid
 
     def active_drugs(self, drugs: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
         """The drugs of a regimen other than corticosteroids."""
