@@ -408,3 +408,69 @@ def test_a_single_maintenance_agent_after_the_asct_is_maintenance_without_a_sett
         a = assess(**base, treatments=treatments)
         values.append((a.value("progression_on_lenalidomide_maintenance"), a.value("prior_lines")))
     assert values == [(True, 1), (True, 1)]
+
+
+# -- round 8 of the independent review: IMWG's reasons for a new line ----------------------
+
+
+def _switch(stop_reason: str | None, gap_days: int = 1) -> dict[str, Any]:
+    """Rd for three months, then DRd: daratumumab added without progression."""
+    first = course("Rd", START, START + days(95), stop_reason=stop_reason)
+    return {
+        "treatments": [first, course("DRd", START + days(95 + gap_days))],
+        "progressions": [],
+    }
+
+
+def test_drugs_added_straight_after_a_stop_for_no_imwg_reason_continue_the_line() -> None:
+    # IMWG 2015: a new line when the course "is changed to include other agents because of
+    # progression, relapse or toxicity"; a slow response (stop_reason other), a completed
+    # bridging course or the patient's choice are none of these (review/facts/92-93)
+    for reason in ("other", "completed", "patient_choice"):
+        assert lines_of(**_switch(reason)) == [1, 1], reason
+        assert (
+            "not for progression, relapse or toxicity"
+            in assess(**_switch(reason)).courses[1].line_why
+        )
+
+
+def test_drugs_added_after_a_toxicity_stop_or_an_unknown_reason_start_a_new_line() -> None:
+    assert lines_of(**_switch("toxicity")) == [1, 2]
+    # no stop_reason: the reason is unknown and the real-world window rule decides
+    assert lines_of(**_switch(None)) == [1, 2]
+
+
+def test_drugs_added_after_a_period_off_therapy_start_a_new_line() -> None:
+    # "restarts after a planned period off therapy" is a new line: only a change made
+    # straight after the stop (within the regimen window) continues it
+    assert lines_of(**_switch("completed", gap_days=REGIMEN_WINDOW_DAYS)) == [1, 1]
+    assert lines_of(**_switch("completed", gap_days=REGIMEN_WINDOW_DAYS + 1)) == [1, 2]
+
+
+def _failed_second_line(response: str | None, end: dt.date | None) -> dict[str, Any]:
+    return {
+        "treatments": [
+            course("VRd", START, START + days(200), stop_reason="progression"),
+            {
+                **course("DVd", START + days(230), end, stop_reason="other"),
+                "best_response": response,
+            },
+        ],
+        "progressions": [progression(START + days(200))],
+        "as_of": (START + days(400)).isoformat(),
+    }
+
+
+def test_a_line_ended_without_minimal_response_is_prior_and_the_next_is_decided() -> None:
+    # IMWG 2011: non-responsive (failure to achieve MR) is refractory; the line is over
+    # (review/facts/103: DVd stopped with SD, no progression event)
+    for response in ("SD", "PD"):
+        fields = _failed_second_line(response, START + days(350))
+        assert position(**fields) == (2, 3), response
+        assert "without reaching a minimal response" in assess(**fields).get("prior_lines").why
+
+
+def test_a_line_with_a_response_or_still_given_or_unknown_stays_current() -> None:
+    assert position(**_failed_second_line("MR", START + days(350))) == (1, 2)
+    assert position(**_failed_second_line(None, START + days(350))) == (1, 2)
+    assert position(**_failed_second_line("SD", None)) == (1, 2)

@@ -206,3 +206,18 @@ def test_post_asct_courses_without_setting_are_consolidation_or_maintenance(
         ],
     )
     assert Assessment(parse_record(record)).value("pathway_phase") == phase
+
+
+def test_an_induction_still_given_is_the_phase_without_recorded_procedures() -> None:
+    # no procedure can follow an induction course that is still being given (review/facts/
+    # 93: VCd then D-VRd, ongoing, `procedures` left out); a finished one leaves it unknown
+    vcd = {"regimen": "VCd", "setting": "induction", "start": "2026-01-05", "end": "2026-02-08"}
+    vcd["stop_reason"] = "completed"
+    dvrd = {"regimen": "D-VRd", "setting": "induction", "start": "2026-02-09"}
+    ongoing = Assessment(parse_record(_record(treatments=[vcd, dvrd], progressions=[])))
+    assert ongoing.value("pathway_phase") == "induction"
+    assert ongoing.value("current_line") == 1  # one line: VCd stopped for no IMWG reason
+    finished = Assessment(
+        parse_record(_record(treatments=[vcd, {**dvrd, "end": "2026-04-01"}], progressions=[]))
+    )
+    assert finished.value("pathway_phase") is None

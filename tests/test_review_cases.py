@@ -22,7 +22,7 @@ AT_LEAST = {
     "jp-rrmm": 51,
     "es-len-refractory": 53,
     "dk-ndmm-te": 72,
-    "facts": 85,
+    "facts": 103,
 }
 
 
@@ -42,3 +42,22 @@ def test_every_corrected_expectation_keeps_the_original() -> None:
             assert entry.get("reason"), path.name
             if entry["verdict"] == "reviewer_misread":
                 assert entry.get("original"), path.name
+
+
+def test_the_shipped_definitions_are_the_shared_ones() -> None:
+    """Review cases may quote clinical-definitions.md (``"document"``); mmpath checks them
+    against its shipped copy, which must be the shared file word for word."""
+    from mmpath.engine.review_case import definitions_text
+
+    shared = REVIEW.parent.parent / "shared" / "reference" / "clinical-definitions.md"
+    assert definitions_text() == shared.read_text("utf-8")
+
+
+def test_a_definitions_quote_is_checked_against_the_definitions(tmp_path: Path) -> None:
+    case = json.loads((REVIEW / "facts" / "95-r8-drug-holiday-same-line.json").read_text("utf-8"))
+    assert {c.get("document") for c in case["cites"]} == {"clinical-definitions.md"}
+    case["cites"][0]["quote"] += " (not in the definitions)"
+    broken = tmp_path / "95-broken.json"
+    broken.write_text(json.dumps(case), "utf-8")
+    failures = run_vignette(broken).failures
+    assert any("not verbatim in clinical-definitions.md" in f for f in failures)

@@ -326,6 +326,13 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
         )
         return "maintenance", f"maintenance under way: {maintenance[-1].label()}{unset}"
     if a.record.procedures is None:
+        latest = first_line[-1]
+        if latest in induction_courses(a) and (latest.end is None or latest.end > a.as_of):
+            # the procedures follow the induction: none can have come yet (review/facts/93)
+            return "induction", (
+                f"induction under way: {latest.label()} (procedures not recorded; none "
+                "follows an induction still being given)"
+            )
         return None, "treatment recorded but procedures (stem-cell collection, ASCT) not recorded"
     ascts = procedures_of(a, "autologous_sct")
     if ascts:

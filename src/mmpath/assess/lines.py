@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.disease_status import lab_warnings
 from mmpath.assess.fact import Value, fact
+from mmpath.assess.timeline import RESPONSE_RANK, Line
 
 NEEDS = ("treatments", "progressions", "procedures", "labs")
 DEFINITION = (
@@ -114,6 +115,15 @@ def _position(a: Assessment) -> Position:
             f"progression since line {latest.number} started ({progressed.why}): a decision "
             f"about line {latest.number + 1}. Lines: {lines}",
         )
+    failed = _failed_without_progression(a, latest)
+    if progressed.value is False and failed:
+        return Position(
+            latest.number,
+            latest.number + 1,
+            f"line {latest.number} ended without reaching a minimal response ({failed}): "
+            "non-responsive, refractory by IMWG, so this is a decision about line "
+            f"{latest.number + 1}. Lines: {lines}",
+        )
     if progressed.value is False:
         return Position(
             latest.number - 1,
@@ -143,6 +153,20 @@ def _position(a: Assessment) -> Position:
         f"({progressed.why}): line {latest.number} is the current line, or a decision about "
         f"line {latest.number + 1}. Lines: {lines}",
     )
+
+
+def _failed_without_progression(a: Assessment, line: Line) -> str | None:
+    """Why ``line`` failed without a progression, or None: every course of it has ended by
+    the decision date and has a recorded best response, and none reached minimal response
+    (IMWG 2011: "non-responsive" — failure to achieve MR — is refractory; independent
+    review round 8, review/facts/103). Such a line is over, and the decision is about the next."""
+    ended = all(c.end is not None and c.end <= a.as_of for c in line.courses)
+    responses = [c.best_response for c in line.courses]
+    if not ended or None in responses:
+        return None
+    if max(RESPONSE_RANK[r] for r in responses if r is not None) >= RESPONSE_RANK["MR"]:
+        return None
+    return "best response " + ", ".join(f"{c.best_response} on {c.label()}" for c in line.courses)
 
 
 @fact(

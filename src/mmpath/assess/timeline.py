@@ -25,7 +25,15 @@ no progression was recorded between the line's start and the course's start, and
 5. it is cyclophosphamide alone followed within :data:`MOBILISATION_WINDOW_DAYS` by a
    stem-cell collection or an ASCT: priming for stem-cell mobilisation (seed 003
    "Cyclophosphamid 2 g/m² skal gives som priming før leukaferese"), part of the planned
-   transplant and so of the same line (IMWG: induction followed by ASCT is one line).
+   transplant and so of the same line (IMWG: induction followed by ASCT is one line);
+6. it adds drugs straight after the line's previous course (within
+   :data:`REGIMEN_WINDOW_DAYS` of its end) and that course's ``stop_reason`` says it was
+   stopped for none of IMWG's reasons for a new line (:data:`NO_NEW_LINE_STOPS`: completed,
+   other, patient's choice): IMWG 2015 starts a new line when the planned course "is changed
+   to include other agents because of progression, relapse or toxicity", so a switch from
+   VCd to D-VRd during induction, or daratumumab added to Rd for a slow response, continue
+   the line (independent review round 8, review/facts/92–93). Without a ``stop_reason`` the
+   reason is unknown and the real-world rule of rule 1 decides (a new line).
 
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
 stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
@@ -66,6 +74,9 @@ induction → ASCT → maintenance sequence of the IMWG line definition — so t
 as "progression on lenalidomide maintenance" do not hinge on the setting being typed."""
 
 
+NO_NEW_LINE_STOPS = frozenset({"completed", "other", "patient_choice"})
+"""A course's ``stop_reason`` values that are none of IMWG's reasons for a new line
+(progression, relapse, toxicity): drugs added straight after such a stop continue the line."""
 ADDED_DRUG_SPLIT = "new line: adds"
 """How ``_continues`` words a split made only by an added drug (rule 4 failing)."""
 
@@ -180,7 +191,9 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             number, why = 1, "first treatment recorded"
         else:
             open_line = lines[current]
-            joins, why = _continues(t.start, t.setting, active, current, open_line, events, ascts)
+            joins, why = _continues(
+                t.start, t.setting, active, current, open_line, events, ascts, courses[-1]
+            )
             if not joins and _priming(t.start, active, harvests, events, open_line):
                 joins = True
                 why = (
@@ -231,9 +244,10 @@ def _continues(
     line: _OpenLine,
     events: list[tuple[dt.date, str]],
     ascts: list[dt.date],
+    previous: Course,
 ) -> tuple[bool, str]:
-    """Whether a course starting on ``start`` continues line ``number``, and why (see the
-    module docstring for the order of the tests)."""
+    """Whether a course starting on ``start`` continues line ``number`` (whose latest course
+    is ``previous``), and why (see the module docstring for the order of the tests)."""
     progressed = [(d, src) for d, src in events if line.start < d <= start]
     if progressed:
         day, src = progressed[-1]
@@ -257,6 +271,16 @@ def _continues(
         return True, (
             f"continues line {number}: no drug added to its regimen and no progression "
             "(a drug dropped, a pause, or the same drugs again)"
+        )
+    if (
+        previous.stop_reason in NO_NEW_LINE_STOPS
+        and previous.end is not None
+        and 0 <= (start - previous.end).days <= REGIMEN_WINDOW_DAYS
+    ):
+        return True, (
+            f"continues line {number}: adds {', '.join(added)} straight after "
+            f"{previous.label()} stopped ({previous.stop_reason.replace('_', ' ')}), not for "
+            "progression, relapse or toxicity (IMWG: a change for those starts a new line)"
         )
     return False, (
         f"{ADDED_DRUG_SPLIT} {', '.join(added)} to line {number}'s regimen "

@@ -27,6 +27,7 @@ corrected, ``original`` keeps what the reviewer first wrote.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
 from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
@@ -116,6 +117,10 @@ def shape_problems(data: dict[str, Any]) -> list[str]:
         for i, cite in enumerate(cites):
             if not isinstance(cite, dict) or not cite.get("quote") or not cite.get("english"):
                 problems.append(f"cites[{i}]: needs quote and english")
+            elif cite.get("document", DEFINITIONS) != DEFINITIONS:
+                problems.append(
+                    f"cites[{i}]: document is {DEFINITIONS!r} or absent (the guideline's source)"
+                )
     if not data.get("title"):
         problems.append("has no title")
     for i, item in enumerate(data.get("adjudication") or []):
@@ -126,8 +131,23 @@ def shape_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-def quotes(data: dict[str, Any]) -> list[str]:
-    return [c["quote"] for c in data.get("cites") or [] if isinstance(c, dict) and c.get("quote")]
+DEFINITIONS = "clinical-definitions.md"
+"""The one document a cite may name besides the guideline's source (``"document"``): the
+clinical definitions a reviewer reads, shipped as ``mmpath/reference/clinical-definitions.md``
+(a copy of shared/reference/clinical-definitions.md, held equal by a test)."""
+
+
+def definitions_text() -> str:
+    return resources.files("mmpath").joinpath("reference", DEFINITIONS).read_text("utf-8")
+
+
+def quotes(data: dict[str, Any], document: str | None = None) -> list[str]:
+    """The quotes of the case's cites from ``document`` (None: the guideline's source)."""
+    return [
+        c["quote"]
+        for c in data.get("cites") or []
+        if isinstance(c, dict) and c.get("quote") and c.get("document") == document
+    ]
 
 
 # -- options --------------------------------------------------------------------------------

@@ -212,6 +212,13 @@ def run_vignette(path: Path, guideline: str | None = None) -> VignetteOutcome:
             for q in review_case.quotes(data)
             if not appears(q, source)
         ]
+        cited = review_case.quotes(data, review_case.DEFINITIONS)
+        definitions = review_case.definitions_text() if cited else ""
+        outcome.failures += [
+            f"cites a quote that is not verbatim in {review_case.DEFINITIONS}: {q[:80]!r}"
+            for q in cited
+            if not appears(q, definitions)
+        ]
     else:
         outcome.failures += _shape_problems(data)
         exercises = data.get("exercises") or []
