@@ -84,3 +84,9 @@ def test_the_recommendation_lists_it_and_warns() -> None:
     shown = out.results[0].facts
     warned = [n for n in CLASS_FACTS if n in shown and shown[n].warnings]
     assert warned, "the pack shows class facts, each with the warning"
+
+
+def test_the_web_form_suggests_the_prefix() -> None:
+    from mmpath.web.form import datalists
+
+    assert "investigational:" in datalists()["drugs"]

@@ -23,6 +23,7 @@ from typing import Any, get_args
 
 from mmpath.assess import FACTS
 from mmpath.catalogue import load_catalogue
+from mmpath.catalogue.catalogue import INVESTIGATIONAL
 from mmpath.record import model
 from mmpath.record.errors import Problem
 from mmpath.record.units import FACTORS
@@ -561,7 +562,8 @@ def datalists() -> dict[str, tuple[str, ...]]:
     drugs = tuple(sorted(catalogue.drugs))
     return {
         "regimens": tuple(regimens),
-        "drugs": drugs,
+        # a trial drug by its code: investigational:<code> (docs/record-validation.md)
+        "drugs": (*drugs, INVESTIGATIONAL),
         "drugs-and-classes": drugs + tuple(sorted(catalogue.classes)),
         "isotypes": (
             "IgG kappa",
