@@ -217,3 +217,22 @@ def test_aggressive_disease_is_the_clinicians_call_but_not_for_an_indolent_relap
         "progressions": [{"date": "2026-06-01", "type": "clinical", "features": ["anemia"]}],
     }
     assert value("aggressive_disease", **clinical) is None
+
+
+# -- a progression recorded without its type (review/facts r9) -----------------------------
+@pytest.mark.parametrize(
+    ("progression", "clinical", "biochemical"),
+    [
+        ({"date": "2026-09-01"}, None, None),  # type unknown: neither
+        ({"date": "2026-09-01", "features": ["hypercalcemia"]}, True, False),  # CRAB: clinical
+        ({"date": "2026-09-01", "type": "biochemical"}, False, True),
+    ],
+)
+def test_a_progression_without_a_type_is_accepted_and_its_type_unknown(
+    progression: dict[str, Any], clinical: Value, biochemical: Value
+) -> None:
+    lenalidomide = {"regimen": "lenalidomide", "setting": "maintenance", "start": "2021-07-01"}
+    fields = {"treatments": [VTD, lenalidomide], "progressions": [progression]}
+    assert value("relapsed", **fields) is True
+    assert value("clinical_relapse", **fields) is clinical
+    assert value("biochemical_relapse", **fields) is biochemical

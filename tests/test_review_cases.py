@@ -22,7 +22,7 @@ AT_LEAST = {
     "jp-rrmm": 51,
     "es-len-refractory": 53,
     "dk-ndmm-te": 72,
-    "facts": 103,
+    "facts": 119,
 }
 
 

@@ -237,7 +237,9 @@ class StemCells(_Model):
 
 class Progression(_Model):
     date: IsoDate
-    type: Literal["biochemical", "clinical"]
+    type: Literal["biochemical", "clinical"] | None = None
+    """absent: progression known, its type not (a clinical feature still makes it clinical;
+    docs/record-validation.md)"""
     features: list[ProgressionFeature] | None = None
 
     @model_validator(mode="after")
