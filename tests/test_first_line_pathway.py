@@ -221,3 +221,46 @@ def test_an_induction_still_given_is_the_phase_without_recorded_procedures() -> 
         parse_record(_record(treatments=[vcd, {**dvrd, "end": "2026-04-01"}], progressions=[]))
     )
     assert finished.value("pathway_phase") is None
+
+
+def _collected(stem_cells: dict[str, Any] | None) -> Assessment:
+    dvrd = {"regimen": "D-VRd", "setting": "induction", "start": "2026-01-05", "end": "2026-03-29"}
+    fields: dict[str, Any] = {
+        "treatments": [dvrd],
+        "procedures": [{"type": "stem_cell_collection", "date": "2026-04-20"}],
+        "progressions": [],
+    }
+    if stem_cells is not None:
+        fields["stem_cells"] = stem_cells
+    return Assessment(parse_record(_record(**fields)))
+
+
+def test_a_failed_collection_keeps_the_phase_before_hdt() -> None:
+    # HDT is given only with stem-cell support (review/dk-ndmm-te/80): no graft, no HDT yet
+    failed = _collected({"stored_grafts": 0, "sufficient_for_asct": False})
+    assert failed.value("stem_cell_collection_failed") is True
+    assert failed.value("pathway_phase") == "mobilisation"
+    done = _collected({"stored_grafts": 2})
+    assert done.value("stem_cell_collection_failed") is False
+    assert done.value("pathway_phase") == "transplant"
+    # a collection without stem_cells: no shortfall recorded, read as not failed
+    unknown = _collected(None)
+    assert unknown.value("stem_cell_collection_failed") is False
+    assert "no shortfall recorded" in unknown.get("stem_cell_collection_failed").why
+    assert unknown.value("pathway_phase") == "transplant"
+
+
+def test_hdt_is_excluded_after_a_failed_collection() -> None:
+    record = _record(
+        treatments=[
+            {"regimen": "D-VRd", "setting": "induction", "start": "2026-01-05", "end": "2026-03-29"}
+        ],
+        procedures=[{"type": "stem_cell_collection", "date": "2026-04-20"}],
+        stem_cells={"stored_grafts": 0},
+        progressions=[],
+        transplant_eligible=True,
+    )
+    result = recommend(parse_record(record), "dk-ndmm-te").results[0]
+    assert "high_dose_melphalan" not in {o.id for o in result.options}
+    excluded = {e.id: e.reason for e in result.excluded}
+    assert "stem-cell support" in excluded["high_dose_melphalan"]

@@ -164,3 +164,34 @@ def test_review_case_caution_on_every_option_with_a_drug(tmp_path: Path) -> None
     assert outcome.vacuous == [
         "dosing_on_drug melflufen: no offered option contains it (nothing checked)"
     ]
+
+
+DK_CASE = ROOT / "review" / "dk-ndmm-te" / "78-r10-after-4-cycles-dvrd-mrd-negative.json"
+
+
+def _dk(tmp_path: Path, expect: dict[str, Any]) -> Path:
+    data = json.loads(DK_CASE.read_text("utf-8"))
+    data.pop("adjudication", None)
+    data["expect"] = expect
+    folder = tmp_path / "dk-ndmm-te"
+    folder.mkdir(exist_ok=True)
+    path = folder / "case.json"
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
+def test_autologous_sct_names_the_high_dose_melphalan_option(tmp_path: Path) -> None:
+    # seed 003's HDT is "højdosis melphalan med stamcellestøtte": the dk pack's option
+    # high_dose_melphalan is the autologous SCT a reviewer names
+    offered = {"offered": [{"procedure": "autologous_sct", "phase": "transplant"}]}
+    assert run_vignette(_dk(tmp_path, offered)).passed
+    wrong = {"offered": [{"procedure": "allogeneic_sct"}]}
+    assert not run_vignette(_dk(tmp_path, wrong)).passed
+
+
+def test_current_phase_is_the_patients_own_phase(tmp_path: Path) -> None:
+    # after 4 MRD-negative cycles the plan marks induction "current" alongside mobilisation
+    # (recommendation 8's further cycles); the patient is in mobilisation
+    assert run_vignette(_dk(tmp_path, {"current_phase": "mobilisation"})).passed
+    outcome = run_vignette(_dk(tmp_path, {"current_phase": "induction"}))
+    assert outcome.failures and "current_phase: 'mobilisation'" in outcome.failures[0]

@@ -87,6 +87,30 @@ def _regimen_id(a: Assessment, course: Course) -> str:
 
 
 @fact(
+    "stem_cell_collection_failed",
+    definition="the record says a stem-cell collection fell short: a collection is recorded and "
+    "the record's stem_cells give too few for an ASCT (stem_cells_sufficient false). HDT needs "
+    "its graft (seed 003 'højdosis melphalan med stamcellestøtte'); the seed gives no rule for "
+    "a failed mobilisation. A collection without stem_cells is read as not failed: a shortfall "
+    "is recorded when it happens, and registry extracts carry no graft counts",
+    needs=("procedures", "stem_cells"),
+)
+def stem_cell_collection_failed(a: Assessment) -> tuple[Value, str]:
+    if a.record.procedures is None:
+        return None, "procedures not recorded"
+    collections = procedures_of(a, "stem_cell_collection")
+    if not collections:
+        return False, "no stem-cell collection recorded yet"
+    enough = a.get("stem_cells_sufficient")
+    if enough.value is None:
+        return False, (
+            f"stem cells collected on {collections[-1].date}; no shortfall recorded "
+            "(stem_cells not given: record them if the collection fell short)"
+        )
+    return not enough.value, f"stem cells collected on {collections[-1].date}; {enough.why}"
+
+
+@fact(
     "anti_cd38_contraindicated",
     definition="the record lists an anti-CD38 antibody (the class anti_cd38, daratumumab or "
     "isatuximab) among the contraindications (seed 003: 'Alternativ ved kontraindikation for "
@@ -352,6 +376,12 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
         )
     collections = procedures_of(a, "stem_cell_collection")
     if collections:
+        if a.value("stem_cell_collection_failed") is True:
+            return "mobilisation", (
+                f"{a.get('stem_cell_collection_failed').why}: not enough for an ASCT, so HDT "
+                "needs a successful collection first; the guideline gives no rule for a "
+                "failed mobilisation"
+            )
         return "transplant", f"stem cells collected on {collections[-1].date}: HDT/ASCT is next"
     induction = induction_courses(a)
     ongoing = [c for c in induction if c.end is None or c.end > a.as_of]

@@ -83,6 +83,7 @@ TOPICS: dict[str, dict[str, str]] = {
         "remission_after_first_asct_3_years": "Remission of 3 years or more after the first ASCT",
         "second_asct_remission_criteria": "Second-ASCT remission criteria met",
         "stem_cells_sufficient": "Enough stored stem cells for an ASCT",
+        "stem_cell_collection_failed": "Stem-cell collection failed (not enough for an ASCT)",
         "second_asct_candidate": "Candidate for a second ASCT",
         "allo_sct_consideration": "Allogeneic SCT to be considered",
         "donor_available": "Allogeneic donor available",
