@@ -474,3 +474,13 @@ def test_a_line_with_a_response_or_still_given_or_unknown_stays_current() -> Non
     assert position(**_failed_second_line("MR", START + days(350))) == (1, 2)
     assert position(**_failed_second_line(None, START + days(350))) == (1, 2)
     assert position(**_failed_second_line("SD", None)) == (1, 2)
+
+
+def test_a_salvage_course_that_only_drops_a_drug_continues_the_line() -> None:
+    # DVd salvage, then Dd salvage (bortezomib dropped for toxicity): IMWG, one line
+    # (review/nl-rrmm/80); a salvage course that adds a drug still starts a new one
+    dvd = course("DVd", START, START + days(140), setting="salvage", stop_reason="toxicity")
+    dd = course("daratumumab", START + days(141), setting="salvage")
+    assert lines_of(treatments=[dvd, dd], progressions=[]) == [1, 1]
+    kd = course("Kd", START + days(141), setting="salvage")
+    assert lines_of(treatments=[dvd, kd], progressions=[]) == [1, 2]

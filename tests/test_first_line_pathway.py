@@ -264,3 +264,46 @@ def test_hdt_is_excluded_after_a_failed_collection() -> None:
     assert "high_dose_melphalan" not in {o.id for o in result.options}
     excluded = {e.id: e.reason for e in result.excluded}
     assert "stem-cell support" in excluded["high_dose_melphalan"]
+
+
+def test_an_induction_stopped_early_for_toxicity_goes_on_with_another_regimen() -> None:
+    # anaphylaxis to daratumumab after one D-VRd cycle (review/dk-ndmm-te/92): still
+    # induction, VRd / VCD as the anti-CD38 alternative; lenalidomide is not blamed
+    dvrd = {
+        "regimen": "D-VRd",
+        "setting": "induction",
+        "start": "2026-03-02",
+        "end": "2026-03-23",
+        "cycles": 1,
+        "stop_reason": "toxicity",
+    }
+    record = _record(
+        treatments=[dvrd],
+        procedures=[],
+        progressions=[],
+        contraindications=["anti_cd38"],
+        intolerances=["daratumumab"],
+        transplant_eligible=True,
+    )
+    facts = Assessment(parse_record(record))
+    assert facts.value("induction_interrupted") is True
+    assert facts.value("pathway_phase") == "induction"
+    assert facts.value("lenalidomide_intolerant") is False
+    assert "read as daratumumab" in facts.get("lenalidomide_intolerant").why
+    result = recommend(parse_record(record), "dk-ndmm-te").results[0]
+    shown = {(o.id, o.status) for o in result.options if o.phase == "induction"}
+    assert {("VRd", "recommended"), ("VCD", "recommended")} <= shown
+    # four cycles given: the induction is complete whatever stopped it
+    complete = Assessment(
+        parse_record(_record(**{**record, "treatments": [{**dvrd, "cycles": 4}]}))
+    )
+    assert complete.value("induction_interrupted") is False
+
+
+def test_a_single_maintenance_agent_after_induction_is_maintenance_without_procedures() -> None:
+    dvrd = {"regimen": "D-VRd", "setting": "induction", "start": "2025-10-06", "end": "2026-01-25"}
+    lenalidomide = {"regimen": "R", "start": "2026-05-18"}
+    facts = Assessment(
+        parse_record(_record(as_of="2026-11-30", treatments=[dvrd, lenalidomide], progressions=[]))
+    )
+    assert facts.value("pathway_phase") == "maintenance"

@@ -219,7 +219,7 @@ def test_aggressive_disease_is_the_clinicians_call_but_not_for_an_indolent_relap
     assert value("aggressive_disease", **clinical) is None
 
 
-# -- a progression recorded without its type (review/facts r9) -----------------------------
+# -- a progression recorded without its type (review/facts/107) -----------------------------
 @pytest.mark.parametrize(
     ("progression", "clinical", "biochemical"),
     [

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.timeline import RESPONSE_RANK, Course
+from mmpath.assess.timeline import MAINTENANCE_DRUGS, RESPONSE_RANK, Course
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
@@ -74,11 +74,28 @@ def post_asct_role(a: Assessment, course: Course) -> str | None:
     if course.setting is not None:
         return course.setting
     ascts = procedures_of(a, "autologous_sct")
+    if course.line == 1 and a.record.procedures is None and _after_induction_alone(a, course):
+        # a single maintenance agent after an induction that ended: maintenance, whether an
+        # ASCT came between or not (review/dk-ndmm-te/99: procedures left out)
+        return "maintenance"
     if course.line != 1 or not ascts or course.start <= ascts[0].date:
         return None
     drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
     induction = {a.catalogue.anti_myeloma_drugs(c.drugs) for c in induction_courses(a)}
     return "consolidation" if drugs in induction else "maintenance"
+
+
+def _after_induction_alone(a: Assessment, course: Course) -> bool:
+    """``course`` is one maintenance agent alone (``timeline.MAINTENANCE_DRUGS``) started
+    after an induction course of its line had ended."""
+    drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
+    if len(drugs) != 1 or not drugs <= MAINTENANCE_DRUGS:
+        return False
+    return any(
+        c.setting == "induction" and c.end is not None and c.end < course.start
+        for c in a.courses
+        if c.line == course.line
+    )
 
 
 def _regimen_id(a: Assessment, course: Course) -> str:
@@ -138,11 +155,25 @@ def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
     if a.intolerant("lenalidomide"):
         return True, "lenalidomide listed among the intolerances"
     courses = a.exposed_to("lenalidomide")
-    stopped = [c for c in courses if c.stop_reason == "toxicity"]
+    toxic = [c for c in courses if c.stop_reason == "toxicity"]
+    # a combination stopped for toxicity that the record pins on another of its drugs (listed
+    # among the intolerances) says nothing against lenalidomide (review/dk-ndmm-te/92:
+    # anaphylaxis to daratumumab on D-VRd)
+    explained = {
+        c.index: others
+        for c in toxic
+        if (others := [d for d in c.drugs if d != "lenalidomide" and a.intolerant(d)])
+    }
+    stopped = [c for c in toxic if c.index not in explained]
     if stopped:
         return True, f"stopped for toxicity: {stopped[0].label()}"
     if a.record.intolerances is not None:
-        return False, "lenalidomide not among the intolerances"
+        causes = "; ".join(
+            f"{c.label()} stopped for toxicity, read as {', '.join(explained[c.index])} "
+            "(listed among the intolerances)"
+            for c in toxic
+        )
+        return False, "lenalidomide not among the intolerances" + (f"; {causes}" if causes else "")
     # Intolerances not recorded: the treatment history still shows whether a lenalidomide
     # course had to stop for toxicity (seed 003 'ikke tåler' read as: had to stop it).
     if a.record.treatments is None:
@@ -159,6 +190,33 @@ def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
             + ")"
         )
     return False, "intolerances not recorded; lenalidomide not given yet, so none shown"
+
+
+@fact(
+    "induction_interrupted",
+    definition="the latest first-line induction course was stopped for toxicity before the "
+    "induction was complete (fewer than four cycles: seed 003 gives induction 'i fire "
+    "serier'): induction goes on with another regimen, not to mobilisation",
+    needs=("treatments",),
+)
+def induction_interrupted(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    induction = induction_courses(a)
+    if not induction or any(c.end is None or c.end > a.as_of for c in induction):
+        return False, "no induction course stopped yet"
+    last = induction[-1]
+    if last.stop_reason != "toxicity":
+        return False, f"{last.label()} not stopped for toxicity"
+    complete = a.get("four_induction_cycles_given")
+    if complete.value is None:
+        return None, f"{last.label()} stopped for toxicity; {complete.why}"
+    if complete.value:
+        return False, f"{last.label()} stopped for toxicity after {complete.why}"
+    return True, (
+        f"induction stopped for toxicity ({last.label()}) after {complete.why}: induction "
+        "continues with another regimen"
+    )
 
 
 @fact(
@@ -387,6 +445,8 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
     ongoing = [c for c in induction if c.end is None or c.end > a.as_of]
     if ongoing:
         return "induction", f"induction under way: {ongoing[-1].label()}"
+    if a.value("induction_interrupted") is True:
+        return "induction", a.get("induction_interrupted").why
     if induction:
         return "mobilisation", (
             f"induction finished ({induction[-1].label()}), no stem-cell collection recorded: "

@@ -36,8 +36,9 @@ no progression was recorded between the line's start and the course's start, and
    reason is unknown and the real-world rule of rule 1 decides (a new line).
 
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
-stopped for progression), when it is given as ``salvage`` therapy, or when it adds a drug
-outside the regimen window. A ``line`` number given in the record wins, and numbering
+stopped for progression), when it is given as ``salvage`` therapy (unless it follows a
+salvage course of the line and adds no drug: DVd then Dd, bortezomib dropped, is one line;
+review/nl-rrmm/80), or when it adds a drug outside the regimen window. A ``line`` number given in the record wins, and numbering
 continues from it. Lab-only progressions (found in the M-protein series) do not split
 lines: they depend on the line starts themselves (the nadir restarts with every line).
 """
@@ -252,7 +253,8 @@ def _continues(
     if progressed:
         day, src = progressed[-1]
         return False, f"new line: started after progression on {day.isoformat()} ({src})"
-    if setting in NEW_LINE_SETTINGS:
+    added = sorted(active - line.drugs)
+    if setting in NEW_LINE_SETTINGS and not (previous.setting == setting and not added):
         return False, f"new line: given as {setting} therapy"
     if (start - line.start).days <= REGIMEN_WINDOW_DAYS:
         return True, (
@@ -266,7 +268,6 @@ def _continues(
         )
     if setting in CONTINUING_SETTINGS:
         return True, f"continues line {number}: {setting}, no progression since it started"
-    added = sorted(active - line.drugs)
     if not added:
         return True, (
             f"continues line {number}: no drug added to its regimen and no progression "
