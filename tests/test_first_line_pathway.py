@@ -307,3 +307,40 @@ def test_a_single_maintenance_agent_after_induction_is_maintenance_without_proce
         parse_record(_record(as_of="2026-11-30", treatments=[dvrd, lenalidomide], progressions=[]))
     )
     assert facts.value("pathway_phase") == "maintenance"
+
+
+def test_a_tier_that_depends_on_something_unknown_is_not_shown_as_given() -> None:
+    """Merged options (review/dk-ndmm-te r16): the tier shown is the best one the rules give
+    now; a better tier that needs an unknown fact is named in ``tier_if``, in words."""
+    dvrd = {"regimen": "D-VRd", "setting": "induction", "start": "2026-01-05", "end": "2026-03-29"}
+    record = _record(
+        as_of="2026-09-01",
+        treatments=[
+            dvrd,
+            {"regimen": "lenalidomide", "setting": "maintenance", "start": "2026-08-15"},
+        ],
+        procedures=[
+            {"type": "autologous_sct", "date": "2026-05-10", "best_response_after": "VGPR"}
+        ],
+        mrd=[{"date": "2026-07-20", "result": "positive", "sensitivity": 1e-5}],
+        cytogenetics={"method": "FISH", "del_17p": False, "t_4_14": False, "gain_1q": False},
+        progressions=[],
+        intolerances=[],
+        transplant_eligible=True,
+    )
+    result = recommend(parse_record(record), "dk-ndmm-te").results[0]
+    dual = next(o for o in result.options if o.id == "D-R")
+    # MRD-positive after HDT: "may be considered" now; "anbefales" for high risk, unknown here
+    assert (dual.tier, dual.status) == ("consider", "recommended")
+    assert dual.tier_if is not None and dual.tier_if.tier == "preferred"
+    assert dual.tier_if.requires == ["high_risk_dk"]
+    assert "high risk" in dual.tier_if.applies_if
+    # when high risk is settled, the better tier is simply the tier
+    high = {
+        **record,
+        "cytogenetics": {**record["cytogenetics"], "del_17p": True, "del_17p_fraction": 0.5},
+    }
+    dual = next(
+        o for o in recommend(parse_record(high), "dk-ndmm-te").results[0].options if o.id == "D-R"
+    )
+    assert (dual.tier, dual.status, dual.tier_if) == ("preferred", "recommended", None)

@@ -66,6 +66,16 @@ class AvailabilityOut(_Out):
     sources: list[SourceOut] = []
 
 
+class TierIfOut(_Out):
+    """A better tier that a rule gives the option only if something still unknown turns out
+    so; the option is shown at the tier the rules give it now."""
+
+    tier: Literal["preferred", "alternative", "consider"]
+    requires: list[str]
+    applies_if: str
+    """what would have to hold, in words (as ``OptionOut.applies_if``)"""
+
+
 class OptionOut(_Out):
     id: str
     kind: Literal["regimen", "procedure", "referral", "observation", "supportive"]
@@ -76,6 +86,9 @@ class OptionOut(_Out):
     status: Literal["recommended", "conditional"]
     listed_tier: Literal["preferred", "alternative", "consider"] | None = None
     """the guideline's own tier when mmpath shows the option lower (refractoriness)"""
+    tier_if: TierIfOut | None = None
+    """recommended options: the better tier another rule gives only if ``requires`` turn out
+    so (e.g. D-R "consider" when MRD-positive, "preferred" if high risk)"""
     phase: str | None = None
     requires: list[str] = []
     applies_if: str | None = None

@@ -131,9 +131,12 @@ def test_danish_pathway_phases(tmp_path: Path) -> None:
     rows = ReferenceBackend().evaluate(extract, "dk-ndmm-te").rows
     dk1 = {r["phase"]: r for r in rows.filter(pl.col("patient_id") == "dk1").iter_rows(named=True)}
     assert set(dk1) == {"induction", "mobilisation", "transplant", "maintenance"}
+    # circulating plasma cells were not measured, so the DMSG high-risk additions leave
+    # high_risk_dk unknown: D-VRd is recommended at "alternative" now, "preferred if not
+    # high risk" (tier_if; docs/pack-format.md, review/dk-ndmm-te/108)
     assert (dk1["induction"]["classification"], dk1["induction"]["tier"]) == (
         "on_pathway",
-        "preferred",
+        "alternative",
     )
     assert dk1["mobilisation"]["option"] == "stem_cell_mobilisation"
     assert dk1["mobilisation"]["classification"] == "on_pathway"

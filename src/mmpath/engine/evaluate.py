@@ -61,6 +61,7 @@ from mmpath.recommendation import (
     ResultOut,
     Severity,
     SourceOut,
+    TierIfOut,
 )
 
 SHARED_TARGET_FACTS = frozenset(f"{klass}_refractory" for klass in SAME_TARGET_CLASSES)
@@ -120,9 +121,30 @@ class _Option:
 
     @property
     def listed_tier(self) -> Tier:
-        """The guideline's own tier (best of the rules that give the option)."""
+        """The guideline's own tier: the best of the rules that give the option to this
+        patient, or, when none does yet, of those that may (conditional). A rule that only
+        may apply does not lift the tier of an option another rule gives now (review/
+        dk-ndmm-te r16: D-R "consider" when MRD-positive, "preferred" only if high risk)."""
         assert self._listed is not None  # every option has a contribution
-        return self._listed
+        given = [spec.tier for _, spec, value, _ in self.contributions if value is True]
+        if not given:
+            return self._listed
+        return min(given, key=TIER_RANK.__getitem__)
+
+    @property
+    def tier_if(
+        self,
+    ) -> tuple[Tier, list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]]] | None:
+        """The better tier still-unknown rules give a recommended option, with those rules'
+        contributions; None when there is none or refractoriness moved the option down."""
+        if self.moved_to is not None or not self.recommended:
+            return None
+        shown = TIER_RANK[self.listed_tier]
+        better = [c for c in self.contributions if c[2] is None and TIER_RANK[c[1].tier] < shown]
+        if not better:
+            return None
+        tier = min((c[1].tier for c in better), key=TIER_RANK.__getitem__)
+        return tier, [c for c in better if c[1].tier == tier]
 
     @property
     def tier(self) -> Tier:
@@ -628,6 +650,13 @@ class _Run:
             tier=option.tier,
             status="recommended" if option.recommended else "conditional",
             listed_tier=option.listed_tier if option.moved_to else None,
+            tier_if=TierIfOut(
+                tier=better[0],
+                requires=sorted(frozenset().union(*(c[3] for c in better[1]))),
+                applies_if=self._conditions_in_words(better[1], facts),
+            )
+            if (better := option.tier_if) is not None
+            else None,
             phase=spec.phase,
             requires=sorted(option.requires),
             applies_if=None if option.recommended else self._applies_if(option, facts),
@@ -701,10 +730,14 @@ class _Run:
             why = "this branch of the guideline names no regimen"
         return EmptyBranchOut(branch=branch, why=why, nearest=nearest)
 
-    def _applies_if(self, option: _Option, facts: Assessment) -> str:
-        """What would have to hold for a conditional option, in words."""
+    def _conditions_in_words(
+        self,
+        contributions: list[tuple[Rule, OptionSpec, bool | None, frozenset[str]]],
+        facts: Assessment,
+    ) -> str:
+        """What would have to hold for any of ``contributions`` to apply, in words."""
         ways = []
-        for rule, spec, value, _ in option.contributions:
+        for rule, spec, value, _ in contributions:
             if value is False:
                 continue
             condition = residual(
@@ -713,8 +746,11 @@ class _Run:
             if not (type(condition) is Const and condition.value):
                 ways.append(describe(condition, _fact_label))
         text = " or ".join(dict.fromkeys(ways))
-        if len(ways) > 1:
-            text = f"either {text}"
+        return f"either {text}" if len(ways) > 1 else text
+
+    def _applies_if(self, option: _Option, facts: Assessment) -> str:
+        """What would have to hold for a conditional option, in words."""
+        text = self._conditions_in_words(option.contributions, facts)
         extra = [f"not refractory to {d}" for d in option.if_not_refractory]
         extra += [f"unless: {reason}" for reason in option.unless]
         return "; ".join(p for p in [text, *extra] if p) or "unknown facts are settled"

@@ -70,3 +70,11 @@ def moved_note(option: OptionOut) -> str | None:
         f"The guideline lists this option as {option.listed_tier}; shown under "
         f"'{option.tier}' because the patient is refractory to a drug in it."
     )
+
+
+def tier_if_note(option: OptionOut) -> str | None:
+    """A better tier that depends on something still unknown, in words."""
+    if option.tier_if is None:
+        return None
+    better = option.tier_if
+    return f"{better.tier.capitalize()} if {better.applies_if} (another rule of the guideline)."

@@ -15,6 +15,7 @@ from mmpath.present.grouping import (
     group,
     moved_note,
     origin,
+    tier_if_note,
 )
 from mmpath.present.pathway import render_pathway
 from mmpath.recommendation import CautionOut, OptionOut, RecommendationOut, ResultOut
@@ -53,6 +54,8 @@ def _option_block(option: OptionOut, original: bool) -> Group:
     lines += [_caution(c) for c in option.cautions if c.severity == "contraindicating"]
     if (moved := moved_note(option)) is not None:
         lines.append(Text(f"   {moved}", style="red"))
+    if (better := tier_if_note(option)) is not None:
+        lines.append(Text(f"   {better}", style="yellow"))
     lines.append(Text(f"   why: {option.rationale}"))
     if option.details:
         lines.append(Text(f"   details: {option.details}"))
