@@ -236,3 +236,16 @@ def test_a_progression_without_a_type_is_accepted_and_its_type_unknown(
     assert value("relapsed", **fields) is True
     assert value("clinical_relapse", **fields) is clinical
     assert value("biochemical_relapse", **fields) is biochemical
+
+
+def test_a_progression_found_only_in_the_labs_says_why_its_type_is_unknown() -> None:
+    # progressions not recorded; the serum M-protein series shows a confirmed IMWG
+    # progression (review/be-rrmm/61): its type cannot come from the series
+    lenalidomide = {"regimen": "lenalidomide", "setting": "maintenance", "start": "2021-07-01"}
+    labs = serum(("2026-01-10", 0.3), ("2026-04-10", 0.3), ("2026-07-10", 0.9), ("2026-10-10", 1.0))
+    record = {"schema_version": "1", "as_of": "2026-11-01", "treatments": [VTD, lenalidomide]}
+    facts = Assessment(parse_record(record | {"labs": labs}))
+    assert facts.value("relapsed") is True
+    found = facts.get("biochemical_relapse")
+    assert found.value is None
+    assert "found in the lab series" in found.why and "list the progression" in found.why

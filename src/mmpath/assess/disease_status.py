@@ -186,6 +186,14 @@ def _relapse_kind(a: Assessment, want_clinical: bool) -> tuple[Value, str]:
         return None, "relapsed, but no progression event to classify"
     clinical = event.clinical
     if clinical is None:
+        if event.source.startswith("labs:"):
+            # three blind reviewers read normal blood counts as "biochemical"; say why not
+            return None, (
+                f"progression on {event.date.isoformat()} found in the lab series "
+                f"({event.source}): the series cannot show end-organ damage, new bone lesions "
+                "or soft-tissue disease, so whether it was biochemical or clinical is not "
+                "recorded — list the progression with its type"
+            )
         return None, (
             f"progression on {event.date.isoformat()} ({event.source}): whether it was "
             "biochemical or clinical is not recorded"
