@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.timeline import MAINTENANCE_DRUGS, RESPONSE_RANK, Course
+from mmpath.assess.timeline import RESPONSE_RANK, Course, maintenance_agent
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
@@ -88,8 +88,7 @@ def post_asct_role(a: Assessment, course: Course) -> str | None:
 def _after_induction_alone(a: Assessment, course: Course) -> bool:
     """``course`` is one maintenance agent alone (``timeline.MAINTENANCE_DRUGS``) started
     after an induction course of its line had ended."""
-    drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
-    if len(drugs) != 1 or not drugs <= MAINTENANCE_DRUGS:
+    if not maintenance_agent(a.catalogue.anti_myeloma_drugs(course.drugs)):
         return False
     return any(
         c.setting == "induction" and c.end is not None and c.end < course.start

@@ -212,7 +212,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         setting = t.setting
         line_start = lines[number].start
         after_asct = any(line_start <= d <= t.start for d in ascts)
-        if setting is None and after_asct and _maintenance_agent(active):
+        if setting is None and after_asct and maintenance_agent(active):
             setting = "maintenance"
             why += "; a single maintenance agent after the ASCT: read as maintenance"
         courses.append(
@@ -233,7 +233,8 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     return tuple(courses)
 
 
-def _maintenance_agent(active: set[str]) -> bool:
+def maintenance_agent(active: set[str] | frozenset[str]) -> bool:
+    """One maintenance agent alone (:data:`MAINTENANCE_DRUGS`)."""
     return len(active) == 1 and active <= MAINTENANCE_DRUGS
 
 
