@@ -14,9 +14,13 @@ from mmpath.service import recommend
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "first-relapse-on-lenalidomide.json"
 
 
-def _options(guideline: str, intolerances: list[str] | None) -> dict[str, Any]:
+def _options(
+    guideline: str, intolerances: list[str] | None, asserted: dict[str, Any] | None = None
+) -> dict[str, Any]:
     record: dict[str, Any] = json.loads(EXAMPLE.read_text("utf-8"))
     record["intolerances"] = intolerances
+    if asserted is not None:
+        record["asserted"] = asserted
     result = recommend(parse_record(record), guideline).results[0]
     return {o.id: o for o in result.options}
 
@@ -33,8 +37,9 @@ def test_an_intolerant_drug_moves_a_preferred_option_to_consider() -> None:
 
 
 def test_a_principle_triplet_with_the_drug_is_not_preferred_in_jp() -> None:
-    # jp-rrmm: the abstract individualises by the "toxicity of prior treatments"
-    options = _options("jp-rrmm", ["bortezomib"])
+    # jp-rrmm: the abstract individualises by the "toxicity of prior treatments"; a patient
+    # known not to be frail, for whom the triplets are preferred
+    options = _options("jp-rrmm", ["bortezomib"], {"frail": False})
     for oid in ("DVd", "PVd", "PanVd"):
         assert options[oid].tier != "preferred", oid
         assert options[oid].listed_tier == "preferred", oid

@@ -30,12 +30,14 @@ from mmpath.engine.conditions import (
     All,
     Condition,
     Const,
+    Not,
     Outcome,
     describe,
     evaluate,
     fact_names,
     residual,
 )
+from mmpath.engine.coverage import LeafValue, completions
 from mmpath.engine.definitions import Scoped
 from mmpath.engine.drug_notes import (
     DrugNote,
@@ -92,6 +94,9 @@ class _Option:
     if_not_refractory: list[str] = field(default_factory=list)
     """drugs whose unknown refractoriness keeps a preferred option conditional"""
     refractory_cautions: list[CautionOut] = field(default_factory=list)
+    in_every_case: Tier | None = None
+    """set by :meth:`settle` when the rules that may give the option together give it
+    whatever the unknown facts turn out to be: the worst tier they give (``coverage``)"""
     _listed: Tier | None = None
     _exempt: frozenset[str] = frozenset()
 
@@ -114,6 +119,46 @@ class _Option:
             (rule, spec, None if v else v, req | requires)
             for rule, spec, v, req in self.contributions
         ]
+        self.in_every_case = None
+
+    def settle(self, applicability: Condition, leaf: LeafValue) -> None:
+        """Whether the rules that may give the option give it in every case (coverage):
+        called once all rules have contributed, before any constraint; ``leaf`` answers
+        the conditions' leaves for this patient."""
+        unknown = [c for c in self.contributions if c[2] is None]
+        if not unknown or (len(unknown) == 1 and len(self.contributions) > 1):
+            return  # one unknown rule beside known ones cannot make the option certain
+        conditions = [
+            All(
+                (
+                    applicability,
+                    rule.condition,
+                    spec.condition,
+                    *(() if spec.exclusion is None else (Not(spec.exclusion),)),
+                )
+            )
+            for rule, spec, value, _ in self.contributions
+        ]
+        rows = completions(conditions, leaf)
+        if rows is None or not all(any(row) for row in rows):
+            return
+        tiers = [spec.tier for _, spec, _, _ in self.contributions]
+        worst = max(
+            (
+                min(
+                    (t for t, holds in zip(tiers, row, strict=True) if holds),
+                    key=TIER_RANK.__getitem__,
+                )
+                for row in rows
+            ),
+            key=TIER_RANK.__getitem__,
+        )
+        if (
+            any(c[2] is True for c in self.contributions)
+            and TIER_RANK[worst] >= TIER_RANK[self.listed_tier]
+        ):
+            return  # nothing better than what the true rules already give
+        self.in_every_case = worst
 
     @property
     def drug_set(self) -> frozenset[str]:
@@ -127,6 +172,8 @@ class _Option:
         dk-ndmm-te r16: D-R "consider" when MRD-positive, "preferred" only if high risk)."""
         assert self._listed is not None  # every option has a contribution
         given = [spec.tier for _, spec, value, _ in self.contributions if value is True]
+        if self.in_every_case is not None:
+            given.append(self.in_every_case)
         if not given:
             return self._listed
         return min(given, key=TIER_RANK.__getitem__)
@@ -156,7 +203,7 @@ class _Option:
 
     @property
     def recommended(self) -> bool:
-        return any(c[2] is True for c in self.contributions)
+        return self.in_every_case is not None or any(c[2] is True for c in self.contributions)
 
     @property
     def requires(self) -> frozenset[str]:
@@ -407,6 +454,9 @@ class _Run:
                         indication_not_stated=ex.indication_not_stated,
                     ),
                 )
+        applicability = self.pack.applicability.condition
+        for option in options.values():
+            option.settle(applicability, lambda leaf: evaluate(leaf, facts)[0])
 
     def _constrain(
         self,
@@ -440,6 +490,8 @@ class _Run:
                 continue
             if not option.recommended:
                 missing.add(option.requires, oid)
+            elif (better := option.tier_if) is not None:
+                missing.add(frozenset().union(*(c[3] for c in better[1])), oid)
 
     def _excluded(
         self,

@@ -326,6 +326,15 @@ class Reads:
 Check = Callable[[Reads], Outcome]
 
 
+def _leaf(node: IsTrue | Compare, reads: Reads) -> bool | None:
+    """One leaf's value through ``reads`` (the same reads as :func:`_compile`'s)."""
+    if type(node) is IsTrue:
+        value: bool | None = reads.read(("t", node.fact))
+        return value
+    assert type(node) is Compare
+    return reads.read(("c", node.fact, node.op, repr(node.operand), node.operand))  # type: ignore[no-any-return]
+
+
 def _compile(condition: Condition) -> Check:
     """``condition`` over :class:`Reads`: the same Kleene result and "would settle it" set
     as ``conditions.evaluate``, with each leaf one read."""
@@ -539,6 +548,9 @@ class Projector:
                     oid,
                     ExcludedView(oid, tuple(regimen.drugs) if regimen else None, ex.reason),
                 )
+        applicability = self.pack.applicability.condition
+        for option in options.values():
+            option.settle(applicability, lambda leaf: _leaf(leaf, reads))
 
     def _constrain(
         self,
@@ -569,6 +581,8 @@ class Projector:
                 continue
             if not option.recommended:
                 adds.append((option.requires, option.id))
+            elif (better := option.tier_if) is not None:
+                adds.append((frozenset().union(*(c[3] for c in better[1])), option.id))
 
     def _exclusion(
         self, reads: Reads, option: _Option

@@ -20,7 +20,8 @@ a guideline gives for it, and the quote keys of the sentences it exercises::
 
 With ``options_complete`` (the default) the options must be exactly those listed. Options
 that carry a phase (pathway packs) are named ``id@phase``, e.g. ``D-VRd@induction``.
-``asserted`` names facts the output must mark as asserted by the clinician;
+An option's ``tier_if`` is the better tier a still-unknown fact would give it (``null``:
+none). ``asserted`` names facts the output must mark as asserted by the clinician;
 ``availability`` lists availability statuses an option must carry;
 ``cautions`` / ``dosing`` list notes that apply, ``cautions_unknown`` cautions shown as
 unknown (their condition cannot be decided for this patient).
@@ -86,7 +87,7 @@ EXPECT_KEYS = frozenset(
         "missing",
     }
 )
-OPTION_KEYS = frozenset({"id", "tier", "status", "phase", "current_step", "requires"})
+OPTION_KEYS = frozenset({"id", "tier", "status", "phase", "current_step", "requires", "tier_if"})
 
 
 def _shape_problems(data: dict[str, Any]) -> list[str]:
@@ -119,6 +120,12 @@ def _check(
             if key in want and getattr(option, key) != want[key]:
                 failures.append(
                     f"option {want['id']}: {key} {getattr(option, key)!r}, expected {want[key]!r}"
+                )
+        if "tier_if" in want:
+            better = option.tier_if.tier if option.tier_if is not None else None
+            if better != want["tier_if"]:
+                failures.append(
+                    f"option {want['id']}: tier_if {better!r}, expected {want['tier_if']!r}"
                 )
         for fact_name in want.get("requires", []):
             if fact_name not in option.requires:
