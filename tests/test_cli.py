@@ -229,3 +229,21 @@ def test_review_command_reports_each_disagreement(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "disagree" in result.output and "wrong.json" in result.output
     assert "1 agree, 1 disagree" in result.output
+
+
+def test_short_answer_marks_a_caution_whose_condition_is_unknown(tmp_path: Path) -> None:
+    # comorbidities not recorded: "Against: Heart failure" would read as the patient's own
+    record = {k: v for k, v in SPEC_EXAMPLE.items() if k != "comorbidities"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(record), "utf-8")
+    result = runner.invoke(app, ["recommend", str(path), "--guideline", "nl-rrmm"])
+    assert result.exit_code == 0, result.stdout
+    text = " ".join(result.stdout.split())
+    assert "Against? (unknown: heart_failure)" in text
+    assert "Against: Heart failure" not in text
+    # recorded and present: stated plainly
+    path.write_text(json.dumps({**record, "comorbidities": ["heart_failure"]}), "utf-8")
+    text = " ".join(
+        runner.invoke(app, ["recommend", str(path), "--guideline", "nl-rrmm"]).stdout.split()
+    )
+    assert "Against: Heart failure" in text

@@ -36,7 +36,11 @@ def _option(console: Console, option: OptionOut, prefix: str) -> None:
     for note in (*option.cautions, *option.dosing):
         if note.applies is False or note.severity not in SHORT_SEVERITIES:
             continue
-        text = f"      ! {SEVERITY_LABELS[note.severity]}: {note.text}"
+        label = SEVERITY_LABELS[note.severity]
+        if note.applies is None and note.severity != "dose":
+            # a caution whose condition is unknown must not read as the patient's condition
+            label += "? (unknown: " + ", ".join(note.requires) + ")"
+        text = f"      ! {label}: {note.text}"
         if text not in shown:
             shown.add(text)
             _line(console, text, "red")
