@@ -452,7 +452,8 @@ def _failed_second_line(response: str | None, end: dt.date | None) -> dict[str, 
         "treatments": [
             course("VRd", START, START + days(200), stop_reason="progression"),
             {
-                **course("DVd", START + days(230), end, stop_reason="other"),
+                # a course still running has no stop reason (record validation)
+                **course("DVd", START + days(230), end, stop_reason="other" if end else None),
                 "best_response": response,
             },
         ],

@@ -115,6 +115,21 @@ def test_end_before_start() -> None:
     assert "before start" in message
 
 
+def test_a_stop_reason_without_an_end_is_refused() -> None:
+    # an absent end means "still running": a course that stopped needs its last day, or its
+    # drugs would be read as given up to as_of (refractory to a years-old induction)
+    for reason in ("completed", "toxicity", "progression", "patient_choice", "other"):
+        path, message = one_problem(
+            record_dict(
+                treatments=[{"regimen": "VTD", "start": "2021-10-04", "stop_reason": reason}]
+            )
+        )
+        assert path == "treatments[0].end", reason
+        assert "still running" in message and reason in message
+    # a running course without a stop reason is accepted
+    parse_record(record_dict(treatments=[{"regimen": "VTD", "start": "2021-10-04"}]))
+
+
 def test_unknown_field() -> None:
     path, message = one_problem(record_dict(favourite_colour="blue"))
     assert path == "favourite_colour"

@@ -201,6 +201,18 @@ def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
 def induction_interrupted(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
+    first_line = [c for c in a.courses if c.line == 1]
+    # procedures not recorded: a later first-line course without a setting may be induction
+    undecided = (
+        [c for c in first_line[1:] if c.setting is None and c.stop_reason == "toxicity"]
+        if a.record.procedures is None
+        else []
+    )
+    if undecided:
+        return None, (
+            f"procedures not recorded: whether {undecided[-1].label()}, stopped for toxicity, "
+            "was induction (before an ASCT) is unknown"
+        )
     induction = induction_courses(a)
     if not induction or any(c.end is None or c.end > a.as_of for c in induction):
         return False, "no induction course stopped yet"

@@ -209,6 +209,14 @@ class Treatment(_Model):
                 )
         if self.end is not None and self.end < self.start:
             raise FieldProblem("end", f"end {self.end} is before start {self.start}")
+        if self.end is None and self.stop_reason is not None:
+            # read as running, a stopped course would make the patient refractory to drugs
+            # last given years ago (independent review round 20, case r20-04)
+            raise FieldProblem(
+                "end",
+                f"the course has a stop_reason ({self.stop_reason!r}) but no end; an absent end "
+                "means the course is still running at as_of: give the date of the last dose",
+            )
         return self
 
     def drug_set(self) -> tuple[str, ...]:
