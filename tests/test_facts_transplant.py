@@ -72,14 +72,16 @@ def test_comorbidities_no_index_counts_are_not_significant(
         (["renal_impairment"], True),
         (["renal_impairment", "hypertension"], True),
         (["renal_impairment", "heart_failure"], None),
-        (["dialysis"], None),
+        (["dialysis"], True),
+        (["dialysis", "renal_impairment"], True),
+        (["dialysis", "copd"], None),
     ],
 )
 def test_renal_impairment_alone_is_met_by_the_melphalan_dose(
     comorbidities: list[str], expected: bool | None
 ) -> None:
     # seed 003 lowers the melphalan dose for kidney impairment (recommendation 3) instead of
-    # withholding HDT; dialysis, which it does not name, stays the clinician's judgement
+    # withholding HDT; dialysis is that impairment's lowest band (140 mg/m², review round 22)
     fields = {"birth_date": born(60), "ecog": 0, "comorbidities": comorbidities}
     found = assess(**fields).get("transplant_eligible_dmsg")
     assert found.value is expected
@@ -279,12 +281,15 @@ def test_relapse_within_24_months_names_no_anchor_so_readings_that_differ_are_un
     assert _within(dt.date(2024, 11, 20), diagnosis=None, asct=None) is None
 
 
-def test_early_relapse_from_labs_only_is_not_ruled_out() -> None:
+def test_relapse_within_24_months_from_labs_only_is_not_ruled_out() -> None:
     start = dt.date(2022, 1, 10)
     stop = start + days(900)  # 29.6 months: not early, if it was the first progression
     fields: dict[str, Any] = {"treatments": [course("VRd", start, stop, stop_reason="progression")]}
-    assert value("early_relapse", progressions=[progression(stop)], **fields) is False
-    assert value("early_relapse", **fields) is None  # an earlier progression may be unrecorded
+    fields["diagnosis"] = {"date": start.isoformat()}
+    fields["procedures"] = []
+    assert value("relapse_within_24_months", progressions=[progression(stop)], **fields) is False
+    # an earlier progression may be unrecorded
+    assert value("relapse_within_24_months", **fields) is None
 
 
 def test_prior_vgpr_unknown_while_procedures_are_unknown() -> None:
@@ -343,10 +348,12 @@ def test_relapse_within_24_months_at_the_calendar_boundary(
     start = dt.date(2022, 3, 31)
     boundary = dt.date(2024, 3, 31)  # 24 calendar months later
     fields: dict[str, Any] = {
+        "diagnosis": {"date": start.isoformat()},
         "treatments": [course("VRd", start, start + days(150))],
+        "procedures": [],
         "progressions": [progression(boundary + days(offset_days))],
     }
-    assert value("early_relapse", **fields) is expected
+    assert value("relapse_within_24_months", **fields) is expected
 
 
 def test_stored_graft_criterion() -> None:

@@ -31,8 +31,7 @@ Sources (shared/reference/clinical-definitions.md, "Transplant"):
   as IMS/IMWG 2025 high risk (an isolated 1q gain or t(4;14) is not). The protocol does not
   say from when the 24 months run: ``relapse_within_24_months`` names every starting point
   (diagnosis, start of first-line therapy, first ASCT) and is unknown when they disagree.
-  ``early_relapse`` (24 months from the start of therapy) is kept for seed 001's "early
-  relapse".
+  Seed 001's "early relapse" (allogeneic SCT) is read with the same fact.
 """
 
 from __future__ import annotations
@@ -50,14 +49,16 @@ NOT_COUNTED_COMORBIDITIES = frozenset(
 )
 """Comorbidity codes counted by neither the Charlson index (Charlson 1987) nor the HCT-CI
 (Sorror 2005): read as not 'væsentlig' (significant) on their own (module docstring)."""
-DOSE_ADJUSTED_COMORBIDITIES = frozenset({"renal_impairment"})
+DOSE_ADJUSTED_COMORBIDITIES = frozenset({"renal_impairment", "dialysis"})
 """Comorbidity codes seed 003 meets with a lower melphalan dose, not by withholding HDT:
 "Desuden bør graden af nyrepåvirkning vurderes m.h.p. reduktion af melphalandosis" (the
 degree of kidney impairment should be assessed for a reduction of the melphalan dose) and
 recommendation 3, "Ved påvirket nyrefunktion (kreatinin clearance < 30 ml/min) reduceres
 dosis af melfalan til 140 mg/m²". Read as not 'væsentlig' on their own for the DMSG rule
-(independent review round 6, case r6-11). Dialysis is not among them: the seed does not
-name it, so it stays the clinician's judgement."""
+(independent review round 6, case r6-11). Dialysis is kidney impairment of the degree
+recommendation 3 names (creatinine clearance < 30 mL/min, melphalan 140 mg/m²; the pack's
+dose notes give 140 on dialysis): read the same way since review round 22 (case r22-10),
+where round 6 had left it to the clinician because the seed does not name dialysis."""
 SECOND_ASCT_MIN_MONTHS = 24
 SECOND_ASCT_MIN_MONTHS_AFTER_LEN_MAINTENANCE = 36
 ALLO_EARLY_RELAPSE_MONTHS = 24
@@ -116,16 +117,17 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
             False,
             f"DMSG rule: ECOG {ecog} ≥ 2 (poor performance status, a named contraindication)",
         )
-    missing = [n for n, v in (("age", a.age), ("ECOG", ecog)) if v is None]
+    age, age_text = _age_at_assessment(a)
+    missing = [n for n, v in (("age", age), ("ECOG", ecog)) if v is None]
     if a.record.comorbidities is None:
         missing.append("comorbidities")
     if missing:
         return None, "DMSG rule: not recorded: " + ", ".join(missing)
     open_: list[str] = []
-    if a.age is not None and a.age > ELIGIBILITY_MAX_AGE:
+    if age is not None and age > ELIGIBILITY_MAX_AGE:
         open_.append(
-            f"chronological age {a.age} > {ELIGIBILITY_MAX_AGE}: the criterion is biological age "
-            "(≤ 70), which chronological age only approximates"
+            f"chronological age {age_text} > {ELIGIBILITY_MAX_AGE}: the criterion is biological "
+            "age (≤ 70), which chronological age only approximates"
         )
     comorbidities = a.record.comorbidities or []
     counted = [
@@ -165,7 +167,22 @@ def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
         )
         or "no comorbidity recorded"
     )
-    return True, (f"DMSG rule: chronological age {a.age} ≤ 70, ECOG {ecog}, {comorbidity_text}")
+    return True, (f"DMSG rule: chronological age {age_text} ≤ 70, ECOG {ecog}, {comorbidity_text}")
+
+
+def _age_at_assessment(a: Assessment) -> tuple[int | None, str]:
+    """The age recommendation 1 reads: "Alle nydiagnosticerede myelomatosepatienter med en
+    biologisk alder ≤ 70 år ... skal vurderes" (all newly diagnosed patients with a
+    biological age ≤ 70 must be assessed for HDT) is judged when the first-line treatment is
+    chosen, so a birthday during the first line does not change it (independent review round
+    22, case r22-08): the age at the start of first-line therapy, or now when none has
+    started (review/dk-ndmm-te/03: untreated on the 71st birthday)."""
+    born = a.record.birth_date
+    if not a.courses or born is None:
+        return a.age, f"{a.age}"
+    started = a.courses[0].start
+    years = started.year - born.year - ((started.month, started.day) < (born.month, born.day))
+    return years, f"{years} at the start of first-line therapy ({started.isoformat()})"
 
 
 def _grafts_conflict(a: Assessment) -> list[str]:
@@ -310,34 +327,6 @@ def asct_candidate(a: Assessment) -> tuple[Value, str]:
     return value, f"transplant_eligible: {eligible.why}; prior ASCT: {prior.why}; " + (
         f"second ASCT criteria: {second.why}" if prior.value else "first ASCT not yet given"
     )
-
-
-@fact(
-    "early_relapse",
-    definition=f"first progression within {ALLO_EARLY_RELAPSE_MONTHS} months of the start of "
-    "first-line therapy (seed 000 'recidief binnen 24 maanden'; the protocol does not name the "
-    "starting point: mmpath uses the start of first-line therapy)",
-    needs=("treatments", "progressions"),
-)
-def early_relapse(a: Assessment) -> tuple[Value, str]:
-    if not a.courses:
-        return (False if a.record.treatments is not None else None), "no treatment recorded"
-    start = a.courses[0].start
-    events = [e for e in a.progression_events if e.date > start]
-    boundary = months_after(start, ALLO_EARLY_RELAPSE_MONTHS)
-    if events:
-        early = events[0].date < boundary
-        why = (
-            f"first progression {elapsed(start, events[0].date)} after the start of therapy "
-            f"({start}; within {ALLO_EARLY_RELAPSE_MONTHS} months: before {boundary})"
-        )
-        if not early and not a.progressions_recorded:
-            # only labs / stop reasons: an earlier, unrecorded progression cannot be ruled out
-            return None, f"{why}; progressions not recorded, an earlier one cannot be ruled out"
-        return early, why
-    if a.progressions_recorded and a.as_of >= boundary:
-        return False, f"no progression in the first {ALLO_EARLY_RELAPSE_MONTHS} months"
-    return None, "no progression recorded yet"
 
 
 def _anchors(a: Assessment, relapse: dt.date) -> list[tuple[str, dt.date | None]]:

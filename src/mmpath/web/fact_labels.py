@@ -51,7 +51,6 @@ TOPICS: dict[str, dict[str, str]] = {
         "aggressive_relapse": "Aggressive relapse",
         "indolent_relapse": "Indolent biochemical relapse",
         "aggressive_disease": "Aggressive or extramedullary disease during treatment",
-        "early_relapse": "Early relapse (within 24 months of first-line start)",
         "relapse_within_24_months": "Relapse within 24 months (allogeneic SCT)",
         "chemosensitive_relapse": "Chemosensitive relapse",
         "progression_on_lenalidomide_maintenance": "Progression on lenalidomide maintenance",
@@ -102,6 +101,7 @@ TOPICS: dict[str, dict[str, str]] = {
         "dvd_at_first_relapse": "DVd at first relapse",
         "rd_triplet_at_first_relapse": "Rd-based triplet at first relapse",
         "lenalidomide_retreatment_possible": "Lenalidomide retreatment possible",
+        "lenalidomide_given_before_relapse": "Lenalidomide given before this relapse",
     },
     "Refractoriness": {
         "double_refractory": "Double refractory (PI and IMiD)",
