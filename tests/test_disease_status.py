@@ -234,3 +234,24 @@ def test_a_line_split_an_unrecorded_asct_could_undo_does_not_hide_progression() 
     # with the procedures recorded (none), the split is known and the nadir restarts
     known = facts(treatments=treatments, labs=labs, procedures=[])
     assert known.value("progressive_disease") is False
+
+
+def test_an_unrecorded_response_earlier_in_the_line_leaves_an_sd_consolidation_open() -> None:
+    # Found by the Kleene property (explore profile): VRd with sCR, VRd with SD, then VTd
+    # consolidation with SD, progressions not recorded. Without the first response the line's
+    # earlier best looked like SD (non-response: thalidomide refractory) although the missing
+    # response may have reached MR; it is unknown, as it is with the sCR recorded
+    courses = [
+        {"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17"},
+        {"regimen": "VRd", "start": "2025-09-28", "end": "2025-10-18", "best_response": "SD"},
+        {
+            "regimen": "VTd",
+            "start": "2025-09-29",
+            "end": "2025-10-19",
+            "setting": "consolidation",
+            "best_response": "SD",
+        },
+    ]
+    assert facts(treatments=courses).value("thalidomide_refractory") is None
+    courses[0]["best_response"] = "SD"
+    assert facts(treatments=courses).value("thalidomide_refractory") is True

@@ -115,6 +115,19 @@ def test_end_before_start() -> None:
     assert "before start" in message
 
 
+def test_prednisone_and_prednisolone_agree_with_a_regimen_name() -> None:
+    # VMP is written with either steroid; the course keeps the one it was given
+    course = {"regimen": "VMP", "start": "2024-01-08", "end": "2024-06-01"}
+    drugs = ["bortezomib", "melphalan", "prednisolone"]
+    record = parse_record(record_dict(treatments=[{**course, "drugs": drugs}]))
+    assert record.treatments is not None and record.treatments[0].drugs == drugs
+    # another steroid still disagrees
+    path, _ = one_problem(
+        record_dict(treatments=[{**course, "drugs": ["bortezomib", "melphalan", "dexamethasone"]}])
+    )
+    assert path == "treatments[0].drugs"
+
+
 def test_a_stop_reason_without_an_end_is_refused() -> None:
     # an absent end means "still running": a course that stopped needs its last day, or its
     # drugs would be read as given up to as_of (refractory to a years-old induction)

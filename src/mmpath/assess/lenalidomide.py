@@ -10,15 +10,16 @@ decides (a later, unrecorded relapse could only lengthen it).
 A lenalidomide course started after the relapse being treated (the latest progression) is
 that relapse's treatment, not an earlier course: a patient responding on second-line DRd
 after a first line without lenalidomide was not "given lenalidomide before" (independent
-review round 21, case r21-02). ``lenalidomide_given_before_relapse`` says which courses
-the rule looks at.
+review round 21, case r21-02): the courses the rule looks at are
+``refractoriness.before_relapse``'s, as for ``lenalidomide_given_before_relapse``.
 """
 
 from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.timeline import RESPONSE_RANK, Course
+from mmpath.assess.refractoriness import before_relapse
+from mmpath.assess.timeline import RESPONSE_RANK
 
 MIN_DAYS_OFF = 365
 
@@ -32,7 +33,7 @@ MIN_DAYS_OFF = 365
 def lenalidomide_retreatment_possible(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
-    courses, _ = _before_relapse(a)
+    courses = [c for c in before_relapse(a)[0] if "lenalidomide" in c.drugs]
     if not courses:
         return (
             False,
@@ -61,36 +62,3 @@ def lenalidomide_retreatment_possible(a: Assessment) -> tuple[Value, str]:
         return None, f"relapse {off_days} days after stopping; best response on it not recorded"
     good = RESPONSE_RANK[response] >= RESPONSE_RANK["VGPR"]
     return good, f"relapse {off_days} days after stopping {last.label()}; best response {response}"
-
-
-@fact(
-    "lenalidomide_given_before_relapse",
-    definition="lenalidomide was given before the relapse being treated (courses started on or "
-    "before the latest progression; all courses when no progression is known)",
-    needs=("treatments", "progressions"),
-)
-def lenalidomide_given_before_relapse(a: Assessment) -> tuple[Value, str]:
-    if a.record.treatments is None:
-        return None, "treatment history not recorded"
-    courses, relapse = _before_relapse(a)
-    later = [c for c in a.exposed_to("lenalidomide") if c not in courses]
-    if courses:
-        return True, ", ".join(c.label() for c in courses)
-    if later:
-        return False, (
-            f"lenalidomide first given after the relapse of {relapse}, for it: "
-            + ", ".join(c.label() for c in later)
-        )
-    return False, "never received lenalidomide"
-
-
-def _before_relapse(a: Assessment) -> tuple[list[Course], str | None]:
-    """The lenalidomide courses started on or before the relapse being treated (the latest
-    progression by the decision date), and that relapse's date; all of them when no
-    progression is known."""
-    courses = a.exposed_to("lenalidomide")
-    events = [e for e in a.progression_events if e.date <= a.as_of]
-    if not events:
-        return courses, None
-    relapse = max(e.date for e in events)
-    return [c for c in courses if c.start <= relapse], relapse.isoformat()

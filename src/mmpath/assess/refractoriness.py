@@ -113,7 +113,10 @@ def _line_response(a: Assessment, c: Course) -> str | None:
     known = [r for r in earlier if r is not None]
     if not known:
         return None
-    return max(known, key=RESPONSE_RANK.__getitem__)
+    best = max(known, key=RESPONSE_RANK.__getitem__)
+    if len(known) < len(earlier) and RESPONSE_RANK[best] < MR_RANK:
+        return None  # an unrecorded response in the line may have reached MR
+    return best
 
 
 def asserted_refractory(a: Assessment, inn: str) -> Value:
@@ -290,6 +293,63 @@ def drug_exposed(a: Assessment, inn: str) -> tuple[Value, str]:
     return False, f"never received {inn}"
 
 
+BEFORE_RELAPSE_DEFINITION = (
+    "received the drug in a course started before the relapse being treated (the latest "
+    "progression by the decision date; every course when none is known): the sources' "
+    "'eerder behandeld' / 'previously treated' at a relapse, so the line a patient is on "
+    "for that relapse does not count (independent review rounds 21 and 24)"
+)
+
+
+def before_relapse(a: Assessment) -> tuple[list[Course], dt.date | None]:
+    """The courses started before the relapse being treated (the latest progression on or
+    before the decision date) and that relapse's date; every course when none is known.
+    A course started on the day of the progression is its treatment, not before it."""
+    key = ("before_relapse", "")
+    if key not in a.memo:
+        dates = [e.date for e in a.progression_events if e.date <= a.as_of]
+        relapse = max(dates) if dates else None
+        courses = [c for c in a.courses if relapse is None or c.start < relapse]
+        a.memo[key] = (courses, relapse)
+    found: tuple[list[Course], dt.date | None] = a.memo[key]
+    return found
+
+
+def given_before_relapse(
+    a: Assessment, gives: Callable[[Course], bool], label: str
+) -> tuple[Value, str]:
+    """Whether a course that ``gives`` the drug started before the relapse being treated.
+    A course before the latest known progression is before the relapse being treated
+    whatever else is unrecorded; the others are after it only when the progressions are
+    recorded (an unrecorded later relapse could come after them)."""
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    with_drug = [c for c in a.courses if gives(c)]
+    if not with_drug:
+        return False, f"never received {label}"
+    courses, relapse = before_relapse(a)
+    before = [c for c in with_drug if c in courses]
+    if before and (relapse is not None or a.progressions_recorded):
+        return True, "received " + ", ".join(c.label() for c in before)
+    later = ", ".join(c.label() for c in with_drug if c not in before)
+    if not a.progressions_recorded:
+        return None, (
+            f"{label} given in {', '.join(c.label() for c in with_drug)}; progressions not "
+            "recorded, so whether that was before the relapse being treated is unknown"
+        )
+    return False, f"{label} first given for the relapse of {relapse}: {later}"
+
+
+def _drug_before_relapse(a: Assessment, inn: str) -> tuple[Value, str]:
+    return given_before_relapse(a, lambda c: inn in c.drugs, inn)
+
+
+def _class_before_relapse(a: Assessment, klass: str, label: str) -> tuple[Value, str]:
+    return given_before_relapse(
+        a, lambda c: any(klass in a.catalogue.classes_of(d) for d in c.drugs), label
+    )
+
+
 def _per_drug(derive: Callable[[Assessment, str], tuple[Value, str]], inn: str) -> Derivation:
     return lambda a: derive(a, inn)
 
@@ -312,6 +372,14 @@ def _register() -> None:
         )
         register(
             FactSpec(
+                f"{inn}_given_before_relapse",
+                _per_drug(_drug_before_relapse, inn),
+                BEFORE_RELAPSE_DEFINITION,
+                ("treatments", "progressions"),
+            )
+        )
+        register(
+            FactSpec(
                 f"{inn}_refractory",
                 _per_drug(derived_refractory, inn),
                 REFRACTORY_DEFINITION,
@@ -326,6 +394,14 @@ def _register() -> None:
                 f"{EXPOSURE_DEFINITION}; class: {label}",
                 ("treatments",),
                 warnings=class_warnings,
+            )
+        )
+        register(
+            FactSpec(
+                f"{prefix}_given_before_relapse",
+                _per_class(_class_before_relapse, klass, label),
+                f"{BEFORE_RELAPSE_DEFINITION}; class: {label}",
+                ("treatments", "progressions"),
             )
         )
         register(

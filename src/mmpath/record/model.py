@@ -8,6 +8,7 @@ fields may be added. Unknown fields are refused rather than silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -148,6 +149,17 @@ class Cytogenetics(_Model):
     tp53_mutation: bool | None = None
 
 
+SAME_STEROID = {"prednisolone": "prednisone"}
+"""Prednisone and prednisolone are written interchangeably in the same regimens (VMP, MPT,
+REP: prednisone is the prodrug of prednisolone): a course named VMP whose drugs give
+prednisolone agrees with the catalogue's VMP (review round 24, case r24-12). The course
+keeps the drugs it was given."""
+
+
+def _steroid_read(drugs: Iterable[str]) -> set[str]:
+    return {SAME_STEROID.get(d, d) for d in drugs}
+
+
 class Treatment(_Model):
     regimen: str | None = None
     drugs: list[str] | None = None
@@ -201,7 +213,7 @@ class Treatment(_Model):
                 )
         if self.drugs:
             given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
-            if regimen_drugs is not None and given != set(regimen_drugs):
+            if regimen_drugs is not None and _steroid_read(given) != _steroid_read(regimen_drugs):
                 raise FieldProblem(
                     "drugs",
                     f"drugs {sorted(given)} do not agree with regimen {self.regimen!r} "

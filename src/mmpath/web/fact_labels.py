@@ -4,7 +4,7 @@ The clinician-assertion picker lists every true/false fact mmpath derives (about
 hundred); shown as raw names (``lenalidomide_refractory``, ``hbv``) they are hard to
 find and easy to misread. Each fact here has a label and a topic; drug exposure and
 refractoriness facts are labelled from the drug catalogue (``<drug>_exposed``,
-``<drug>_refractory``, class facts for ``pi``, ``imid`` and ``anti_cd38``).
+``<drug>_given_before_relapse``, ``<drug>_refractory``, class facts for ``pi``, ``imid`` and ``anti_cd38``).
 ``tests/web/test_assertion_picker.py`` fails when a boolean fact has no label here, so
 a new fact cannot reach the picker as a raw name.
 
@@ -101,7 +101,6 @@ TOPICS: dict[str, dict[str, str]] = {
         "dvd_at_first_relapse": "DVd at first relapse",
         "rd_triplet_at_first_relapse": "Rd-based triplet at first relapse",
         "lenalidomide_retreatment_possible": "Lenalidomide retreatment possible",
-        "lenalidomide_given_before_relapse": "Lenalidomide given before this relapse",
     },
     "Refractoriness": {
         "double_refractory": "Double refractory (PI and IMiD)",
@@ -124,7 +123,7 @@ _CLASSES = {
     "imid": "IMiD (any)",
     "anti_cd38": "Anti-CD38 antibody (any)",
 }
-_DRUG_FACT = re.compile(r"^(?P<drug>.+)_(?P<kind>exposed|refractory)$")
+_DRUG_FACT = re.compile(r"^(?P<drug>.+)_(?P<kind>exposed|refractory|given_before_relapse)$")
 OTHER = "Other"
 
 
@@ -148,6 +147,8 @@ def _drug_fact(name: str) -> tuple[str, str] | None:
         return None
     if match["kind"] == "refractory":
         return "Refractoriness", f"{words} refractory"
+    if match["kind"] == "given_before_relapse":
+        return "Drug exposure", f"{words}: received before this relapse"
     return "Drug exposure", f"{words}: received"
 
 
