@@ -331,6 +331,28 @@ def boolean_facts(rec: dict[str, Any]) -> dict[str, Any]:
         ],
     }
 )
+# Found by an explore run: without the progressions, a stop for progression was the latest
+# known relapse and the lenalidomide course started that day looked like its treatment
+@example(
+    {
+        "schema_version": "1",
+        "as_of": "2026-11-01",
+        "treatments": [
+            {"regimen": "VTd", "start": "2025-09-20", "end": "2025-10-10"},
+            {
+                "regimen": "VTd",
+                "start": "2025-09-21",
+                "end": "2025-10-11",
+                "stop_reason": "progression",
+            },
+            {"regimen": "VRd", "start": "2025-10-11", "end": "2025-10-31", "best_response": "sCR"},
+        ],
+        "progressions": [
+            {"date": "2026-11-01", "type": "biochemical"},
+            {"date": "2025-10-11", "type": "clinical"},
+        ],
+    }
+)
 def test_unknown_never_becomes_false(rec: dict[str, Any]) -> None:
     note(repr(rec))
     before = boolean_facts(rec)
@@ -405,6 +427,41 @@ def line_starts(rec: dict[str, Any]) -> list[dt.date]:
         "treatments": [
             {"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17"},
             {"regimen": "VRd", "start": "2026-07-24", "setting": "induction"},
+        ],
+        "procedures": [{"type": "autologous_sct", "date": "2026-07-24"}],
+    }
+)
+# Found by explore runs: an SD consolidation after a course of unrecorded response, and a
+# later lenalidomide course while procedures are unknown (maybe maintenance after an ASCT)
+@example(
+    {
+        "schema_version": "1",
+        "as_of": "2026-11-01",
+        "treatments": [
+            {"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17", "best_response": "sCR"},
+            {"regimen": "VRd", "start": "2025-09-28", "end": "2025-10-18", "best_response": "SD"},
+            {
+                "regimen": "VTd",
+                "start": "2025-09-29",
+                "end": "2025-10-19",
+                "setting": "consolidation",
+                "best_response": "SD",
+            },
+        ],
+    }
+)
+@example(
+    {
+        "schema_version": "1",
+        "as_of": "2026-11-01",
+        "treatments": [
+            {"regimen": "VRd", "start": "2025-09-27", "end": "2025-10-17"},
+            {
+                "regimen": "lenalidomide",
+                "start": "2026-07-24",
+                "end": "2026-08-13",
+                "best_response": "SD",
+            },
         ],
         "procedures": [{"type": "autologous_sct", "date": "2026-07-24"}],
     }

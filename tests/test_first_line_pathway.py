@@ -344,3 +344,73 @@ def test_a_tier_that_depends_on_something_unknown_is_not_shown_as_given() -> Non
         o for o in recommend(parse_record(high), "dk-ndmm-te").results[0].options if o.id == "D-R"
     )
     assert (dual.tier, dual.status, dual.tier_if) == ("preferred", "recommended", None)
+
+
+def _facts(**fields: Any) -> Assessment:
+    return Assessment(parse_record({"schema_version": "1", "as_of": "2026-11-30", **fields}))
+
+
+DVRD = ["daratumumab", "bortezomib", "lenalidomide", "dexamethasone"]
+
+
+def test_lenalidomide_after_extra_cycles_without_hdt_is_maintenance() -> None:
+    # recommendation 8: 4-6 more cycles of the induction regimen instead of HDT, then
+    # maintenance; lenalidomide recorded without a setting (review r26-14)
+    courses = [
+        {
+            "regimen": "D-VRd",
+            "drugs": DVRD,
+            "setting": "induction",
+            "start": "2026-01-19",
+            "end": "2026-05-10",
+            "stop_reason": "completed",
+        },
+        {
+            "regimen": "D-VRd",
+            "drugs": DVRD,
+            "setting": "induction",
+            "start": "2026-05-18",
+            "end": "2026-09-06",
+            "stop_reason": "completed",
+        },
+        {"regimen": "R", "drugs": ["lenalidomide"], "start": "2026-09-21"},
+    ]
+    a = _facts(treatments=courses, procedures=[])
+    assert a.value("pathway_phase") == "maintenance"
+    assert a.value("induction_regimen") == "D-VRd"
+
+
+def test_induction_regimen_after_a_switch_and_after_a_drop() -> None:
+    # a switch that adds a drug (Isa-RVd, then Isa-KRd for high risk) is the induction
+    # regimen consolidation repeats (review r26-07); dropping a drug keeps the original
+    isa_rvd = {
+        "regimen": "Isa-RVd",
+        "setting": "induction",
+        "start": "2025-10-13",
+        "end": "2025-11-09",
+        "stop_reason": "other",
+    }
+    isa_krd = {
+        "regimen": "Isa-KRd",
+        "setting": "induction",
+        "start": "2025-11-17",
+        "end": "2026-03-08",
+        "stop_reason": "completed",
+    }
+    assert _facts(treatments=[isa_rvd, isa_krd]).value("induction_regimen") == "Isa-KRd"
+    d_vrd = {
+        "regimen": "D-VRd",
+        "drugs": DVRD,
+        "setting": "induction",
+        "start": "2025-09-22",
+        "end": "2025-10-19",
+        "stop_reason": "toxicity",
+    }
+    d_vd = {
+        "regimen": "D-Vd",
+        "drugs": ["daratumumab", "bortezomib", "dexamethasone"],
+        "setting": "induction",
+        "start": "2025-10-20",
+        "end": "2025-12-14",
+    }
+    assert _facts(treatments=[d_vrd, d_vd]).value("induction_regimen") == "D-VRd"

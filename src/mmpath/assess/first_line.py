@@ -53,7 +53,12 @@ def induction_courses(a: Assessment) -> list[Course]:
     found = [
         c
         for c in first_line
-        if c.setting == "induction" or (c.setting is None and (before is None or c.start < before))
+        if c.setting == "induction"
+        or (
+            c.setting is None
+            and (before is None or c.start < before)
+            and not (before is None and _after_induction_alone(a, c))
+        )
     ]
     if a.record.procedures is None:
         found = [c for c in found if c.setting == "induction" or c is first_line[0]]
@@ -74,9 +79,10 @@ def post_asct_role(a: Assessment, course: Course) -> str | None:
     if course.setting is not None:
         return course.setting
     ascts = procedures_of(a, "autologous_sct")
-    if course.line == 1 and a.record.procedures is None and _after_induction_alone(a, course):
+    if course.line == 1 and not ascts and _after_induction_alone(a, course):
         # a single maintenance agent after an induction that ended: maintenance, whether an
-        # ASCT came between or not (review/dk-ndmm-te/99: procedures left out)
+        # ASCT came between (procedures left out: review/dk-ndmm-te/99) or none was given
+        # (recommendation 8's extra cycles instead of HDT, then maintenance: review r26-14)
         return "maintenance"
     if course.line != 1 or not ascts or course.start <= ascts[0].date:
         return None
@@ -232,8 +238,11 @@ def induction_interrupted(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "induction_regimen",
-    definition="the catalogue id of the first first-line induction regimen (seed 003: "
-    "consolidation and extended treatment use 'samme regime' / 'induktionsregimet')",
+    definition="the catalogue id of the first-line induction regimen (seed 003: "
+    "consolidation and extended treatment use 'samme regime' / 'induktionsregimet'): the "
+    "first induction course's, or the latest one that adds a drug to the courses before it "
+    "(a switch of regimen, e.g. Isa-RVd to Isa-KRd); a course that only drops a drug (for "
+    "toxicity) keeps the regimen it came from",
     needs=("treatments",),
     kind="string",
 )
@@ -243,7 +252,14 @@ def induction_regimen(a: Assessment) -> tuple[Value, str]:
     courses = induction_courses(a)
     if not courses:
         return None, "no induction given yet"
-    return _regimen_id(a, courses[0]), f"induction: {courses[0].label()}"
+    regimen = courses[0]
+    for i, c in enumerate(courses[1:], start=1):
+        if not set(c.drugs) <= set().union(*(set(o.drugs) for o in courses[:i])):
+            regimen = c
+    why = f"induction: {regimen.label()}"
+    if regimen is not courses[0]:
+        why += f" (switched from {courses[0].label()})"
+    return _regimen_id(a, regimen), why
 
 
 @fact(

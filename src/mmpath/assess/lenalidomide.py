@@ -33,7 +33,16 @@ MIN_DAYS_OFF = 365
 def lenalidomide_retreatment_possible(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
+    given = a.exposed_to("lenalidomide")
+    if not given:
+        return False, "never received lenalidomide (retreatment does not apply)"
     courses = [c for c in before_relapse(a)[0] if "lenalidomide" in c.drugs]
+    if len(courses) < len(given) and not a.progressions_recorded:
+        # an unrecorded later relapse would put the later lenalidomide before it
+        return None, (
+            "progressions not recorded: which lenalidomide course came before the relapse "
+            "being treated is unknown"
+        )
     if not courses:
         return (
             False,

@@ -87,7 +87,24 @@ def course_response(a: Assessment, c: Course) -> str | None:
     response unknown an SD is undecided (None); PD stays PD."""
     own = c.best_response
     if own == "PD" or c.setting not in CONTINUING_SETTINGS:
+        if own == "SD" and _maybe_post_asct(a, c) and _continued(a, c, own) != own:
+            return None  # maintenance after an unrecorded ASCT would continue the line's response
         return own
+    return _continued(a, c, own)
+
+
+def _maybe_post_asct(a: Assessment, c: Course) -> bool:
+    """A later course of its line without a setting while procedures are not recorded: it
+    may follow an unrecorded ASCT, i.e. be consolidation or maintenance."""
+    return (
+        c.setting is None
+        and a.record.procedures is None
+        and any(o.line == c.line and o.start < c.start for o in a.courses)
+    )
+
+
+def _continued(a: Assessment, c: Course, own: str | None) -> str | None:
+    """The response of a continuing (consolidation / maintenance) course: see above."""
     inherited = _line_response(a, c)
     if own is None:
         # only a response (≥ MR) is continued; an earlier non-response says nothing of this one
