@@ -125,9 +125,8 @@ class _Option:
         """Whether the rules that may give the option give it in every case (coverage):
         called once all rules have contributed, before any constraint; ``leaf`` answers
         the conditions' leaves for this patient."""
-        unknown = [c for c in self.contributions if c[2] is None]
-        if not unknown or (len(unknown) == 1 and len(self.contributions) > 1):
-            return  # one unknown rule beside known ones cannot make the option certain
+        if sum(c[2] is None for c in self.contributions) < 2:
+            return  # one unknown rule alone leaves the option as unknown as its condition
         conditions = [
             All(
                 (
