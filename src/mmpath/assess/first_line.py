@@ -297,9 +297,36 @@ def current_induction_regimen(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
     ongoing = [c for c in induction_courses(a) if c.end is None or c.end > a.as_of]
-    if not ongoing:
-        return None, "no induction course under way"
-    return _regimen_id(a, ongoing[-1]), f"under way: {ongoing[-1].label()}"
+    if ongoing:
+        return _regimen_id(a, ongoing[-1]), f"under way: {ongoing[-1].label()}"
+    unfinished = induction_to_finish(a)
+    if unfinished is not None:
+        return _regimen_id(a, unfinished), f"to be finished: {unfinished.label()}"
+    return None, "no induction course under way"
+
+
+ENDED_INDUCTION_STOPS = frozenset({"completed", "progression", "toxicity"})
+
+
+def induction_to_finish(a: Assessment) -> Course | None:
+    """The last induction course when it ended before the four cycles recommendations 2 and 6
+    give "før leukaferese" for another reason than completion, progression or toxicity (a
+    referral, say) and nothing followed it: induction goes on with it (review r29-04, r29-05).
+    A toxicity stop is ``induction_interrupted``'s (another regimen)."""
+    induction = induction_courses(a)
+    if (
+        not induction
+        or procedures_of(a, "stem_cell_collection")
+        or procedures_of(a, "autologous_sct")
+    ):
+        return None
+    last = induction[-1]
+    if last.end is None or last.end > a.as_of or last.stop_reason in ENDED_INDUCTION_STOPS:
+        return None
+    later = [c for c in a.courses if c.line == 1 and c.start > last.start]
+    if later or a.value("four_induction_cycles_given") is not False:
+        return None
+    return last
 
 
 @fact(
@@ -474,6 +501,13 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
         return "induction", f"induction under way: {ongoing[-1].label()}"
     if a.value("induction_interrupted") is True:
         return "induction", a.get("induction_interrupted").why
+    unfinished = induction_to_finish(a)
+    if unfinished is not None:
+        return "induction", (
+            f"{unfinished.label()} ended after {a.get('induction_cycles').why}, fewer than the "
+            "four cycles recommendations 2 and 6 give before leukapheresis, and not as "
+            "completed: induction continues"
+        )
     if induction:
         return "mobilisation", (
             f"induction finished ({induction[-1].label()}), no stem-cell collection recorded: "
