@@ -247,3 +247,10 @@ def test_short_answer_marks_a_caution_whose_condition_is_unknown(tmp_path: Path)
         runner.invoke(app, ["recommend", str(path), "--guideline", "nl-rrmm"]).stdout.split()
     )
     assert "Against: Heart failure" in text
+
+
+def test_short_answer_names_a_better_tier_that_depends_on_an_unknown_fact() -> None:
+    # jp-rrmm, frailty unknown: the triplets apply either way, preferred only if not frail
+    result = runner.invoke(app, ["recommend", str(EXAMPLE), "--guideline", "jp-rrmm"])
+    assert result.exit_code == 0, result.stdout
+    assert "Preferred if not frail" in " ".join(result.stdout.split())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group
+from mmpath.present.grouping import SEVERITY_LABELS, condition_text, group, tier_if_note
 from mmpath.present.text import SUMMARY_LABELS, _summary_value
 from mmpath.recommendation import OptionOut, RecommendationOut, ResultOut
 from mmpath.web.labels import fact_label
@@ -32,6 +32,8 @@ def _first_sentence(text: str) -> str:
 def _option(console: Console, option: OptionOut, prefix: str) -> None:
     name = f" ({option.name})" if option.name and option.name != option.id else ""
     _line(console, f"{prefix}{option.id}{name} — {_first_sentence(option.rationale)}")
+    if (better := tier_if_note(option)) is not None:
+        _line(console, f"      {better}", "yellow")
     shown: set[str] = set()
     for note in (*option.cautions, *option.dosing):
         if note.applies is False or note.severity not in SHORT_SEVERITIES:
