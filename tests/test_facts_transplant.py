@@ -362,3 +362,29 @@ def test_stored_graft_criterion() -> None:
     contradictory = assess(stem_cells={"stored_grafts": 0, "sufficient_for_asct": True})
     assert contradictory.value("stem_cells_sufficient") is True
     assert contradictory.get("stem_cells_sufficient").warnings
+
+
+def test_a_stem_cell_collection_has_no_response_to_be_missing() -> None:
+    # VCD (PR), collection, ASCT (PR), maintenance (PR): never VGPR, and the collection,
+    # which is not a treatment, does not leave the past best response unknown (review r30-05)
+    start = dt.date(2022, 9, 5)
+    fields: dict[str, Any] = {
+        "treatments": [
+            {**course("VCD", start, start + days(120)), "best_response": "PR"},
+            {
+                **course("lenalidomide", start + days(240), setting="maintenance"),
+                "best_response": "PR",
+            },
+        ],
+        "procedures": [
+            {"type": "stem_cell_collection", "date": (start + days(140)).isoformat()},
+            {
+                "type": "autologous_sct",
+                "date": (start + days(160)).isoformat(),
+                "best_response_after": "PR",
+            },
+        ],
+    }
+    assert value("prior_vgpr_or_better", **fields) is False
+    fields["procedures"][1].pop("best_response_after")
+    assert value("prior_vgpr_or_better", **fields) is None  # the ASCT's response is missing

@@ -17,11 +17,11 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 132,
-    "be-rrmm": 106,
-    "jp-rrmm": 76,
-    "es-len-refractory": 85,
-    "dk-ndmm-te": 172,
+    "nl-rrmm": 146,
+    "be-rrmm": 112,
+    "jp-rrmm": 78,
+    "es-len-refractory": 88,
+    "dk-ndmm-te": 177,
     "facts": 151,
 }
 

@@ -9,6 +9,12 @@ from mmpath.assess.timeline import RESPONSE_RANK
 VGPR = RESPONSE_RANK["VGPR"]
 
 
+RESPONSE_PROCEDURES = frozenset({"autologous_sct", "allogeneic_sct", "car_t"})
+"""Procedures that are treatment and so have a response after them (``best_response_after``);
+a stem-cell collection or local radiotherapy has none, and its missing response must not
+leave the past best response unknown (independent review round 30, case r30-05)."""
+
+
 @fact(
     "prior_vgpr_or_better",
     definition="a response of VGPR or better was reached on an earlier course or after an "
@@ -17,7 +23,11 @@ VGPR = RESPONSE_RANK["VGPR"]
 )
 def prior_vgpr_or_better(a: Assessment) -> tuple[Value, str]:
     responses = [(c.label(), c.best_response) for c in a.courses]
-    responses += [(f"{p.type} {p.date}", p.best_response_after) for p in a.record.procedures or []]
+    responses += [
+        (f"{p.type} {p.date}", p.best_response_after)
+        for p in a.record.procedures or []
+        if p.type in RESPONSE_PROCEDURES
+    ]
     good = [(where, r) for where, r in responses if r and RESPONSE_RANK[r] >= VGPR]
     if good:
         return True, f"{good[0][1]} after {good[0][0]}"
