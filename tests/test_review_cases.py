@@ -21,7 +21,7 @@ AT_LEAST = {
     "be-rrmm": 112,
     "jp-rrmm": 78,
     "es-len-refractory": 88,
-    "dk-ndmm-te": 177,
+    "dk-ndmm-te": 189,
     "facts": 151,
 }
 
@@ -61,3 +61,19 @@ def test_a_definitions_quote_is_checked_against_the_definitions(tmp_path: Path) 
     broken.write_text(json.dumps(case), "utf-8")
     failures = run_vignette(broken).failures
     assert any("not verbatim in clinical-definitions.md" in f for f in failures)
+
+
+def test_an_excluded_option_named_with_a_phase_is_found() -> None:
+    # exclusions carry no phase (recommendation-v1); a reviewer naming the induction
+    # regimen with its phase means that regimen (review round 32, r32-01)
+    from mmpath.engine.review_case import find
+    from mmpath.recommendation import ExcludedOut, OptionOut
+
+    drugs = ["daratumumab", "bortezomib", "lenalidomide", "dexamethasone"]
+    excluded = ExcludedOut(id="D-VRd", drugs=drugs, reason="anti-CD38 contraindicated")
+    assert find([excluded], {"drugs": drugs, "phase": "induction"}) == [excluded]
+    # options keep being told apart by phase
+    option = OptionOut.model_construct(
+        id="D-VRd", kind="regimen", drugs=drugs, phase="consolidation"
+    )
+    assert find([option], {"drugs": drugs, "phase": "induction"}) == []

@@ -184,7 +184,8 @@ def find(items: Iterable[Any], want: Any) -> list[Any]:
     """The options (or exclusions) that match ``want``: exact drug set first, then the same
     set without steroids; non-drug options by kind and code; phase when given."""
     kind, key, phase = _wanted(want)
-    pool = [o for o in items if phase is None or getattr(o, "phase", None) == phase]
+    # an exclusion has no phase (recommendation-v1): a phase names which option is meant
+    pool = [o for o in items if phase is None or getattr(o, "phase", phase) == phase]
     if kind != "drugs":
         found = [o for o in pool if o.kind == kind and (_code(o) == key or o.id == key)]
         if not found and (kind, key) == ("procedure", "autologous_sct"):
