@@ -38,6 +38,11 @@ from mmpath.record.model import LabResult, PatientRecord
 from mmpath.record.units import to_canonical
 
 
+def years_between(born: dt.date, day: dt.date) -> int:
+    """Completed years from ``born`` to ``day`` (a birthday counts on its day)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class Assessment:
     """Facts about ``record`` at its ``as_of`` date (today when absent)."""
 
@@ -98,10 +103,7 @@ class Assessment:
     def age(self) -> int | None:
         r = self.record
         if r.birth_date is not None:
-            years = self.as_of.year - r.birth_date.year
-            if (self.as_of.month, self.as_of.day) < (r.birth_date.month, r.birth_date.day):
-                years -= 1
-            return years
+            return years_between(r.birth_date, self.as_of)
         return r.age
 
     # -- timeline ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mmpath.assess.assessment import Assessment
+from mmpath.assess.assessment import Assessment, years_between
 from mmpath.assess.fact import Value, fact, kleene_and, kleene_not, kleene_or
 from mmpath.assess.timeline import RESPONSE_RANK, Course, elapsed, months_after
 
@@ -181,7 +181,7 @@ def _age_at_assessment(a: Assessment) -> tuple[int | None, str]:
     if not a.courses or born is None:
         return a.age, f"{a.age}"
     started = a.courses[0].start
-    years = started.year - born.year - ((started.month, started.day) < (born.month, born.day))
+    years = years_between(born, started)
     return years, f"{years} at the start of first-line therapy ({started.isoformat()})"
 
 

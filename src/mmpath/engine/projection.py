@@ -326,15 +326,6 @@ class Reads:
 Check = Callable[[Reads], Outcome]
 
 
-def _leaf(node: IsTrue | Compare, reads: Reads) -> bool | None:
-    """One leaf's value through ``reads`` (the same reads as :func:`_compile`'s)."""
-    if type(node) is IsTrue:
-        value: bool | None = reads.read(("t", node.fact))
-        return value
-    assert type(node) is Compare
-    return reads.read(("c", node.fact, node.op, repr(node.operand), node.operand))  # type: ignore[no-any-return]
-
-
 def _compile(condition: Condition) -> Check:
     """``condition`` over :class:`Reads`: the same Kleene result and "would settle it" set
     as ``conditions.evaluate``, with each leaf one read."""
@@ -550,7 +541,7 @@ class Projector:
                 )
         applicability = self.pack.applicability.condition
         for option in options.values():
-            option.settle(applicability, lambda leaf: _leaf(leaf, reads))
+            option.settle(applicability, lambda leaf: self.check(leaf)(reads)[0])
 
     def _constrain(
         self,
