@@ -243,3 +243,20 @@ def test_a_guideline_with_its_own_risk_and_eligibility_is_followed_in_its_output
     assert nl["risk"].value == "standard" and nl["transplant_eligible"].value is None
     both = recommend(record, "all").summary
     assert both["risk"].value == "standard" and "dk-ndmm-te reads its own" in both["risk"].why
+
+
+def test_a_guideline_reading_is_worded_for_the_clinician_not_as_python_values() -> None:
+    """The summary texts that set a guideline's own reading beside the general one say
+    'unknown' / 'yes' / 'no', never None / True / False (the general IMS/IMWG reading of a
+    patient whose TP53 was not tested is unknown; the DMSG eligibility rule says yes)."""
+    negative = ("del_17p", "t_4_14", "t_14_16", "t_14_20", "gain_1q", "amp_1q", "del_1p")
+    record = _new_dk(cytogenetics={"method": "FISH", **dict.fromkeys(negative, False)})
+    summary = recommend(parse_record(record), "dk-ndmm-te").summary
+    texts = [item.why for item in summary.values()] + [
+        w for item in summary.values() for w in item.warnings
+    ]
+    assert summary["risk"].value is None
+    assert "In general (shown for other guidelines): unknown" in summary["risk"].why
+    assert "TP53 not tested" in summary["risk"].why
+    python_words = ("None", "True", "False")
+    assert not [t for t in texts if any(f"({v})" in t or f": {v} " in t for v in python_words)]

@@ -92,6 +92,15 @@ def _shown(name: str, value: object) -> object:
     return value
 
 
+def _in_words(value: object) -> str:
+    """A summary value as a clinician reads it in a sentence: never Python's None/True."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _guideline_reading(
     a: Assessment,
     name: str,
@@ -118,18 +127,18 @@ def _guideline_reading(
         value = _shown(name, own.value)
         why = (
             f"{pack.id} reads this its own way ({fact_name}): {own.why}. "
-            f"In general (shown for other guidelines): {general.value}"
+            f"In general (shown for other guidelines): {_in_words(general.value)}"
             f" — {general.why}"
         )
         warnings = [*general.warnings, *own.warnings]
         if value != general.value:
             warnings.append(
-                f"{pack.id}'s own {name.replace('_', ' ')} ({value}) differs from the general "
-                f"one ({general.value}); this output follows {pack.id}"
+                f"{pack.id}'s own {name.replace('_', ' ')} ({_in_words(value)}) differs from the "
+                f"general one ({_in_words(general.value)}); this output follows {pack.id}"
             )
         return SummaryItemOut(value=value, why=why, warnings=warnings)
     own_values = "; ".join(
-        f"{p.id} reads its own ({f}): {_shown(name, a.value(f))}" for p, f in readers
+        f"{p.id} reads its own ({f}): {_in_words(_shown(name, a.value(f)))}" for p, f in readers
     )
     return SummaryItemOut(
         value=general.value, why=f"{general.why} | {own_values}", warnings=general.warnings
