@@ -145,7 +145,7 @@ def test_not_applicable_gives_no_options_and_says_why() -> None:
     result = run(record(progressions=[]))
     assert result.applicable is False
     assert result.options == []
-    assert result.notes[0].startswith("not relapsed — ") and "relapsed: false" in result.notes[0]
+    assert result.notes[0].startswith("not relapsed — ") and "relapsed: no" in result.notes[0]
 
 
 def test_refractory_to_every_active_drug_excludes_by_the_general_rule() -> None:

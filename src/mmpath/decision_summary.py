@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mmpath.assess import Assessment
+from mmpath.assess.fact import in_words
 from mmpath.assess.lines import position
 from mmpath.assess.refractoriness import drug_refractory
 from mmpath.recommendation import ResultOut, SummaryItemOut
@@ -92,15 +93,6 @@ def _shown(name: str, value: object) -> object:
     return value
 
 
-def _in_words(value: object) -> str:
-    """A summary value as a clinician reads it in a sentence: never Python's None/True."""
-    if value is None:
-        return "unknown"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def _guideline_reading(
     a: Assessment,
     name: str,
@@ -127,18 +119,18 @@ def _guideline_reading(
         value = _shown(name, own.value)
         why = (
             f"{pack.id} reads this its own way ({fact_name}): {own.why}. "
-            f"In general (shown for other guidelines): {_in_words(general.value)}"
+            f"In general (shown for other guidelines): {in_words(general.value)}"
             f" — {general.why}"
         )
         warnings = [*general.warnings, *own.warnings]
         if value != general.value:
             warnings.append(
-                f"{pack.id}'s own {name.replace('_', ' ')} ({_in_words(value)}) differs from the "
-                f"general one ({_in_words(general.value)}); this output follows {pack.id}"
+                f"{pack.id}'s own {name.replace('_', ' ')} ({in_words(value)}) differs from the "
+                f"general one ({in_words(general.value)}); this output follows {pack.id}"
             )
         return SummaryItemOut(value=value, why=why, warnings=warnings)
     own_values = "; ".join(
-        f"{p.id} reads its own ({f}): {_in_words(_shown(name, a.value(f)))}" for p, f in readers
+        f"{p.id} reads its own ({f}): {in_words(_shown(name, a.value(f)))}" for p, f in readers
     )
     return SummaryItemOut(
         value=general.value, why=f"{general.why} | {own_values}", warnings=general.warnings
@@ -255,6 +247,6 @@ def _transplant(a: Assessment) -> SummaryItemOut:
     dmsg = a.get("transplant_eligible_dmsg")
     why = ("asserted by the clinician: " if generic.asserted else "") + generic.why
     if a.record.transplant_eligible is None and not generic.asserted:
-        shown = "unknown" if dmsg.value is None else str(dmsg.value).lower()
+        shown = in_words(dmsg.value)
         why += f" (the Danish DMSG rule, dk-ndmm-te's own, would give {shown}: {dmsg.why})"
     return SummaryItemOut(value=generic.value, why=why)

@@ -11,7 +11,7 @@ import datetime as dt
 from functools import cached_property
 from typing import Any
 
-from mmpath.assess.fact import FACTS, Fact, Value
+from mmpath.assess.fact import FACTS, Fact, Value, in_words
 from mmpath.assess.lab_progression import (
     DFLC_SOURCE_READING_MG_L,
     LAB_FOLLOW_UP_DAYS,
@@ -72,7 +72,7 @@ class Assessment:
         asserted = (self.record.asserted or {}).get(name)
         if asserted is not None:
             value, why = self._derive_quietly(name)
-            derived = "unknown" if value is None else str(value).lower()
+            derived = in_words(value)
             found = Fact(
                 name,
                 asserted,

@@ -96,3 +96,13 @@ def kleene_or(values: list[Value]) -> bool | None:
 
 def kleene_not(value: Value) -> bool | None:
     return None if value is None else not value
+
+
+def in_words(value: Value) -> str:
+    """A fact value inside a sentence a clinician reads (a reason, a note, the summary):
+    'yes' / 'no' / 'unknown', never Python's True / False / None; other values as they are."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

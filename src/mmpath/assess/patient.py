@@ -44,7 +44,9 @@ def region(a: Assessment) -> tuple[Value, str]:
 @fact("donor_available", definition="an allogeneic donor is available", needs=("donor_available",))
 def donor_available(a: Assessment) -> tuple[Value, str]:
     d = a.record.donor_available
-    return d, "not recorded" if d is None else f"recorded: {d}"
+    return d, "not recorded" if d is None else (
+        "recorded: donor available" if d else "recorded: no donor available"
+    )
 
 
 def comorbidity(a: Assessment, code: str) -> tuple[Value, str]:

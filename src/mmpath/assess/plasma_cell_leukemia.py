@@ -17,7 +17,7 @@ high-risk definition names primary PCL ("primær plasmacelleleukæmi (PCL)").
 from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.fact import Value, fact
+from mmpath.assess.fact import Value, fact, in_words
 from mmpath.assess.risk_imwg2025 import baseline_lab
 
 PCL_CIRCULATING_PERCENT = 5.0
@@ -51,7 +51,7 @@ def primary_plasma_cell_leukemia(a: Assessment) -> tuple[Value, str]:
         return True, f"circulating plasma cells {lab.value:g} % (≥ 5 %) on {lab.date}, at diagnosis"
     flag = a.record.diagnosis.plasma_cell_leukemia if a.record.diagnosis else None
     if flag is not None:
-        return flag, f"diagnosis.plasma_cell_leukemia: {flag}"
+        return flag, f"plasma cell leukaemia at diagnosis (recorded): {in_words(flag)}"
     if lab is not None:
         return (
             False,

@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mmpath.assess.assessment import Assessment, years_between
-from mmpath.assess.fact import Value, fact, kleene_and, kleene_not, kleene_or
+from mmpath.assess.fact import Value, fact, in_words, kleene_and, kleene_not, kleene_or
 from mmpath.assess.timeline import RESPONSE_RANK, Course, elapsed, months_after
 
 ELIGIBILITY_MAX_AGE = 70
@@ -94,7 +94,10 @@ def prior_asct(a: Assessment) -> tuple[Value, str]:
 def transplant_eligible(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
-        return judged, f"clinician's judgement in the record: {judged}"
+        return (
+            judged,
+            f"clinician's judgement in the record: {'eligible' if judged else 'not eligible'}",
+        )
     return None, (
         "not recorded: eligibility is the clinician's judgement (set transplant_eligible); the "
         "relapse guidelines define no eligibility rule and mmpath borrows none"
@@ -110,7 +113,10 @@ def transplant_eligible(a: Assessment) -> tuple[Value, str]:
 def transplant_eligible_dmsg(a: Assessment) -> tuple[Value, str]:
     judged = a.record.transplant_eligible
     if judged is not None:
-        return judged, f"clinician's judgement in the record: {judged}"
+        return (
+            judged,
+            f"clinician's judgement in the record: {'eligible' if judged else 'not eligible'}",
+        )
     ecog = a.record.ecog
     if ecog is not None and ecog > ELIGIBILITY_MAX_ECOG:
         return (
@@ -208,7 +214,10 @@ def stem_cells_sufficient(a: Assessment) -> tuple[Value, str]:
     if sc is None:
         return None, "stored stem cells not recorded"
     if sc.sufficient_for_asct is not None:
-        return sc.sufficient_for_asct, f"sufficient_for_asct: {sc.sufficient_for_asct}"
+        return (
+            sc.sufficient_for_asct,
+            f"stem cells sufficient for an ASCT (recorded): {in_words(sc.sufficient_for_asct)}",
+        )
     if sc.stored_grafts is not None:
         return sc.stored_grafts >= 1, f"{sc.stored_grafts} stored graft(s)"
     return None, "stored stem cells not recorded"
@@ -416,6 +425,6 @@ def allo_sct_consideration(a: Assessment) -> tuple[Value, str]:
     value = kleene_and([relapsed.value, kleene_or([risk.value, within.value])])
     return (
         value,
-        f"relapsed: {relapsed.value}; 'hoog risico ziekte' read as IMS/IMWG 2025 high risk: "
+        f"relapsed: {in_words(relapsed.value)}; 'hoog risico ziekte' read as IMS/IMWG 2025 high risk: "
         f"{risk.why}; relapse within 24 months: {within.why}",
     )

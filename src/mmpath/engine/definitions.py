@@ -199,13 +199,15 @@ def derivation(
     d: Definition, get: Callable[[Any, str], Fact] | None = None
 ) -> Callable[[Any], tuple[Value, str]]:
     """The derivation of a defined fact: Kleene evaluation of ``means`` and the reason."""
+    from mmpath.assess.fact import in_words  # here: mmpath.assess imports this module
+
     names = list(dict.fromkeys(fact_names(d.means)))
     values = d.why == "values"
 
     def derive(facts: Any) -> tuple[Value, str]:
         value, _ = evaluate(d.means, facts)
         parts = [facts.get(n) for n in names]
-        why = "; ".join(f"{p.name}: {p.value if values else p.why}" for p in parts)
+        why = "; ".join(f"{p.name}: {in_words(p.value) if values else p.why}" for p in parts)
         return value, why
 
     return derive

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from mmpath.assess import FACTS, Assessment
-from mmpath.assess.fact import Value
+from mmpath.assess.fact import Value, in_words
 from mmpath.assess.refractoriness import (
     CAUTION_CLASSES,
     SAME_TARGET_CLASSES,
@@ -1053,8 +1053,7 @@ def _not_applicable(pack: Pack, facts: Assessment) -> str:
     reasons = []
     for name in names:
         f = facts.get(name)
-        shown = "unknown" if f.value is None else str(f.value).lower()
-        reasons.append(f"{name}: {shown} ({f.why})")
+        reasons.append(f"{name}: {in_words(f.value)} ({f.why})")
     return (
         f"{pack.applicability.not_applicable} — " + "; ".join(reasons)
         if reasons
