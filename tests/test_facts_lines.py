@@ -485,3 +485,14 @@ def test_a_salvage_course_that_only_drops_a_drug_continues_the_line() -> None:
     assert lines_of(treatments=[dvd, dd], progressions=[]) == [1, 1]
     kd = course("Kd", START + days(141), setting="salvage")
     assert lines_of(treatments=[dvd, kd], progressions=[]) == [1, 2]
+
+
+def test_a_salvage_drug_added_within_the_window_of_a_salvage_line_is_one_regimen() -> None:
+    # Rd salvage, daratumumab salvage 14 days later, no progression between: one regimen
+    # (DRd) by the regimen window, not two lines (review r35-08); outside the window, a
+    # salvage course that adds a drug still starts a new line
+    rd = course("Rd", START, setting="salvage")
+    dara = course("daratumumab", START + days(14), setting="salvage")
+    assert lines_of(treatments=[rd, dara], progressions=[]) == [1, 1]
+    late = course("daratumumab", START + days(29), setting="salvage")
+    assert lines_of(treatments=[rd, late], progressions=[]) == [1, 2]

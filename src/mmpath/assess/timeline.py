@@ -38,7 +38,8 @@ no progression was recorded between the line's start and the course's start, and
 Otherwise it starts a new line: after a progression (a recorded progression, or a course
 stopped for progression), when it is given as ``salvage`` therapy (unless it follows a
 salvage course of the line and adds no drug: DVd then Dd, bortezomib dropped, is one line;
-review/nl-rrmm/80), or when it adds a drug outside the regimen window. A ``line`` number given in the record wins, and numbering
+review/nl-rrmm/80; or starts within the regimen window of a salvage line: Rd, then
+daratumumab 14 days later, is DRd, one line; review r35-08), or when it adds a drug outside the regimen window. A ``line`` number given in the record wins, and numbering
 continues from it. Lab-only progressions (found in the M-protein series) do not split
 lines: they depend on the line starts themselves (the nadir restarts with every line).
 """
@@ -255,9 +256,12 @@ def _continues(
         day, src = progressed[-1]
         return False, f"new line: started after progression on {day.isoformat()} ({src})"
     added = sorted(active - line.drugs)
-    if setting in NEW_LINE_SETTINGS and not (previous.setting == setting and not added):
+    within_window = (start - line.start).days <= REGIMEN_WINDOW_DAYS
+    if setting in NEW_LINE_SETTINGS and not (
+        previous.setting == setting and (not added or within_window)
+    ):
         return False, f"new line: given as {setting} therapy"
-    if (start - line.start).days <= REGIMEN_WINDOW_DAYS:
+    if within_window:
         return True, (
             f"continues line {number}: started within {REGIMEN_WINDOW_DAYS} days of its start"
         )
