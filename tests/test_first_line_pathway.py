@@ -414,3 +414,32 @@ def test_induction_regimen_after_a_switch_and_after_a_drop() -> None:
         "end": "2025-12-14",
     }
     assert _facts(treatments=[d_vrd, d_vd]).value("induction_regimen") == "D-VRd"
+
+
+def test_lenalidomide_given_on_after_a_toxicity_stop_is_tolerated() -> None:
+    """D-VRd stopped for neuropathy, then D-Rd: bortezomib was dropped, lenalidomide went on,
+    so the toxicity stop says nothing against lenalidomide (review/dk-ndmm-te/30 with its
+    unknown intolerances settled; lenalidomide maintenance was excluded before). A
+    lenalidomide course stopped for toxicity and not followed by lenalidomide still is."""
+    dvrd = {
+        "regimen": "D-VRd",
+        "setting": "induction",
+        "start": "2025-12-01",
+        "end": "2026-01-11",
+        "cycles": 2,
+        "stop_reason": "toxicity",
+    }
+    drd = {"regimen": "D-Rd", "setting": "induction", "start": "2026-01-12", "cycles": 3}
+    for intolerances in (None, []):
+        record = _record(
+            treatments=[dvrd, drd], procedures=[], progressions=[], intolerances=intolerances
+        )
+        facts = Assessment(parse_record(record))
+        assert facts.value("lenalidomide_intolerant") is False, intolerances
+        if intolerances is None:
+            assert "given again after" in facts.get("lenalidomide_intolerant").why
+    alone = Assessment(parse_record(_record(treatments=[dvrd], procedures=[], progressions=[])))
+    assert alone.value("lenalidomide_intolerant") is True
+    result = recommend(parse_record(_record(treatments=[dvrd, drd], procedures=[])), "dk-ndmm-te")
+    excluded = {e.id for e in result.results[0].excluded}
+    assert not {"lenalidomide", "D-R"} & excluded

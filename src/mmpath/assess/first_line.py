@@ -152,14 +152,19 @@ def anti_cd38_contraindicated(a: Assessment) -> tuple[Value, str]:
 @fact(
     "lenalidomide_intolerant",
     definition="lenalidomide not tolerated: listed in the record's intolerances, or a "
-    "lenalidomide course stopped for toxicity (seed 003: 'patienter, der ikke tåler "
-    "lenalidomid')",
+    "lenalidomide course stopped for toxicity after which lenalidomide was not given again "
+    "(seed 003: 'patienter, der ikke tåler lenalidomid')",
     needs=("intolerances", "treatments"),
 )
 def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
     if a.intolerant("lenalidomide"):
         return True, "lenalidomide listed among the intolerances"
-    courses = a.exposed_to("lenalidomide")
+    given = a.exposed_to("lenalidomide")
+    # a course after which lenalidomide was given again (D-VRd stopped for neuropathy, then
+    # D-Rd) stopped for another drug of the combination: the patient took lenalidomide on
+    # (review/dk-ndmm-te/30, found by settling its unknown intolerances)
+    again = {c.index for c in given if any(later.start > c.start for later in given)}
+    courses = [c for c in given if c.index not in again]
     toxic = [c for c in courses if c.stop_reason == "toxicity"]
     # a combination stopped for toxicity that the record pins on another of its drugs (listed
     # among the intolerances) says nothing against lenalidomide (review/dk-ndmm-te/92:
@@ -189,10 +194,12 @@ def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
             f"intolerances not recorded and why {unexplained[0].label()} stopped is not recorded"
         )
     if courses:
+        resumed = [c.label() for c in given if c.index in again]
         return False, (
             "intolerances not recorded; no lenalidomide course stopped for toxicity ("
             + ", ".join(c.label() for c in courses)
             + ")"
+            + (f"; lenalidomide given again after {', '.join(resumed)}" if resumed else "")
         )
     return False, "intolerances not recorded; lenalidomide not given yet, so none shown"
 
