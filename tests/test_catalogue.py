@@ -72,6 +72,8 @@ def test_every_regimen_drug_is_classified() -> None:
         ("VMP", {"bortezomib", "melphalan", "prednisone"}),
         ("REP", {"lenalidomide", "cyclophosphamide", "prednisolone"}),
         ("VR", {"bortezomib", "lenalidomide"}),  # maintenance; review es-r05 was refused
+        ("Dd", {"daratumumab", "dexamethasone"}),  # DVd, bortezomib dropped (review r12, r25, r35)
+        ("VT", {"bortezomib", "thalidomide"}),  # GEM maintenance (review r33)
     ],
 )
 def test_drugs_and_regimens_a_real_history_contains(name: str, drugs: set[str]) -> None:
