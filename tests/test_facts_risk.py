@@ -57,3 +57,23 @@ def test_removing_a_cytogenetic_result_never_makes_risk_known() -> None:
             assert value in (False, None), dropped
             if {"del_17p", "tp53_mutation"} & set(dropped):
                 assert value is None, dropped
+
+
+def test_an_unknown_risk_names_every_dropped_marker_that_would_settle_it() -> None:
+    """Property: with one marker dropped and risk unknown, the reason names that marker among
+    what would settle it (IMS/IMWG 2025; the Danish reading for del(17p) and TP53, and it
+    names the unmeasured circulating plasma cells too)."""
+    from mmpath.assess.risk_imwg2025 import FINDINGS
+
+    full = {**NEGATIVE, "del_1p": False}
+    for dropped in sorted(full):
+        cg = {k: v for k, v in full.items() if k != dropped}
+        a = assess(cytogenetics=cg, labs=LABS, treatments=[], extramedullary="none")
+        imwg, dk = a.get("high_risk_imwg2025"), a.get("high_risk_dk")
+        if imwg.value is None:
+            assert FINDINGS[dropped] in imwg.why.split("):", 1)[0], dropped
+        assert dk.value is None  # circulating plasma cells not measured
+        head = dk.why.split("):", 1)[0]
+        assert "circulating plasma cells at diagnosis" in head
+        if dropped in ("del_17p", "tp53_mutation"):
+            assert FINDINGS[dropped] in head, dropped

@@ -70,3 +70,31 @@ def test_isolated_1q_gain_is_not_high_risk_but_del1p_with_it_is() -> None:
     # del(1p) present, biallelic and 1q unknown: unknown, never standard
     open_ = {**STANDARD_FISH, "del_1p": True, "gain_1q": None, "amp_1q": None}
     assert risk(open_, {"iss": 1}).value("high_risk_imwg2025") is None
+
+
+@pytest.mark.parametrize(
+    ("fish", "diagnosis", "named"),
+    [
+        # a FISH panel without TP53: the one test that would settle it is named first
+        (
+            {k: v for k, v in STANDARD_FISH.items() if k != "tp53_mutation"},
+            {"iss": 1},
+            "TP53 mutation",
+        ),
+        ({**STANDARD_FISH, "del_17p": True}, {"iss": 1}, "the del(17p) clonal fraction"),
+        ({**STANDARD_FISH, "gain_1q": True, "t_14_16": None}, {"iss": 1}, "t(14;16)"),
+        (STANDARD_FISH, None, "β2-microglobulin and creatinine at diagnosis"),
+    ],
+)
+def test_an_unknown_risk_names_what_would_settle_it(
+    fish: dict[str, Any], diagnosis: dict[str, Any] | None, named: str
+) -> None:
+    fact = risk(fish, diagnosis).get("high_risk_imwg2025")
+    assert fact.value is None
+    assert fact.why.startswith(f"none met, not settled (to settle: {named}")
+
+
+def test_no_cytogenetics_asks_for_the_cytogenetics() -> None:
+    record: dict[str, Any] = {"schema_version": "1", "as_of": "2026-06-01", "diagnosis": {"iss": 1}}
+    why = Assessment(parse_record(record)).get("high_risk_imwg2025").why
+    assert "(to settle: cytogenetics (FISH, TP53))" in why

@@ -47,10 +47,12 @@ from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact, kleene_or
 from mmpath.assess.risk_imwg2025 import (
     DEL17P_CLONAL_FRACTION,
+    FINDINGS,
     b2m_normal_creatinine,
     baseline_lab,
     criteria,
     del17p_fraction,
+    to_settle,
 )
 from mmpath.record.model import Cytogenetics
 
@@ -181,4 +183,21 @@ def high_risk_dk(a: Assessment) -> tuple[Value, str]:
     if value is False:
         return False, "no criterion met: " + "; ".join(f"{name}: {why}" for name, _, why in items)
     open_ = "; ".join(f"{name}: {why}" for name, v, why in items if v is None)
-    return None, f"none met, not settled: {open_}"
+    return None, f"none met, not settled (to settle: {', '.join(_to_settle(a, items))}): {open_}"
+
+
+def _to_settle(a: Assessment, items: list[tuple[str, Value, str]]) -> list[str]:
+    """What is missing for the still-unknown items of :func:`high_risk_dk` (the first four
+    are the IMS/IMWG 2025 criteria in the seed's words), named as the test to obtain."""
+    wanted = to_settle(a, [v for _, v, _ in items[:4]])
+    cg = a.record.cytogenetics
+    if items[4][1] is None and cg is not None:
+        wanted += [FINDINGS[f] for _, fields in HRCAS for f in fields[:1] if getattr(cg, f) is None]
+    if items[5][1] is None:
+        if circulating_plasma_cells(a)[0] is None:
+            wanted.append("circulating plasma cells at diagnosis")
+        if a.value("extraosseous_extramedullary_disease") is None:
+            wanted.append("extramedullary disease")
+        if b2m_normal_creatinine(a)[0] is None:
+            wanted.append("β2-microglobulin and creatinine at diagnosis")
+    return list(dict.fromkeys(wanted))

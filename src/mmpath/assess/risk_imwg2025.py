@@ -198,7 +198,48 @@ def high_risk_imwg2025(a: Assessment) -> tuple[Value, str]:
     if value is False:
         return False, "no criterion met: " + "; ".join(why for _, _, why in found)
     open_ = [f"criterion {name}: {why}" for name, v, why in found if v is None]
-    return None, "none met, not settled: " + "; ".join(open_)
+    settle = ", ".join(to_settle(a, [v for _, v, _ in found]))
+    return None, f"none met, not settled (to settle: {settle}): " + "; ".join(open_)
+
+
+FINDINGS = {
+    "del_17p": "del(17p)",
+    "tp53_mutation": "TP53 mutation",
+    "t_4_14": "t(4;14)",
+    "t_14_16": "t(14;16)",
+    "t_14_20": "t(14;20)",
+    "gain_1q": "1q gain",
+    "amp_1q": "1q amplification",
+    "del_1p": "del(1p32)",
+    "del_1p_biallelic": "whether del(1p32) is biallelic",
+}
+"""The cytogenetic findings of criteria 1–3, as a clinician names the test to order."""
+CRITERION_FINDINGS = (
+    ("del_17p", "tp53_mutation"),
+    ("t_4_14", "t_14_16", "t_14_20", "gain_1q", "amp_1q", "del_1p"),
+    ("del_1p", "del_1p_biallelic", "gain_1q", "amp_1q"),
+)
+
+
+def to_settle(a: Assessment, values: list[Value]) -> list[str]:
+    """What is missing for the criteria still unknown (``values`` in the order of
+    :func:`criteria`), named as the test or value to obtain, so that a clinician reading
+    "risk unknown" after a FISH panel without TP53 sees "TP53 mutation" first (the most
+    frequent reviewer question, review rounds 16 and 20–32)."""
+    cg = a.record.cytogenetics
+    wanted: list[str] = []
+    for fields, value in zip(CRITERION_FINDINGS, values, strict=False):
+        if value is not None:
+            continue
+        if cg is None:
+            wanted.append("cytogenetics (FISH, TP53)")
+            continue
+        wanted += [FINDINGS[f] for f in fields if getattr(cg, f) is None]
+        if fields[0] == "del_17p" and cg.del_17p and cg.del_17p_fraction is None:
+            wanted.append("the del(17p) clonal fraction")
+    if values[3] is None:
+        wanted.append("β2-microglobulin and creatinine at diagnosis")
+    return list(dict.fromkeys(wanted))
 
 
 @fact(
