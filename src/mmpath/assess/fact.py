@@ -98,7 +98,7 @@ def kleene_not(value: Value) -> bool | None:
     return None if value is None else not value
 
 
-def in_words(value: Value) -> str:
+def in_words(value: object) -> str:
     """A fact value inside a sentence a clinician reads (a reason, a note, the summary):
     'yes' / 'no' / 'unknown', never Python's True / False / None; other values as they are."""
     if value is None:
