@@ -92,3 +92,24 @@ def test_on_dialysis_carfilzomib_and_bortezomib_are_given_after_the_session() ->
     assert "after the haemodialysis session" in notes["carfilzomib-dialysis"].text
     assert notes["carfilzomib-dialysis"].provenance == "label"
     assert "carfilzomib-dialysis" not in dosing(nl_record(comorbidities=[]), "Kd")
+
+
+def test_an_undecided_dose_gives_the_labels_dose_for_each_case() -> None:
+    """CrCl 26 mL/min with dialysis not recorded: the lenalidomide dose is not settled, and
+    the note gives both cases (15 mg every 48 h without dialysis, 5 mg after dialysis on
+    it) instead of only 'not settled' (review r40-12). Without a clearance the cases would
+    not read right: the general prompt stays."""
+    low = nl_record(
+        comorbidities=None,
+        labs=[
+            {"date": "2026-08-20", "test": "creatinine_clearance", "value": 26, "unit": "mL/min"}
+        ],
+    )
+    note = dosing(low, "DRd")["lenalidomide-kidney-function-unknown"]
+    assert note.applies is None and note.requires == ["dialysis"]
+    assert "Not settled (dialysis unknown)" in note.text
+    assert "26 mL/min, no dialysis: lenalidomide starting dose 15 mg every 48 hours" in note.text
+    assert "5 mg once daily, after dialysis" in note.text
+    unknown = nl_record(comorbidities=None, labs=[], weight_kg=None)
+    text = dosing(unknown, "DRd")["lenalidomide-kidney-function-unknown"].text
+    assert "depends on kidney function and the label that applies" in text

@@ -83,6 +83,7 @@ SAFETY_TEXTS: dict[str, frozenset[str]] = {
     "class_refractory_same_target": frozenset({"drug", "label"}),
     "class_refractory_same_class": frozenset({"drug", "label"}),
     "kidney_dose_unknown": frozenset({"drug", "facts"}),
+    "kidney_dose_alternatives": frozenset({"facts", "alternatives"}),
 }
 """The safety rules the evaluator applies to every pack, and the placeholders each text
 may use (``engine.evaluate``: refractoriness ranking and exclusion, contraindications,

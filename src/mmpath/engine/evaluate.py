@@ -999,11 +999,21 @@ class _Run:
             for n in applying
         ]
         if undecided and not applying and not (maintenance and starting):
-            rule = self.c.safety["kidney_dose_unknown"]
+            # with the clearance known, each undecided note reads right ("... 26.3 mL/min, no
+            # dialysis: 15 mg every 48 hours"): show them as the cases to choose from
+            cases = [n for n in undecided if not (maintenance and n.scope == "starting")]
+            alternatives = cases and facts.value("creatinine_clearance") is not None
+            rule = self.c.safety[
+                "kidney_dose_alternatives" if alternatives else "kidney_dose_unknown"
+            ]
             out.append(
                 CautionOut(
                     id=f"{drug}-kidney-function-unknown",
-                    text=rule.text.format(drug=drug, facts=", ".join(sorted(requires))),
+                    text=rule.text.format(
+                        drug=drug,
+                        facts=", ".join(sorted(requires)),
+                        alternatives=" | ".join(render_text(n.text, facts) for n in cases),
+                    ),
                     applies=None,
                     requires=sorted(requires),
                     sources=list(undecided[0].sources),
