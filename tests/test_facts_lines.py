@@ -496,3 +496,24 @@ def test_a_salvage_drug_added_within_the_window_of_a_salvage_line_is_one_regimen
     assert lines_of(treatments=[rd, dara], progressions=[]) == [1, 1]
     late = course("daratumumab", START + days(29), setting="salvage")
     assert lines_of(treatments=[rd, late], progressions=[]) == [1, 2]
+
+
+def test_a_car_t_recorded_only_as_a_procedure_is_a_line() -> None:
+    # VRd, progression, a CAR-T infusion recorded only in `procedures`, progression again:
+    # two prior lines, a third-line decision (review r41-01: one prior line before); a CAR-T
+    # whose product is also a course is counted once
+    fields: dict[str, Any] = {
+        "treatments": [course("VRd", START, START + days(120), stop_reason="completed")],
+        "procedures": [
+            {"type": "car_t", "date": (START + days(400)).isoformat(), "best_response_after": "CR"}
+        ],
+        "progressions": [progression(START + days(300)), progression(START + days(700))],
+    }
+    a = assess(**fields)
+    assert [c.line for c in a.courses] == [1, 2]
+    assert a.courses[1].drugs == ("car-t cell therapy",)
+    assert a.courses[1].best_response == "CR"
+    assert position(**fields) == (2, 3)
+    cilta = course("cilta-cel", START + days(400), START + days(400))
+    both = {**fields, "treatments": [*fields["treatments"], cilta]}
+    assert [c.line for c in assess(**both).courses] == [1, 2]

@@ -128,6 +128,23 @@ def test_prednisone_and_prednisolone_agree_with_a_regimen_name() -> None:
     assert path == "treatments[0].drugs"
 
 
+def test_a_corticosteroid_named_on_one_side_only_agrees_with_the_regimen() -> None:
+    # dexamethasone listed with a regimen whose name leaves it out (premedication: "Tec-DR",
+    # review r41-10), or left out of a regimen that has it ("KRd" as K and R): the same
+    # regimen; the course takes the catalogue's drugs. Another anti-myeloma drug does not.
+    tec = {"regimen": "Tec-DR", "start": "2024-01-08"}
+    drugs = ["teclistamab", "daratumumab", "lenalidomide", "dexamethasone"]
+    parse_record(record_dict(treatments=[{**tec, "drugs": drugs}]))
+    krd = {"regimen": "KRd", "start": "2024-01-08", "drugs": ["carfilzomib", "lenalidomide"]}
+    record = parse_record(record_dict(treatments=[krd]))
+    assert record.treatments is not None
+    assert set(record.treatments[0].drug_set()) == {"carfilzomib", "lenalidomide", "dexamethasone"}
+    path, _ = one_problem(
+        record_dict(treatments=[{**krd, "drugs": ["carfilzomib", "pomalidomide"]}])
+    )
+    assert path == "treatments[0].drugs"
+
+
 def test_a_stop_reason_without_an_end_is_refused() -> None:
     # an absent end means "still running": a course that stopped needs its last day, or its
     # drugs would be read as given up to as_of (refractory to a years-old induction)

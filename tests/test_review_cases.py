@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 178,
-    "be-rrmm": 127,
-    "jp-rrmm": 99,
-    "es-len-refractory": 102,
+    "nl-rrmm": 184,
+    "be-rrmm": 130,
+    "jp-rrmm": 101,
+    "es-len-refractory": 104,
     "dk-ndmm-te": 213,
-    "facts": 157,
+    "facts": 158,
 }
 
 

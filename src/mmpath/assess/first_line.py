@@ -284,7 +284,9 @@ def induction_cycles(a: Assessment) -> tuple[Value, str]:
         return None, "procedures not recorded: whether a first-line course was induction is unknown"
     if not courses:
         return 0, "no induction given yet"
-    counts = [a.record.treatments[c.index].cycles for c in courses]
+    given = a.record.treatments
+    # a CAR-T recorded only as a procedure (timeline.car_t_treatments) records no cycles
+    counts = [given[c.index].cycles if c.index < len(given) else None for c in courses]
     if any(n is None for n in counts):
         return None, "cycles not recorded for " + ", ".join(
             c.label() for c, n in zip(courses, counts, strict=True) if n is None

@@ -45,8 +45,9 @@ DEFINITION = (
 )
 
 
-CAR_T_CLASS_SUFFIX = "_car_t"
-"""Drug classes of CAR-T cell products end so (``bcma_car_t``)."""
+CAR_T_CLASS_SUFFIX = "car_t"
+"""Drug classes of CAR-T cell products end so (``bcma_car_t``; ``car_t`` when the product is
+not recorded)."""
 
 
 def bridging_warnings(a: Assessment) -> list[str]:

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mmpath.catalogue import load_catalogue
-from mmpath.record.model import CLINICAL_FEATURES, PatientRecord
+from mmpath.record.model import CLINICAL_FEATURES, PatientRecord, Treatment
 
 REGIMEN_WINDOW_DAYS = 28
 """Drugs started within this many days of a line's first course form one regimen."""
@@ -169,10 +169,52 @@ def _line_events(record: PatientRecord) -> list[tuple[dt.date, str]]:
     return sorted(events)
 
 
-def build_courses(record: PatientRecord) -> tuple[Course, ...]:
-    """The record's courses in start order, each with its line number and the reason."""
+CAR_T_DRUG = "car-t cell therapy"
+"""The catalogue's drug for a CAR-T infusion whose product the record does not name."""
+
+
+def car_t_treatments(record: PatientRecord) -> list[tuple[int, Treatment]]:
+    """A ``car_t`` procedure is a treatment: a CAR-T infusion given for relapse is a line of
+    therapy (IMWG 2015: a line is a planned course of treatment; CAR-T cells are one), whether
+    or not the record also lists a course for it (review r41-01: a CAR-T recorded only as a
+    procedure left the patient one line short, in the first-relapse branch). Each one that
+    no course with a CAR-T product (class ``*car_t``) within :data:`REGIMEN_WINDOW_DAYS`
+    already stands for becomes a one-day course, numbered after the record's treatments,
+    with the response recorded after it."""
     catalogue = load_catalogue()
-    raw = sorted(enumerate(record.treatments or []), key=lambda item: (item[1].start, item[0]))
+    recorded = [
+        t.start
+        for t in record.treatments or []
+        if any(c.endswith("car_t") for d in t.drug_set() for c in catalogue.classes_of(d))
+    ]
+    found = []
+    first = len(record.treatments or [])
+    for i, p in enumerate(record.procedures or []):
+        if p.type != "car_t" or any(
+            abs((p.date - day).days) <= REGIMEN_WINDOW_DAYS for day in recorded
+        ):
+            continue
+        course = Treatment.model_construct(
+            regimen=f"CAR-T (procedures[{i}], product not recorded)",
+            drugs=[CAR_T_DRUG],
+            start=p.date,
+            end=p.date,
+            setting=None,
+            line=None,
+            best_response=p.best_response_after,
+            stop_reason=None,
+            cycles=None,
+        )
+        found.append((first + i, course))
+    return found
+
+
+def build_courses(record: PatientRecord) -> tuple[Course, ...]:
+    """The record's courses in start order, each with its line number and the reason; a
+    CAR-T recorded only as a procedure counts as a course (:func:`car_t_treatments`)."""
+    catalogue = load_catalogue()
+    treatments = [*enumerate(record.treatments or []), *car_t_treatments(record)]
+    raw = sorted(treatments, key=lambda item: (item[1].start, item[0]))
     events = _line_events(record)
     ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")
     harvests = sorted(

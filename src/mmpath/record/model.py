@@ -160,6 +160,25 @@ def _steroid_read(drugs: Iterable[str]) -> set[str]:
     return {SAME_STEROID.get(d, d) for d in drugs}
 
 
+def _agree(given: set[str], named: Iterable[str]) -> bool:
+    """Whether a course's drug list agrees with its regimen name: the same drugs, reading
+    prednisone and prednisolone as one (:data:`SAME_STEROID`); a corticosteroid that only one
+    of the two names also agrees. Dexamethasone is written into a regimen by some clinics and
+    left out by others (premedication with an antibody: "Tec-DR" with dexamethasone, review
+    r41-10; "KRd" listed as carfilzomib and lenalidomide), and the fact layer does not count
+    it as a drug of the line (assess/timeline.py, rule 4); a steroid swapped for another (VMP
+    given with dexamethasone) still disagrees. The regimen's drugs stay the course's drugs."""
+    catalogue = load_catalogue()
+
+    def steroids(drugs: set[str]) -> set[str]:
+        return {d for d in drugs if "corticosteroid" in catalogue.classes_of(d)}
+
+    a, b = _steroid_read(given), _steroid_read(named)
+    if a - steroids(a) != b - steroids(b):
+        return False
+    return steroids(a) == steroids(b) or not steroids(a) or not steroids(b)
+
+
 class Treatment(_Model):
     regimen: str | None = None
     drugs: list[str] | None = None
@@ -213,7 +232,7 @@ class Treatment(_Model):
                 )
         if self.drugs:
             given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
-            if regimen_drugs is not None and _steroid_read(given) != _steroid_read(regimen_drugs):
+            if regimen_drugs is not None and not _agree(given, regimen_drugs):
                 raise FieldProblem(
                     "drugs",
                     f"drugs {sorted(given)} do not agree with regimen {self.regimen!r} "
