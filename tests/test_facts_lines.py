@@ -517,3 +517,16 @@ def test_a_car_t_recorded_only_as_a_procedure_is_a_line() -> None:
     cilta = course("cilta-cel", START + days(400), START + days(400))
     both = {**fields, "treatments": [*fields["treatments"], cilta]}
     assert [c.line for c in assess(**both).courses] == [1, 2]
+
+
+def test_a_relapsed_status_with_no_progression_listed_is_a_decision_about_line_2() -> None:
+    # status "relapsed", one line, `progressions: []`: the status wins (as for the fact
+    # `relapsed`) and the reason asks for the progression; it was line 1 "current" before
+    fields: dict[str, Any] = {
+        "status": "relapsed",
+        "treatments": [course("VRd", START, START + days(120), stop_reason="completed")],
+        "progressions": [],
+    }
+    assert position(**fields) == (1, 2)
+    assert "no progression is recorded" in assess(**fields).get("prior_lines").why
+    assert position(**{**fields, "status": None}) == (0, 1)

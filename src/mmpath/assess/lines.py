@@ -125,6 +125,18 @@ def _position(a: Assessment) -> Position:
             "non-responsive, refractory by IMWG, so this is a decision about line "
             f"{latest.number + 1}. Lines: {lines}",
         )
+    status = a.record.status
+    if progressed.value is False and status == "relapsed" and latest.number == 1:
+        # the record's status wins, as for the fact ``relapsed``: a relapse after the only
+        # line of therapy, although no progression is recorded (found by settling unknown
+        # progressions to [] over every review case: the patient was "relapsed" yet on line 1)
+        return Position(
+            1,
+            2,
+            "record status relapsed with one line of therapy: the relapse came after line 1 "
+            f"started, so this is a decision about line 2 — but no progression is recorded "
+            f"({progressed.why}): list it with its date and type. Lines: {lines}",
+        )
     if progressed.value is False:
         return Position(
             latest.number - 1,
@@ -132,7 +144,6 @@ def _position(a: Assessment) -> Position:
             f"no progression since line {latest.number} started: it is the current line. "
             f"Lines: {lines}",
         )
-    status = a.record.status
     if status == "newly_diagnosed":
         return Position(
             latest.number - 1,
