@@ -9,13 +9,15 @@ and in every such completion
   depends on the unknown must be shown as conditional on it, never left out.
 
 The fields are those whose unknown value must be carried as unknown, never read as absent:
-comorbidities, cytogenetics, extramedullary disease, donor, intolerances, contraindications
-and (for the relapse guidelines, which define no eligibility rule) transplant eligibility.
+comorbidities, cytogenetics, extramedullary disease, donor, intolerances, contraindications,
+progressions, procedures, MRD results, labs and (for the relapse guidelines, which define no
+eligibility rule) transplant eligibility.
 Not here, as readings documented in docs/packs/dk-ndmm-te.md ("Settling what the record
 leaves unknown"): a course's stop reason or response (an unknown one is not read as a
 progression), ECOG and frailty scores (the frailty score used depends on which are known),
 and dk-ndmm-te's eligibility (absent means the DMSG rule decides; a value is the clinician's
-judgement, not a refinement)."""
+judgement, not a refinement), and the stored stem cells after a collection (none recorded
+reads as no shortfall, and the reason says so)."""
 
 from __future__ import annotations
 
@@ -55,6 +57,10 @@ SETTLED: dict[str, list[Any]] = {
     "extramedullary": ["none", "extraosseous"],
     "intolerances": [[], ["bortezomib"]],
     "contraindications": [[]],
+    "progressions": [[]],
+    "procedures": [[]],
+    "mrd": [[]],
+    "labs": [[]],
 }
 
 
