@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 184,
-    "be-rrmm": 130,
-    "jp-rrmm": 101,
-    "es-len-refractory": 104,
+    "nl-rrmm": 189,
+    "be-rrmm": 132,
+    "jp-rrmm": 103,
+    "es-len-refractory": 107,
     "dk-ndmm-te": 227,
-    "facts": 158,
+    "facts": 160,
 }
 
 
