@@ -74,6 +74,13 @@ def test_every_regimen_drug_is_classified() -> None:
         ("VR", {"bortezomib", "lenalidomide"}),  # maintenance; review es-r05 was refused
         ("Dd", {"daratumumab", "dexamethasone"}),  # DVd, bortezomib dropped (review r12, r25, r35)
         ("VT", {"bortezomib", "thalidomide"}),  # GEM maintenance (review r33)
+        # Japanese letters: L = lenalidomide, B = bortezomib (review r44)
+        ("Ld", {"lenalidomide", "dexamethasone"}),
+        ("DLd", {"daratumumab", "lenalidomide", "dexamethasone"}),
+        ("DBd", {"daratumumab", "bortezomib", "dexamethasone"}),
+        ("MPB", {"melphalan", "prednisone", "bortezomib"}),
+        ("KLd", {"carfilzomib", "lenalidomide", "dexamethasone"}),
+        ("ELd", {"elotuzumab", "lenalidomide", "dexamethasone"}),
     ],
 )
 def test_drugs_and_regimens_a_real_history_contains(name: str, drugs: set[str]) -> None:
