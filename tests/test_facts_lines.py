@@ -530,3 +530,11 @@ def test_a_relapsed_status_with_no_progression_listed_is_a_decision_about_line_2
     assert position(**fields) == (1, 2)
     assert "no progression is recorded" in assess(**fields).get("prior_lines").why
     assert position(**{**fields, "status": None}) == (0, 1)
+
+
+def test_a_newly_diagnosed_status_without_a_treatment_history_is_the_first_line() -> None:
+    # the treatment history not recorded, but the record's status says newly diagnosed
+    # (untreated, or on the first line without progression): 0 prior lines, line 1
+    # (review r46-03); without the status both stay unknown
+    assert position(status="newly_diagnosed", treatments=None) == (0, 1)
+    assert position(treatments=None) == (None, None)

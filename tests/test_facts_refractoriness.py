@@ -213,3 +213,27 @@ def test_anti_cd38_refractoriness_is_by_target() -> None:
     assert [(k, d) for k, d, _ in class_refractory_other(a, "bortezomib")] == [
         ("proteasome_inhibitor", "carfilzomib")
     ]
+
+
+def test_a_course_with_no_end_before_an_asct_ended_before_it() -> None:
+    """A 2012 induction recorded without an end, an ASCT after it, a relapse in 2026: the
+    induction ended before the transplant (at the latest the day before), not "ongoing" for
+    14 years, so the relapse is not a progression on it (review r47-07: read as bortezomib-
+    refractory). A progression soon after the transplant leaves it unknown: the last dose is
+    not recorded."""
+    import datetime as dt
+
+    from records import assess, course, progression
+
+    induction = course("PAD", dt.date(2012, 2, 20), setting="induction", best_response="VGPR")
+    asct = [{"type": "autologous_sct", "date": "2012-07-09"}]
+    late = assess(
+        treatments=[induction], procedures=asct, progressions=[progression(dt.date(2026, 10, 26))]
+    )
+    assert late.courses[0].end == dt.date(2012, 7, 8) and late.courses[0].end_inferred
+    assert "at the latest 2012-07-08" in late.courses[0].label()
+    assert late.value("bortezomib_refractory") is False
+    early = assess(
+        treatments=[induction], procedures=asct, progressions=[progression(dt.date(2012, 8, 20))]
+    )
+    assert early.value("bortezomib_refractory") is None

@@ -443,3 +443,27 @@ def test_lenalidomide_given_on_after_a_toxicity_stop_is_tolerated() -> None:
     result = recommend(parse_record(_record(treatments=[dvrd, drd], procedures=[])), "dk-ndmm-te")
     excluded = {e.id for e in result.results[0].excluded}
     assert not {"lenalidomide", "D-R"} & excluded
+
+
+def test_an_asct_without_the_treatment_history_is_after_hdt() -> None:
+    """A referral records the ASCT but not the courses (review r46-03): the patient is after
+    HDT (consolidation and maintenance next), induction is over, and what depends on the
+    courses (the induction regimen, tolerance of lenalidomide) stays unknown."""
+    record = _record(
+        treatments=None,
+        procedures=[
+            {"type": "autologous_sct", "date": "2026-01-14", "best_response_after": "VGPR"}
+        ],
+        progressions=[],
+        status="newly_diagnosed",
+        transplant_eligible=True,
+    )
+    facts = Assessment(parse_record(record))
+    assert facts.value("pathway_phase") == "consolidation"
+    assert "treatment history not recorded" in facts.get("pathway_phase").why
+    assert facts.value("induction_interrupted") is False
+    assert facts.value("induction_regimen") is None
+    result = recommend(parse_record(record), "dk-ndmm-te").results[0]
+    shown = {(o.id, o.phase, o.status) for o in result.options}
+    assert ("rehabilitation", "rehabilitation", "recommended") in shown
+    assert ("lenalidomide", "maintenance", "conditional") in shown

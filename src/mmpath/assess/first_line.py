@@ -213,6 +213,8 @@ def lenalidomide_intolerant(a: Assessment) -> tuple[Value, str]:
 )
 def induction_interrupted(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
+        if procedures_of(a, "autologous_sct"):
+            return False, "treatment history not recorded, but an ASCT is: induction is over"
         return None, "treatment history not recorded"
     first_line = [c for c in a.courses if c.line == 1]
     # procedures not recorded: a later first-line course without a setting may be induction
@@ -457,6 +459,16 @@ def benefit_from_first_hdt(a: Assessment) -> tuple[Value, str]:
 )
 def pathway_phase(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
+        ascts = procedures_of(a, "autologous_sct")
+        if ascts:
+            # the transplant places the patient after HDT even when the courses are not
+            # recorded (a referral letter: review r46-03); what followed it is unknown
+            response = ascts[-1].best_response_after or "response not recorded"
+            return "consolidation", (
+                f"ASCT on {ascts[-1].date} ({response}): consolidation (optional) and "
+                "maintenance are next; treatment history not recorded, so whether either has "
+                "started is not known"
+            )
         return None, "treatment history not recorded"
     first_line = [c for c in a.courses if c.line == 1]
     if not first_line:

@@ -103,6 +103,13 @@ def position(a: Assessment) -> Position:
 
 def _position(a: Assessment) -> Position:
     if a.record.treatments is None:
+        if a.record.status == "newly_diagnosed":
+            # newly diagnosed: untreated, or on the first line without progression
+            return Position(
+                0,
+                1,
+                "record status newly_diagnosed: the first line (treatment history not recorded)",
+            )
         return Position(None, None, "treatment history not recorded")
     if not a.lines:
         return Position(0, 1, "no treatment recorded: the first line is the decision")

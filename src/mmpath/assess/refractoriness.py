@@ -178,6 +178,15 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
         if response is not None and response.split(" ")[0] in {"SD", "PD"}:
             verdicts.append(True)
             reasons.append(f"best response {response} on {c.label()}")
+        elif hits and c.end_inferred:
+            # the last dose is not recorded, only that it came before the ASCT: a progression
+            # up to 60 days after that may or may not be within 60 days of the real last dose
+            verdicts.append(None)
+            reasons.append(
+                f"progression {hits[0].date.isoformat()} ({hits[0].source}) after "
+                f"{c.label()}, whose last dose is not recorded: whether it came on therapy or "
+                f"within {REFRACTORY_WINDOW_DAYS} days of it is not known"
+            )
         elif hits:
             e = hits[0]
             when = (

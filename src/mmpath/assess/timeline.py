@@ -102,6 +102,10 @@ class Course:
     """The course starts a new line only because it adds a drug (rule 4 fails) while the
     record's ``procedures`` are not recorded: an ASCT in between would make it the same
     line (rule 2), so the split is not known."""
+    end_inferred: bool = False
+    """The record gives no ``end``, but an ASCT came after the course started, so it ended
+    before the transplant: ``end`` is then the day before the ASCT, the latest its last dose
+    can have been (:func:`ended_by_transplant`)."""
 
     def last_day(self, as_of: dt.date) -> dt.date:
         return self.end if self.end is not None else as_of
@@ -111,13 +115,17 @@ class Course:
 
     def label(self) -> str:
         """How reasons name the course: "VRd induction (2021-01-04 to 2021-05-01)"."""
-        return _course_label(self.regimen, self.setting, self.start, self.end)
+        return _course_label(self.regimen, self.setting, self.start, self.end, self.end_inferred)
 
 
 @lru_cache(maxsize=1024)
-def _course_label(regimen: str, setting: str | None, start: dt.date, end: dt.date | None) -> str:
+def _course_label(
+    regimen: str, setting: str | None, start: dt.date, end: dt.date | None, inferred: bool = False
+) -> str:
     """``Course.label`` (remembered: reasons name the same courses dozens of times)."""
-    shown_end = end.isoformat() if end else "ongoing"
+    shown_end = (
+        (f"at the latest {end.isoformat()}" if inferred else end.isoformat()) if end else "ongoing"
+    )
     shown_setting = f" {setting}" if setting else ""
     return f"{regimen}{shown_setting} ({start.isoformat()} to {shown_end})"
 
@@ -258,13 +266,18 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         if setting is None and after_asct and maintenance_agent(active):
             setting = "maintenance"
             why += "; a single maintenance agent after the ASCT: read as maintenance"
+        end, end_inferred = t.end, False
+        if end is None and (ended := ended_by_transplant(t.start, ascts)) is not None:
+            end, end_inferred = ended, True
+            why += f"; no end recorded: it ended before the ASCT of {ascts_after(t.start, ascts)}"
         courses.append(
             Course(
                 index=index,
                 regimen=t.regimen or " - ".join(drugs),
                 drugs=drugs,
                 start=t.start,
-                end=t.end,
+                end=end,
+                end_inferred=end_inferred,
                 setting=setting,
                 best_response=t.best_response,
                 stop_reason=t.stop_reason,
@@ -274,6 +287,21 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             )
         )
     return tuple(courses)
+
+
+def ascts_after(start: dt.date, ascts: list[dt.date]) -> dt.date | None:
+    """The first autologous transplant after ``start``."""
+    return next((d for d in ascts if d > start), None)
+
+
+def ended_by_transplant(start: dt.date, ascts: list[dt.date]) -> dt.date | None:
+    """For a course the record gives no ``end``: the day before the first ASCT after its
+    start, or None. High-dose melphalan is given after the therapy before it has stopped, so
+    a course started before an ASCT is not "still running" years later (review r47-07: a
+    2012 PAD induction with no end was read as given for 14 years, making the patient
+    bortezomib-refractory at her 2026 relapse); its last dose is at the latest that day."""
+    asct = ascts_after(start, ascts)
+    return None if asct is None else asct - dt.timedelta(days=1)
 
 
 def maintenance_agent(active: set[str] | frozenset[str]) -> bool:
