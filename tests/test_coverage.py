@@ -70,11 +70,12 @@ def test_jp_triplets_apply_whatever_the_frailty_and_doublets_only_if_frail() -> 
     dvd = options["DVd"]
     assert (dvd.status, dvd.tier) == ("recommended", "alternative")
     assert dvd.tier_if is not None and dvd.tier_if.tier == "preferred"
-    assert dvd.tier_if.requires == ["frail"]
+    # preferred if not frail, and not of intermediate fitness judged unfit (jp-rrmm 1.2.0)
+    assert dvd.tier_if.requires == ["frail", "imwg_frailty_score", "unfit"]
     # a doublet is given only to frail (or unfit) patients: still conditional
     assert options["Vd"].status == "conditional"
     # frailty known: the plain answers
-    fit = _jp({"asserted": {"frail": False}})
+    fit = _jp({"asserted": {"frail": False, "unfit": False}})
     assert (fit["DVd"].status, fit["DVd"].tier, fit["DVd"].tier_if) == (
         "recommended",
         "preferred",
