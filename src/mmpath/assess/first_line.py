@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.timeline import RESPONSE_RANK, Course, maintenance_agent
+from mmpath.assess.timeline import RESPONSE_RANK, Course, elapsed, maintenance_agent, months_after
 from mmpath.record.model import Procedure
 
 CR = RESPONSE_RANK["CR"]
@@ -535,3 +535,39 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
             "mobilisation and leukapheresis are next"
         )
     return None, "first-line courses recorded but none is induction, consolidation or maintenance"
+
+
+ANTI_CD38_MAINTENANCE_YEARS = 2
+"""Seed 003: daratumumab maintenance 'i 2 år' for patients who do not tolerate
+lenalidomide, and dual maintenance 'i 2 år' when MRD-positive after HDT."""
+
+
+@fact(
+    "anti_cd38_maintenance_completed",
+    definition="first-line maintenance with an anti-CD38 antibody (daratumumab or isatuximab, "
+    "alone or with lenalidomide) has been given for 2 years or more (seed 003: 'i 2 år'): "
+    "from the start of the first such maintenance course to the decision date, calendar "
+    "months (the second anniversary counts as reached)",
+    needs=("treatments",),
+)
+def anti_cd38_maintenance_completed(a: Assessment) -> tuple[Value, str]:
+    if a.record.treatments is None:
+        return None, "treatment history not recorded"
+    first_line = [c for c in a.courses if c.line == 1]
+    anti_cd38 = [
+        c
+        for c in first_line
+        if c.setting == "maintenance"
+        and any("anti_cd38" in a.catalogue.classes_of(d) for d in c.drugs)
+    ]
+    if not anti_cd38:
+        return False, "no anti-CD38 maintenance given"
+    start = anti_cd38[0].start
+    due = months_after(start, 12 * ANTI_CD38_MAINTENANCE_YEARS)
+    given = elapsed(start, a.as_of)
+    if a.as_of >= due:
+        return (
+            True,
+            f"anti-CD38 maintenance since {start} ({anti_cd38[0].label()}): {given}, 2 years reached on {due}",
+        )
+    return False, f"anti-CD38 maintenance since {start}: {given}, 2 years on {due}"
