@@ -190,9 +190,10 @@ def _relapse_kind(a: Assessment, want_clinical: bool) -> tuple[Value, str]:
             # three blind reviewers read normal blood counts as "biochemical"; say why not
             return None, (
                 f"progression on {event.date.isoformat()} found in the lab series "
-                f"({event.source}): the series cannot show end-organ damage, new bone lesions "
-                "or soft-tissue disease, so whether it was biochemical or clinical is not "
-                "recorded — list the progression with its type"
+                f"({event.source}): laboratory values cannot show new bone lesions or "
+                "soft-tissue disease (imaging does), and a fall in haemoglobin or a rise in "
+                "creatinine counts only when due to the myeloma (IMWG), so whether it was "
+                "biochemical or clinical is not recorded — list the progression with its type"
             )
         return None, (
             f"progression on {event.date.isoformat()} ({event.source}): whether it was "
