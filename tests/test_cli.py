@@ -251,6 +251,9 @@ def test_short_answer_marks_a_caution_whose_condition_is_unknown(tmp_path: Path)
 
 def test_short_answer_names_a_better_tier_that_depends_on_an_unknown_fact() -> None:
     # jp-rrmm, frailty unknown: the triplets apply either way, preferred only if not frail
+    # (and, since jp-rrmm 1.2.0, not of intermediate fitness judged unfit)
     result = runner.invoke(app, ["recommend", str(EXAMPLE), "--guideline", "jp-rrmm"])
     assert result.exit_code == 0, result.stdout
-    assert "Preferred if not frail" in " ".join(result.stdout.split())
+    assert "Preferred if (not frail and not (imwg frailty score = 1 and unfit))" in " ".join(
+        result.stdout.split()
+    )

@@ -467,3 +467,31 @@ def test_an_asct_without_the_treatment_history_is_after_hdt() -> None:
     shown = {(o.id, o.phase, o.status) for o in result.options}
     assert ("rehabilitation", "rehabilitation", "recommended") in shown
     assert ("lenalidomide", "maintenance", "conditional") in shown
+
+
+def test_two_years_of_anti_cd38_maintenance_end_on_the_second_anniversary() -> None:
+    """'i 2 år' (seed 003): daratumumab maintenance from 29 February 2024 reaches its two
+    years on 28 February 2026 (calendar months; review r49-14), not the day before."""
+    induction = {
+        "regimen": "D-VTd",
+        "setting": "induction",
+        "start": "2023-06-26",
+        "end": "2023-09-17",
+        "cycles": 4,
+        "stop_reason": "completed",
+    }
+    dara = {"regimen": "daratumumab", "setting": "maintenance", "start": "2024-02-29"}
+    procedures = [{"type": "autologous_sct", "date": "2023-11-15"}]
+
+    def completed(as_of: str) -> object:
+        record = _record(
+            as_of=as_of,
+            treatments=[induction, dara],
+            procedures=procedures,
+            progressions=[],
+            labs=[],
+        )
+        return Assessment(parse_record(record)).value("anti_cd38_maintenance_completed")
+
+    assert completed("2026-02-27") is False
+    assert completed("2026-02-28") is True

@@ -38,8 +38,8 @@ def test_an_intolerant_drug_moves_a_preferred_option_to_consider() -> None:
 
 def test_a_principle_triplet_with_the_drug_is_not_preferred_in_jp() -> None:
     # jp-rrmm: the abstract individualises by the "toxicity of prior treatments"; a patient
-    # known not to be frail, for whom the triplets are preferred
-    options = _options("jp-rrmm", ["bortezomib"], {"frail": False})
+    # known not to be frail (nor unfit), for whom the triplets are preferred
+    options = _options("jp-rrmm", ["bortezomib"], {"frail": False, "unfit": False})
     for oid in ("DVd", "PVd", "PanVd"):
         assert options[oid].tier != "preferred", oid
         assert options[oid].listed_tier == "preferred", oid

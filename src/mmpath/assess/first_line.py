@@ -554,10 +554,11 @@ def anti_cd38_maintenance_completed(a: Assessment) -> tuple[Value, str]:
     if a.record.treatments is None:
         return None, "treatment history not recorded"
     first_line = [c for c in a.courses if c.line == 1]
+    # the setting as recorded, or read from the course's place after the ASCT
     anti_cd38 = [
         c
         for c in first_line
-        if c.setting == "maintenance"
+        if post_asct_role(a, c) == "maintenance"
         and any("anti_cd38" in a.catalogue.classes_of(d) for d in c.drugs)
     ]
     if not anti_cd38:

@@ -84,6 +84,7 @@ TOPICS: dict[str, dict[str, str]] = {
         "stem_cells_sufficient": "Enough stored stem cells for an ASCT",
         "stem_cell_collection_failed": "Stem-cell collection failed (not enough for an ASCT)",
         "induction_interrupted": "Induction stopped early for toxicity",
+        "anti_cd38_maintenance_completed": "Two years of anti-CD38 maintenance given",
         "second_asct_candidate": "Candidate for a second ASCT",
         "allo_sct_consideration": "Allogeneic SCT to be considered",
         "donor_available": "Allogeneic donor available",
