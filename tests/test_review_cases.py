@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 212,
-    "be-rrmm": 144,
+    "nl-rrmm": 225,
+    "be-rrmm": 158,
     "jp-rrmm": 118,
     "es-len-refractory": 124,
-    "dk-ndmm-te": 250,
-    "facts": 168,
+    "dk-ndmm-te": 264,
+    "facts": 169,
 }
 
 
