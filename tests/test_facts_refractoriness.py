@@ -237,3 +237,41 @@ def test_a_course_with_no_end_before_an_asct_ended_before_it() -> None:
         treatments=[induction], procedures=asct, progressions=[progression(dt.date(2012, 8, 20))]
     )
     assert early.value("bortezomib_refractory") is None
+
+
+def test_a_lab_progression_after_a_gap_is_dated_at_the_first_measurement_and_said_so() -> None:
+    """DVd stopped, last M-protein 0.2 g/dL two weeks before the last dose, then nothing for
+    31 months until a confirmed rise. IMWG dates a progression at the first assessment that
+    shows it, so the patient is not daratumumab-refractory, and the reason says the window
+    was judged across the gap (review r55-03, which read it as unknown)."""
+    import datetime as dt
+
+    from records import assess, course, lab, progression
+
+    dvd = course(
+        "DVd",
+        dt.date(2023, 5, 8),
+        dt.date(2024, 3, 15),
+        setting="salvage",
+        best_response="VGPR",
+        stop_reason="other",
+    )
+    plateau = [
+        lab(dt.date(2023, 11, 1), "serum_m_protein", 0.2, "g/dL"),
+        lab(dt.date(2024, 3, 1), "serum_m_protein", 0.2, "g/dL"),
+    ]
+    rise = [
+        lab(dt.date(2026, 10, 5), "serum_m_protein", 2.4, "g/dL"),
+        lab(dt.date(2026, 10, 26), "serum_m_protein", 2.7, "g/dL"),
+    ]
+    fields = {"treatments": [dvd], "progressions": [progression(dt.date(2023, 4, 10))]}
+    gap = assess(**fields, labs=plateau + rise)
+    assert gap.value("daratumumab_refractory") is False
+    assert (
+        "IMWG dates a progression at the first assessment" in gap.get("daratumumab_refractory").why
+    )
+    checked = [*plateau, lab(dt.date(2024, 6, 3), "serum_m_protein", 0.2, "g/dL"), *rise]
+    assert (
+        "no measurement between"
+        not in assess(**fields, labs=checked).get("daratumumab_refractory").why
+    )

@@ -234,7 +234,9 @@ class Assessment:
         events = list(self.recorded_progressions)
         for p in self.lab_progressions:
             if p.confirmed and not same_event(p.date, events):
-                events.append(ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}"))
+                events.append(
+                    ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}", p.previous)
+                )
         return sorted(events, key=lambda e: (e.date, e.source))
 
     @cached_property

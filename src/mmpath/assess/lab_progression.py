@@ -66,6 +66,9 @@ class LabProgression:
     nadir: float
     value: float
     confirmed: bool
+    previous: dt.date | None = None
+    """The series' measurement before the rise: the progression came after it, at the
+    latest on ``date`` (a long gap between the two leaves its real date open)."""
 
 
 def meets(value: float, nadir: float, minimum_increase: Callable[[float], float]) -> bool:
@@ -99,11 +102,11 @@ def detect(
             crosses_reset = following is not None and any(day < r <= following[0] for r in resets)
             if following is not None and not crosses_reset:
                 if meets(following[1], nadir, minimum_increase):
-                    found.append(LabProgression(day, test, nadir, value, True))
+                    found.append(LabProgression(day, test, nadir, value, True, previous_day))
                     segment_done = True
                     continue
             else:
-                found.append(LabProgression(day, test, nadir, value, False))
+                found.append(LabProgression(day, test, nadir, value, False, previous_day))
                 segment_done = True
                 continue
         if previous is not None:

@@ -24,7 +24,7 @@ from mmpath.assess.fact import (
     register,
 )
 from mmpath.assess.investigational import class_warnings
-from mmpath.assess.timeline import RESPONSE_RANK, Course
+from mmpath.assess.timeline import RESPONSE_RANK, Course, ProgressionEvent
 
 REFRACTORY_WINDOW_DAYS = 60
 REFRACTORY_DEFINITION = (
@@ -175,6 +175,15 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
         # a progression on the very day a course starts is why it started, not its failure
         hits = [e for e in a.progression_events if c.start < e.date <= window_end]
         response = course_response(a, c)
+        # a progression found in the labs after a gap in the series that spans the window:
+        # IMWG dates a progression at the first assessment that shows it, so the verdict
+        # stands, but the reason says so (review r55-03: DVd stopped, no assessment for 31
+        # months, then a confirmed rise)
+        gap = [
+            e
+            for e in a.progression_events
+            if e.after is not None and e.after < window_end < e.date and e.date > c.start
+        ]
         if response is not None and response.split(" ")[0] in {"SD", "PD"}:
             verdicts.append(True)
             reasons.append(f"best response {response} on {c.label()}")
@@ -200,7 +209,7 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             verdicts.append(False)
             reasons.append(
                 f"best response {response}, no progression on or within "
-                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}"
+                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}" + _gap_note(gap)
             )
         elif a.progressions_recorded:
             # no progression, but without the best response non-response (< MR) on
@@ -229,6 +238,18 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     else:
         why = "; ".join(reasons)
     return value, why
+
+
+def _gap_note(gap: list[ProgressionEvent]) -> str:
+    """Words for a lab progression found only after a gap that spans the 60-day window."""
+    if not gap:
+        return ""
+    e = gap[0]
+    return (
+        f" (but no measurement between {e.after} and {e.date}, when the {e.source} "
+        "progression was found: IMWG dates a progression at the first assessment that shows "
+        "it, so the window is judged by that date)"
+    )
 
 
 def target_refractory(a: Assessment, inn: str) -> tuple[Value, str]:

@@ -150,6 +150,9 @@ class ProgressionEvent:
     type: str | None  # "biochemical" | "clinical" | None (type not recorded)
     features: frozenset[str]
     source: str  # "progressions[0]", "labs: serum_m_protein", "treatments[2].stop_reason"
+    after: dt.date | None = None
+    """For a progression found in the lab series: the measurement before it. The progression
+    came after that day and at the latest on ``date``."""
 
     @property
     def clinical(self) -> bool | None:
