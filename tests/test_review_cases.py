@@ -17,11 +17,11 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 225,
-    "be-rrmm": 158,
-    "jp-rrmm": 118,
-    "es-len-refractory": 124,
-    "dk-ndmm-te": 264,
+    "nl-rrmm": 234,
+    "be-rrmm": 164,
+    "jp-rrmm": 123,
+    "es-len-refractory": 129,
+    "dk-ndmm-te": 267,
     "facts": 169,
 }
 
