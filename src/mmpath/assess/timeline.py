@@ -105,7 +105,7 @@ class Course:
     end_inferred: bool = False
     """The record gives no ``end``, but an ASCT came after the course started, so it ended
     before the transplant: ``end`` is then the day before the ASCT, the latest its last dose
-    can have been (:func:`ended_by_transplant`)."""
+    can have been (:func:`transplant_after`)."""
 
     def last_day(self, as_of: dt.date) -> dt.date:
         return self.end if self.end is not None else as_of
@@ -270,9 +270,9 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             setting = "maintenance"
             why += "; a single maintenance agent after the ASCT: read as maintenance"
         end, end_inferred = t.end, False
-        if end is None and (ended := ended_by_transplant(t.start, ascts)) is not None:
-            end, end_inferred = ended, True
-            why += f"; no end recorded: it ended before the ASCT of {ascts_after(t.start, ascts)}"
+        if end is None and (asct := transplant_after(t.start, ascts)) is not None:
+            end, end_inferred = asct - dt.timedelta(days=1), True
+            why += f"; no end recorded: it ended before the ASCT of {asct}"
         courses.append(
             Course(
                 index=index,
@@ -292,19 +292,14 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     return tuple(courses)
 
 
-def ascts_after(start: dt.date, ascts: list[dt.date]) -> dt.date | None:
-    """The first autologous transplant after ``start``."""
+def transplant_after(start: dt.date, ascts: list[dt.date]) -> dt.date | None:
+    """The first autologous transplant after ``start``. A course the record gives no ``end``
+    ended before it: high-dose melphalan is given after the therapy before it has stopped,
+    so such a course is not "still running" years later (review r47-07: a 2012 PAD
+    induction with no end was read as given for 14 years, making the patient
+    bortezomib-refractory at her 2026 relapse); its last dose is at the latest the day
+    before."""
     return next((d for d in ascts if d > start), None)
-
-
-def ended_by_transplant(start: dt.date, ascts: list[dt.date]) -> dt.date | None:
-    """For a course the record gives no ``end``: the day before the first ASCT after its
-    start, or None. High-dose melphalan is given after the therapy before it has stopped, so
-    a course started before an ASCT is not "still running" years later (review r47-07: a
-    2012 PAD induction with no end was read as given for 14 years, making the patient
-    bortezomib-refractory at her 2026 relapse); its last dose is at the latest that day."""
-    asct = ascts_after(start, ascts)
-    return None if asct is None else asct - dt.timedelta(days=1)
 
 
 def maintenance_agent(active: set[str] | frozenset[str]) -> bool:
