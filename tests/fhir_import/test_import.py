@@ -149,6 +149,29 @@ def test_administrations_per_dose_become_one_course_and_stop_reason() -> None:
     assert any(g["field"] == "treatments[0].end" for g in report["guesses"])
 
 
+def test_drug_stopped_for_toxicity_while_its_partner_runs_on_ends_the_course() -> None:
+    """Lenalidomide stopped for toxicity while daratumumab maintenance, recorded as one
+    statement with no end, goes on: the D-R course ends with the stop reason (it was lost
+    in one running course) and daratumumab continues as the next course."""
+    stopped = statement("lenalidomide", "2024-01-10", "2024-06-30", rid="len")
+    stopped["status"] = "stopped"
+    stopped["statusReason"] = [{"coding": [{"system": SNOMED, "code": "407563006"}]}]
+    dara = statement("daratumumab", "2024-01-10", rid="dara")
+    record, report = imported(myeloma(), stopped, dara, as_of=dt.date(2025, 1, 1))
+    assert record["treatments"] == [
+        {"regimen": "D-R", "start": "2024-01-10", "end": "2024-06-30", "stop_reason": "toxicity"},
+        {"regimen": "daratumumab", "start": "2024-07-01"},
+    ]
+    assert {u["resource"] for u in report["used"]} >= {
+        "MedicationStatement/len",
+        "MedicationStatement/dara",
+    }
+    # without a reason the stop is not a split: the course runs on as one
+    plain = statement("lenalidomide", "2024-01-10", "2024-06-30", rid="len")
+    record, _ = imported(myeloma(), plain, dara, as_of=dt.date(2025, 1, 1))
+    assert record["treatments"] == [{"regimen": "D-R", "start": "2024-01-10"}]
+
+
 def test_progression_from_disease_status_needs_its_evidence_type() -> None:
     base = {
         "resourceType": "Observation",

@@ -33,7 +33,9 @@ targeted agents, proteasome inhibitors, IMiDs, cytotoxics, corticosteroids last)
    drug of a course stops with a recorded reason (bortezomib dropped from VRd for
    neuropathy) and every other drug has a record starting after that day, the course
    ends there with that reason and the partners' later records form the next course
-   (Rd). Lines of therapy are the fact layer's business: stopping one drug of a
+   (Rd). A partner recorded as one record that runs past that day (daratumumab
+   maintenance given on after lenalidomide stopped for toxicity) is cut there the same way,
+   so the stop reason is not lost in a course that is still running. Lines of therapy are the fact layer's business: stopping one drug of a
    combination does not start a new line (IMWG, reference/clinical-definitions.md).
 
 Known limits (the import report says the courses were grouped by this rule): a steroid
@@ -44,7 +46,7 @@ drug continued without any break after its partners stop stays in their course.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mmpath.fhir.report import Source
 
@@ -153,19 +155,35 @@ def _split_at_stop(course: Course) -> Course | None:
             continue
         stop = period.end
         others = [p for p in course.periods if p is not period]
-        if not others or not all(
-            any(e.start > stop for e in p.exposures) and any(e.start <= stop for e in p.exposures)
-            for p in others
-        ):
+        if not others or not all(_goes_on(p, stop) for p in others):
             continue
         later: list[DrugPeriod] = []
         for other in others:
-            before = [e for e in other.exposures if e.start <= stop]
-            after = [e for e in other.exposures if e.start > stop]
+            cut = [part for e in other.exposures for part in _cut(e, stop)]
+            before = [e for e in cut if e.start <= stop]
+            after = [e for e in cut if e.start > stop]
             course.periods[course.periods.index(other)] = _period(other.drug, before)
             later.append(_period(other.drug, after))
         return Course(min(p.start for p in later), later)
     return None
+
+
+def _goes_on(period: DrugPeriod, stop: dt.date) -> bool:
+    """The partner was given by ``stop`` and goes on after it (a later record, or one
+    record that runs past that day)."""
+    return any(e.start <= stop for e in period.exposures) and any(
+        e.start > stop or e.end is None or e.end > stop for e in period.exposures
+    )
+
+
+def _cut(exposure: Exposure, stop: dt.date) -> tuple[Exposure, ...]:
+    """One record that runs past ``stop`` as two: up to that day, and from the next."""
+    if exposure.start > stop or (exposure.end is not None and exposure.end <= stop):
+        return (exposure,)
+    return (
+        replace(exposure, end=stop, stop_reason=None),
+        replace(exposure, start=stop + dt.timedelta(days=1)),
+    )
 
 
 def conventional_order(drugs: list[str], classes: dict[str, frozenset[str]]) -> list[str]:

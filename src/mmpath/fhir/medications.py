@@ -257,7 +257,8 @@ def read_treatments(
         "treatments",
         None,
         "courses grouped by mmpath's rule (same drug: gaps up to 60 days; one regimen: drugs "
-        "started within 28 days; a drug restarted alone after more than 10 days: a new course); the "
+        "started within 28 days; a drug restarted alone after more than 10 days: a new course; a "
+        "drug stopped for a reason while the others go on: the course ends that day); the "
         "exported history is taken as complete",
     )
     courses = group(exposures)
