@@ -143,6 +143,38 @@ def test_dflc_rise_of_exactly_100_is_not_progression_but_is_flagged() -> None:
     assert not any("boundary" in w for w in above.get("relapsed").warnings)
 
 
+def test_a_light_chain_rise_while_the_serum_m_protein_is_followed_is_left_to_the_clinician() -> (
+    None
+):
+    """Review r59-05: serum M-protein measurable at diagnosis (3.1 g/dL), 0 since; dFLC
+    rises by > 100 mg/L, confirmed (light-chain escape). By the letter of IMWG 2016 the
+    light chains count only when serum and urine are not measurable, and mmpath said "not
+    relapsed: the series shows no progression" — silently. Now progression is unknown with
+    progressions not recorded, and a warning names the rise either way."""
+    labs = [
+        {"date": "2020-06-03", "test": "serum_m_protein", "value": 3.1, "unit": "g/dL"},
+        *_dflc(150)[1:],
+        *_serum(("2025-10-06", 0), ("2026-01-05", 0), ("2026-04-06", 0), ("2026-06-08", 0)),
+    ]
+    common = {
+        "treatments": MAINTENANCE,
+        "diagnosis": {"isotype": "IgG kappa"},
+        "labs": labs,
+        "as_of": "2026-07-06",
+    }
+    unknown = facts(**common)
+    pd = unknown.get("progressive_disease")
+    assert pd.value is None and "light-chain escape" in pd.why
+    assert unknown.value("relapsed") is None and unknown.value("prior_lines") is None
+    listed = facts(progressions=[], **common)
+    assert listed.value("progressive_disease") is False  # the record's list is the answer
+    assert any("light-chain escape" in w for w in listed.get("relapsed").warnings)
+    # a recorded progression at that time settles it: no warning
+    settled = facts(progressions=[{"date": "2026-04-06", "type": "biochemical"}], **common)
+    assert settled.value("relapsed") is True
+    assert not any("light-chain escape" in w for w in settled.get("relapsed").warnings)
+
+
 def test_a_recorded_progression_settles_an_unconfirmed_rise() -> None:
     """No 'repeat the measurement' warning when the clinician recorded the progression."""
     labs = _serum(("2026-06-01", 0.5), ("2026-08-31", 0.5), ("2026-10-20", 1.4))

@@ -35,8 +35,11 @@ def serum(*points: tuple[str, float]) -> list[dict[str, Any]]:
         (serum(("2026-05-01", 0.6), ("2026-08-01", 1.3), ("2026-10-01", 1.35)), False),
         # +10 g/L above the lowest value in the last two measurements
         (serum(("2026-04-01", 1.0), ("2026-07-01", 2.1), ("2026-10-01", 2.3)), True),
-        # +10 g/L only in the last measurement: not confirmed
-        (serum(("2026-04-01", 1.0), ("2026-07-01", 1.6), ("2026-10-01", 2.1)), False),
+        # +10 g/L only in the last measurement: not confirmed, so unknown until the next
+        # one (it was "no", which offered watch and wait outright; review r59-06)
+        (serum(("2026-04-01", 1.0), ("2026-07-01", 1.6), ("2026-10-01", 2.1)), None),
+        # a rise that stays under the threshold in the latest measurement too: no
+        (serum(("2026-04-01", 1.0), ("2026-07-01", 1.6), ("2026-10-01", 1.9)), False),
         # two measurements without doubling: too few to judge a rise
         (serum(("2026-07-01", 1.0), ("2026-10-01", 1.4)), None),
     ],
@@ -54,6 +57,27 @@ def test_urine_rise() -> None:
         for d, v in (("2026-04-01", 100), ("2026-07-01", 700), ("2026-10-01", 800))
     ]
     assert value("paraprotein_rising_rapidly", treatments=[VTD], labs=labs) is True
+
+
+def test_urine_rise_in_the_latest_measurement_only_is_unknown() -> None:
+    """Review r59-06: urine 40 -> 350 -> 950 mg/24 h in seven weeks was read as "not rapid"
+    (watch and wait offered outright); the +910 mg waits for its confirming measurement."""
+    labs = [
+        {"date": d, "test": "urine_m_protein", "value": v, "unit": u}
+        for d, v, u in (
+            ("2026-06-15", 40, "mg/24h"),
+            ("2026-08-17", 0.35, "g/24h"),
+            ("2026-10-05", 0.95, "g/24h"),
+        )
+    ]
+    facts = Assessment(
+        parse_record(
+            {"schema_version": "1", "as_of": "2026-11-01", "treatments": [VTD], "labs": labs}
+        )
+    )
+    found = facts.get("paraprotein_rising_rapidly")
+    assert found.value is None
+    assert "40 to 950 mg/24h" in found.why and "repeat the measurement" in found.why
 
 
 def test_flc_rise_needs_abnormal_ratio() -> None:
@@ -80,6 +104,14 @@ def test_flc_rise_needs_abnormal_ratio() -> None:
     assert (
         value("paraprotein_rising_rapidly", treatments=[VTD], labs=normal, diagnosis=diagnosis)
         is False
+    )
+    # the confirmed rise without the other chain measured that day: the ratio is unknown
+    no_lambda = [
+        lab for lab in abnormal if not (lab["date"] == "2026-10-01" and lab["test"] == "flc_lambda")
+    ]
+    assert (
+        value("paraprotein_rising_rapidly", treatments=[VTD], labs=no_lambda, diagnosis=diagnosis)
+        is None
     )
 
 

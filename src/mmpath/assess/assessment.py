@@ -205,7 +205,40 @@ class Assessment:
                         "by IMWG 2016 (absolute increase > 100 mg/L), but progression by the "
                         "≥ 100 mg/L of seed 001 — a boundary reading; check the series"
                     )
+        notes += [
+            f"dFLC rose from confirmed nadir {p.nadir:g} to {p.value:g} mg/L on "
+            f"{p.date.isoformat()} (confirmed) while {self.followed_markers[0][0]}, the "
+            "measurable marker, shows no progression: IMWG 2016 uses the light chains only "
+            "when serum and urine M-protein are not measurable, so this is not progression by "
+            "the letter, but it may be light-chain escape — the clinician decides (list the "
+            "progression if it is one)"
+            for p in self.light_chain_escape
+            if not same_event(p.date, recorded)
+        ]
         return notes
+
+    @cached_property
+    def light_chain_escape(self) -> list[LabProgression]:
+        """Confirmed rises of dFLC that meet the IMWG 2016 FLC criterion (≥ 25 % and > 100
+        mg/L from the confirmed nadir) while serum or urine M-protein is the followed marker
+        (``followed_markers``), with no progression found or recorded at that time.
+
+        IMWG 2016 uses the FLC criterion "only when serum and urine M-protein are not
+        measurable" (reference/clinical-definitions.md), and mmpath reads measurability over
+        the whole series, so by the letter this is not progression; but a light-chain rise
+        while the intact M-protein stays low (light-chain escape) is how some relapses
+        show, and the definitions' present tense admits reading it as progression. The
+        source does not settle it: progression is left to the clinician (review r59-05)."""
+        if not self.dflc_series or not self.followed_markers:
+            return []
+        if any(test == "dFLC" for test, _ in self.followed_markers):
+            return []
+        known = self.progression_events
+        return [
+            p
+            for p in detect(self.dflc_series, "dFLC", dflc_minimum_increase, self.line_starts)
+            if p.confirmed and not same_event(p.date, known)
+        ]
 
     @cached_property
     def dflc_series(self) -> list[tuple[dt.date, float]]:

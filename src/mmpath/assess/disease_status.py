@@ -17,6 +17,11 @@
 - An unconfirmed rise (one assessment meeting the criterion) is not progressive disease:
   IMWG 2016 classification "needs two consecutive assessments"; the fact says so and
   warns (repeat the measurement).
+- A confirmed dFLC rise meeting the FLC criterion while serum or urine M-protein is the
+  measurable marker (``Assessment.light_chain_escape``) is not progression by the letter of
+  IMWG 2016, which uses the light chains only when those are not measurable; with
+  progressions not recorded it leaves progression unknown (light-chain escape is the
+  clinician's call), and the fact warns of it either way (review r59-05).
 - Clinical relapse (IMWG): progression with end-organ damage (CRAB: hypercalcaemia,
   renal failure, anaemia, bone lesions) or plasmacytoma/extramedullary disease;
   biochemical relapse: laboratory progression without it (seed 001, "OPTIMAL TIMING OF
@@ -90,6 +95,17 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
     since = f" since {start.isoformat()}" if start else ""
     if (unsure := progression_if_joined(a)) is not None:
         return None, unsure
+    escape = [p for p in a.light_chain_escape if start is None or p.date > start]
+    if escape and not a.progressions_recorded:
+        p = escape[-1]
+        return None, (
+            f"progressions not recorded; dFLC rose from confirmed nadir {p.nadir:g} to "
+            f"{p.value:g} mg/L on {p.date.isoformat()} (confirmed) while "
+            f"{a.followed_markers[0][0]}, the measurable marker, shows no progression: IMWG "
+            "2016 uses the light chains only when serum and urine M-protein are not "
+            "measurable; whether this light-chain rise is progression (light-chain escape) is "
+            "the clinician's call"
+        )
     pending = [
         p for p in a.lab_progressions if not p.confirmed and (start is None or p.date > start)
     ]
@@ -116,6 +132,14 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
         return False, (
             f"progressions not recorded; the lab series shows no IMWG progression{since} "
             f"({follow_up})"
+        )
+    if a.record.labs and not a.followed_markers:
+        # review r59-10: seven serum values of 0.3-0.9 g/dL read as "two assessments needed"
+        return None, (
+            "progressions not recorded, and no lab series measures the disease (IMWG 2016: "
+            "serum M-protein ≥ 1 g/dL or urine ≥ 200 mg/24 h at some time, otherwise the "
+            "free light chains, both chains on the same day): the labs can neither show nor "
+            "rule out progression"
         )
     return None, (
         "progressions not recorded and the lab series shows no confirmed progression, but it "

@@ -15,7 +15,9 @@ clinical relapse", tagged [V]):
 
 Rises (2–4) are measured from the lowest value since the start of the latest line of
 therapy (as IMWG progression is) and must hold in the last two consecutive measurements
-(IMWG asks for two consecutive measurements), so they need three measurements. A progression
+(IMWG asks for two consecutive measurements), so they need three measurements; when only the
+latest measurement meets the threshold the fact is unknown until the next one (review
+r59-06: urine 40 → 350 → 950 mg/24 h read as "not rapid"). A progression
 recorded with the feature ``rapid_rise`` counts as true. With fewer than three measurements
 of every test since the start of the latest line (and no doubling), the fact is unknown.
 """
@@ -64,6 +66,16 @@ def rise(series: Series, threshold: float) -> tuple[float, float] | None:
     return None
 
 
+def unconfirmed_rise(series: Series, threshold: float) -> tuple[float, float] | None:
+    """(nadir, last) when only the last measurement exceeds the nadir by ``threshold``: the
+    rise waits for its confirming measurement (IMWG: two consecutive measurements)."""
+    if len(series) < MIN_POINTS - 1:
+        return None
+    *earlier, last = series
+    nadir = min(v for _, v in earlier)
+    return (nadir, last[1]) if last[1] - nadir >= threshold else None
+
+
 def _involved_flc(a: Assessment) -> tuple[Series, dict[dt.date, float]]:
     """Involved FLC series and κ/λ ratios by date (empty when the isotype gives no chain)."""
     isotype = ((a.record.diagnosis and a.record.diagnosis.isotype) or "").lower()
@@ -98,6 +110,7 @@ def paraprotein_rising_rapidly(a: Assessment) -> tuple[Value, str]:
     urine = _since_line_start(a, a.series("urine_m_protein"))
     involved, ratios = _involved_flc(a)
     involved = _since_line_start(a, involved)
+    low, high = FLC_RATIO_NORMAL
     found = doubling(serum)
     if found:
         return True, found
@@ -113,11 +126,32 @@ def paraprotein_rising_rapidly(a: Assessment) -> tuple[Value, str]:
     if hit:
         last_day = involved[-1][0]
         ratio = ratios.get(last_day)
-        low, high = FLC_RATIO_NORMAL
         if ratio is not None and not low <= ratio <= high:
             return True, (
                 f"involved FLC rose from {hit[0]:g} to {hit[1]:g} mg/L with κ/λ ratio {ratio:.2f}"
             )
+        if ratio is None:
+            return None, (
+                f"involved FLC rose from {hit[0]:g} to {hit[1]:g} mg/L (≥ {FLC_RISE_MG_L:g}), but "
+                "the κ/λ ratio of that day is not recorded (IMWG: with an abnormal ratio)"
+            )
+    last_ratio = ratios.get(involved[-1][0]) if involved else None
+    flc = (
+        ()
+        if last_ratio is not None and low <= last_ratio <= high
+        else (("involved FLC", involved, FLC_RISE_MG_L, "mg/L"),)
+    )
+    pending = [
+        f"{label} {hit[0]:g} to {hit[1]:g} {unit} on {series[-1][0]} (≥ {threshold:g})"
+        for label, series, threshold, unit in (*checks, *flc)
+        if (hit := unconfirmed_rise(series, threshold)) is not None
+    ]
+    if pending:
+        return None, (
+            f"the latest measurement rose above the IMWG threshold ({'; '.join(pending)}) but "
+            "the one before did not: a significant rise needs two consecutive measurements — "
+            "repeat the measurement"
+        )
     measured = [
         label
         for label, s in (("serum", serum), ("urine", urine), ("FLC", involved))
