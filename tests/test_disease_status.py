@@ -173,6 +173,9 @@ def test_a_light_chain_rise_while_the_serum_m_protein_is_followed_is_left_to_the
     settled = facts(progressions=[{"date": "2026-04-06", "type": "biochemical"}], **common)
     assert settled.value("relapsed") is True
     assert not any("light-chain escape" in w for w in settled.get("relapsed").warnings)
+    # so does a progression later in the same line (the serum caught up)
+    later = facts(progressions=[{"date": "2026-06-30", "type": "clinical"}], **common)
+    assert not any("light-chain escape" in w for w in later.get("relapsed").warnings)
 
 
 def test_a_recorded_progression_settles_an_unconfirmed_rise() -> None:

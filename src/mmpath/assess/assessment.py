@@ -221,7 +221,8 @@ class Assessment:
     def light_chain_escape(self) -> list[LabProgression]:
         """Confirmed rises of dFLC that meet the IMWG 2016 FLC criterion (≥ 25 % and > 100
         mg/L from the confirmed nadir) while serum or urine M-protein is the followed marker
-        (``followed_markers``), with no progression found or recorded at that time.
+        (``followed_markers``), with no progression found or recorded at that time or later in
+        the same line.
 
         IMWG 2016 uses the FLC criterion "only when serum and urine M-protein are not
         measurable" (reference/clinical-definitions.md), and mmpath reads measurability over
@@ -234,10 +235,20 @@ class Assessment:
         if any(test == "dFLC" for test, _ in self.followed_markers):
             return []
         known = self.progression_events
+
+        def settled(p: LabProgression) -> bool:
+            # a progression at that time, or later in the same line, answers the question
+            if same_event(p.date, known):
+                return True
+            return any(
+                e.date > p.date and not any(p.date < s <= e.date for s in self.line_starts)
+                for e in known
+            )
+
         return [
             p
             for p in detect(self.dflc_series, "dFLC", dflc_minimum_increase, self.line_starts)
-            if p.confirmed and not same_event(p.date, known)
+            if p.confirmed and not settled(p)
         ]
 
     @cached_property
