@@ -281,3 +281,15 @@ def test_a_progression_found_only_in_the_labs_says_why_its_type_is_unknown() -> 
     found = facts.get("biochemical_relapse")
     assert found.value is None
     assert "found in the lab series" in found.why and "list the progression" in found.why
+    assert "no haemoglobin, calcium or creatinine recorded" in found.why
+    # the blood counts the clinician judges by are shown (latest since a month before), not
+    # judged: a normal count does not make it biochemical (imaging, attribution)
+    counts = [
+        {"date": "2026-06-01", "test": "hemoglobin", "value": 13.9, "unit": "g/dL"},
+        {"date": "2026-10-10", "test": "hemoglobin", "value": 12.1, "unit": "g/dL"},
+        {"date": "2026-10-10", "test": "calcium", "value": 2.4, "unit": "mmol/L"},
+    ]
+    shown = Assessment(parse_record(record | {"labs": labs + counts})).get("biochemical_relapse")
+    assert shown.value is None
+    assert "haemoglobin 12.1 g/dL (2026-10-10), calcium 2.4 mmol/L (2026-10-10)" in shown.why
+    assert "13.9" not in shown.why and "creatinine" not in shown.why.split("its type;")[-1]
