@@ -290,3 +290,78 @@ def test_an_unrecorded_response_earlier_in_the_line_leaves_an_sd_consolidation_o
     assert facts(treatments=courses).value("thalidomide_refractory") is None
     courses[0]["best_response"] = "SD"
     assert facts(treatments=courses).value("thalidomide_refractory") is True
+
+
+def _rd(best_response: str | None = None, end: str = "2026-05-10") -> list[dict[str, Any]]:
+    course: dict[str, Any] = {
+        "regimen": "Rd",
+        "setting": "induction",
+        "start": "2026-01-12",
+        "end": end,
+        "stop_reason": "other",
+    }
+    if best_response is not None:
+        course["best_response"] = best_response
+    return [course]
+
+
+def _on_rd(*values: float) -> list[dict[str, Any]]:
+    days = ("2026-01-05", "2026-02-09", "2026-03-09", "2026-04-06", "2026-05-04")
+    return [
+        {"date": d, "test": "serum_m_protein", "value": v, "unit": "g/dL"}
+        for d, v in zip(days, values, strict=False)
+    ]
+
+
+def test_a_line_that_ended_without_response_is_refractory_and_relapsed() -> None:
+    """Review r61-07: Bd stopped at SD with no progression: prior_lines said "line 1 failed"
+    while relapsed said no, so the relapse guidelines did not apply. Non-response is
+    refractoriness (IMWG); the first line still goes on for a transplant pathway."""
+    a = facts(treatments=_rd("SD"), progressions=[], as_of="2026-05-25")
+    assert a.value("relapsed") is True and "minimal response" in a.get("relapsed").why
+    assert a.value("newly_diagnosed") is True  # no progression: HDT may still follow
+    assert (a.value("prior_lines"), a.value("current_line")) == (1, 2)
+
+
+def test_no_response_read_from_the_serum_m_protein() -> None:
+    """Review r61-01: Rd stopped after four cycles, best response not recorded, serum
+    M-protein 3.0 -> lowest 2.7 g/dL (-10 %): no minimal response (needs -25 %), so
+    lenalidomide-refractory and relapsed; it was "refractory to none", "not relapsed"."""
+    a = facts(
+        treatments=_rd(), progressions=[], labs=_on_rd(3.0, 2.8, 2.7, 2.75, 2.8), as_of="2026-05-25"
+    )
+    assert a.value("lenalidomide_refractory") is True
+    assert "no response by the serum M-protein" in a.get("lenalidomide_refractory").why
+    assert a.value("relapsed") is True
+    # a fall of 25 % is a response (at least possibly): not derived, stays unknown
+    responding = facts(
+        treatments=_rd(), progressions=[], labs=_on_rd(3.0, 2.5, 2.25, 2.2, 2.2), as_of="2026-05-25"
+    )
+    assert responding.value("lenalidomide_refractory") is None
+    # a recorded best response wins over the series
+    recorded = facts(
+        treatments=_rd("PR"), progressions=[], labs=_on_rd(3.0, 2.8, 2.7), as_of="2026-05-25"
+    )
+    assert recorded.value("lenalidomide_refractory") is False
+    # not measurable at baseline (< 1 g/dL), no baseline within a month, or no measurement
+    # four weeks into the course: the series cannot tell
+    for labs in (
+        _on_rd(0.8, 0.8, 0.75, 0.75, 0.8),
+        _on_rd(3.0, 2.8, 2.7)[1:],
+        [
+            *_on_rd(3.0),
+            {"date": "2026-02-02", "test": "serum_m_protein", "value": 2.9, "unit": "g/dL"},
+        ],
+    ):
+        assert (
+            facts(treatments=_rd(), progressions=[], labs=labs, as_of="2026-05-25").value(
+                "lenalidomide_refractory"
+            )
+            is None
+        )
+    # a course still running may respond yet
+    ongoing = [{k: v for k, v in c.items() if k not in ("end", "stop_reason")} for c in _rd()]
+    running = facts(
+        treatments=ongoing, progressions=[], labs=_on_rd(3.0, 2.8, 2.7), as_of="2026-05-25"
+    )
+    assert running.value("lenalidomide_refractory") is None

@@ -7,6 +7,9 @@ known only after re-induction). mmpath does not invent a threshold: these facts 
 unknown until the clinician asserts them (``asserted`` in the record), so an option that
 needs them is shown as conditional and says what would settle it. The one derivation:
 seed 000's "aggressive disease" is false for a relapse the same protocol calls indolent.
+Seed 001's watch and wait for an asymptomatic biochemical relapse is "justified", so treating
+such a relapse now is the clinician's call too (``treat_biochemical_relapse``, review r62-05,
+r63-05, r54-06).
 """
 
 from __future__ import annotations
@@ -63,4 +66,16 @@ def aggressive_disease(a: Assessment) -> tuple[Value, str]:
     needs=("asserted",),
 )
 def unfit(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED
+
+
+@fact(
+    "treat_biochemical_relapse",
+    definition="seed 001: for an asymptomatic biochemical relapse 'a watch and wait approach "
+    "is justified with regular follow-up' — justified, not required: whether to treat such a "
+    "relapse now anyway is the clinician's decision, so only the clinician's assertion counts "
+    "(a clinical relapse or a rapid rise is treated without it)",
+    needs=("asserted",),
+)
+def treat_biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     return None, NOT_DERIVED

@@ -36,13 +36,35 @@ from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
 from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS
 from mmpath.assess.refractoriness import course_response
-from mmpath.assess.timeline import ProgressionEvent
+from mmpath.assess.timeline import RESPONSE_RANK, Line, ProgressionEvent
 
 
 def lab_warnings(a: Assessment) -> list[str]:
     """Confirmed lab progressions the record's progressions list does not hold, unconfirmed
     rises and boundary readings of the lab series."""
     return a.progression_warnings + a.lab_boundary_notes
+
+
+def failed_without_response(a: Assessment, line: Line) -> str | None:
+    """Why ``line`` failed without a progression, or None: every course of it has ended by
+    the decision date and has a best response, recorded or (without one) no response read
+    from its serum M-protein (``lab_non_response``), and none reached minimal response
+    (IMWG 2011: "non-responsive" — failure to achieve MR — is refractory; independent
+    review round 8, review/facts/103; round 61). Such a line is over, and the decision is
+    about the next."""
+    ended = all(c.end is not None and c.end <= a.as_of for c in line.courses)
+    responses = [
+        c.best_response if c.best_response is not None else course_response(a, c)
+        for c in line.courses
+    ]
+    if not ended or None in responses:
+        return None
+    ranks = [RESPONSE_RANK[r.split(" ")[0]] for r in responses if r is not None]
+    if max(ranks) >= RESPONSE_RANK["MR"]:
+        return None
+    return "best response " + ", ".join(
+        f"{r} on {c.label()}" for c, r in zip(line.courses, responses, strict=True)
+    )
 
 
 def current_event(a: Assessment) -> ProgressionEvent | None:
@@ -152,12 +174,39 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "relapsed",
-    definition="relapsed or refractory: progression after the start of therapy, or progressive "
-    "disease as best response on a course (primary refractory, IMWG); the record's status wins",
+    definition="relapsed or refractory: progression after the start of therapy, progressive "
+    "disease as best response on a course (primary refractory, IMWG), or a line that ended "
+    "without reaching a minimal response (non-responsive, IMWG); the record's status wins",
     needs=("status", "treatments", "progressions", "labs"),
     warnings=lab_warnings,
 )
 def relapsed(a: Assessment) -> tuple[Value, str]:
+    found = progressed_after_treatment(a)
+    if found[0] is True or a.record.status is not None:
+        return found
+    # review r61-07: Bd stopped at SD, no progression: the line failed (prior_lines said so)
+    # while "relapsed" said no, and the relapse guidelines did not apply
+    failed = [why for line in a.lines if (why := failed_without_response(a, line))]
+    if failed:
+        return True, (
+            f"refractory: a line ended without reaching a minimal response ({failed[0]}): "
+            "non-responsive, refractory by IMWG"
+        )
+    return found
+
+
+def progressed_after_treatment(a: Assessment) -> tuple[Value, str]:
+    """Progression after the start of therapy, or PD as best response (the record's status
+    wins): ``relapsed`` without non-response, which leaves the first line going on (a
+    non-responder to induction still goes on to HDT in the first line, review r22)."""
+    key = ("progressed_after_treatment", "")
+    if key not in a.memo:
+        a.memo[key] = _progressed_after_treatment(a)
+    found: tuple[Value, str] = a.memo[key]
+    return found
+
+
+def _progressed_after_treatment(a: Assessment) -> tuple[Value, str]:
     status = a.record.status
     if status is not None:
         return status == "relapsed", f"record status: {status}"
@@ -195,12 +244,13 @@ def relapsed(a: Assessment) -> tuple[Value, str]:
 
 @fact(
     "newly_diagnosed",
-    definition="myeloma not yet treated, or in first-line treatment without progression",
+    definition="myeloma not yet treated, or in first-line treatment without progression (a "
+    "first line without response, e.g. induction before HDT, is still the first line)",
     needs=("status", "treatments", "progressions"),
 )
 def newly_diagnosed(a: Assessment) -> tuple[Value, str]:
-    f = a.get("relapsed")
-    return (None if f.value is None else not f.value), f.why
+    value, why = progressed_after_treatment(a)
+    return (None if value is None else not value), why
 
 
 CRAB_TESTS = (("hemoglobin", "haemoglobin"), ("calcium", "calcium"), ("creatinine", "creatinine"))

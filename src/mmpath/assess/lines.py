@@ -32,9 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mmpath.assess.assessment import Assessment
-from mmpath.assess.disease_status import lab_warnings
+from mmpath.assess.disease_status import failed_without_response, lab_warnings
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.timeline import RESPONSE_RANK, Line
 
 NEEDS = ("treatments", "progressions", "procedures", "labs")
 DEFINITION = (
@@ -123,7 +122,7 @@ def _position(a: Assessment) -> Position:
             f"progression since line {latest.number} started ({progressed.why}): a decision "
             f"about line {latest.number + 1}. Lines: {lines}",
         )
-    failed = _failed_without_progression(a, latest)
+    failed = failed_without_response(a, latest)
     if progressed.value is False and failed:
         return Position(
             latest.number,
@@ -172,20 +171,6 @@ def _position(a: Assessment) -> Position:
         f"({progressed.why}): line {latest.number} is the current line, or a decision about "
         f"line {latest.number + 1}. Lines: {lines}",
     )
-
-
-def _failed_without_progression(a: Assessment, line: Line) -> str | None:
-    """Why ``line`` failed without a progression, or None: every course of it has ended by
-    the decision date and has a recorded best response, and none reached minimal response
-    (IMWG 2011: "non-responsive" — failure to achieve MR — is refractory; independent
-    review round 8, review/facts/103). Such a line is over, and the decision is about the next."""
-    ended = all(c.end is not None and c.end <= a.as_of for c in line.courses)
-    responses = [c.best_response for c in line.courses]
-    if not ended or None in responses:
-        return None
-    if max(RESPONSE_RANK[r] for r in responses if r is not None) >= RESPONSE_RANK["MR"]:
-        return None
-    return "best response " + ", ".join(f"{c.best_response} on {c.label()}" for c in line.courses)
 
 
 @fact(

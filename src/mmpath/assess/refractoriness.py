@@ -24,6 +24,7 @@ from mmpath.assess.fact import (
     register,
 )
 from mmpath.assess.investigational import class_warnings
+from mmpath.assess.lab_response import lab_non_response
 from mmpath.assess.timeline import RESPONSE_RANK, Course, ProgressionEvent
 
 REFRACTORY_WINDOW_DAYS = 60
@@ -84,11 +85,15 @@ def course_response(a: Assessment, c: Course) -> str | None:
     their line reached before them (courses of the line and ASCTs since its start) rather
     than induce one, so for them the better of their own and that one counts: their own SD
     after an earlier VGPR is that VGPR maintained, not non-response; with the line's earlier
-    response unknown an SD is undecided (None); PD stays PD."""
+    response unknown an SD is undecided (None); PD stays PD. Another course without a
+    recorded response may show none in its serum M-protein (``lab_non_response``: "SD (...)")."""
     own = c.best_response
     if own == "PD" or c.setting not in CONTINUING_SETTINGS:
         if own == "SD" and _maybe_post_asct(a, c) and _continued(a, c, own) != own:
             return None  # maintenance after an unrecorded ASCT would continue the line's response
+        if own is None and not _maybe_post_asct(a, c):
+            found = lab_non_response(a, c)
+            return None if found is None else f"SD ({found})"
         return own
     return _continued(a, c, own)
 

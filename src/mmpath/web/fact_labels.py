@@ -48,6 +48,7 @@ TOPICS: dict[str, dict[str, str]] = {
         "biochemical_relapse": "Biochemical relapse (laboratory only)",
         "clinical_relapse": "Clinical relapse (end-organ damage or plasmacytoma)",
         "paraprotein_rising_rapidly": "Paraprotein rising rapidly",
+        "treat_biochemical_relapse": "Treat the biochemical relapse now (clinician's decision)",
         "aggressive_relapse": "Aggressive relapse",
         "indolent_relapse": "Indolent biochemical relapse",
         "aggressive_disease": "Aggressive or extramedullary disease during treatment",
