@@ -538,3 +538,78 @@ def test_a_newly_diagnosed_status_without_a_treatment_history_is_the_first_line(
     # (review r46-03); without the status both stay unknown
     assert position(status="newly_diagnosed", treatments=None) == (0, 1)
     assert position(treatments=None) == (None, None)
+
+
+def test_a_corticosteroid_bridge_joins_the_regimen_started_within_the_window() -> None:
+    """Review r65-06: dexamethasone alone for 18 days (waiting for reimbursement), then DRd
+    as salvage: one line (IMWG regimen window), not two."""
+    relapse = START + days(400)
+    fields = {
+        "treatments": [
+            course("VMP", START, START + days(300), setting="induction"),
+            course("dexamethasone", relapse + days(5), relapse + days(22), setting="other"),
+            course("DRd", relapse + days(23), setting="salvage"),
+        ],
+        "procedures": [],
+        "progressions": [progression(relapse)],
+    }
+    assert lines_of(**fields) == [1, 2, 2]
+    # beyond the window the regimen is a line of its own
+    late = dict(
+        fields,
+        treatments=[
+            *fields["treatments"][:2],
+            course("DRd", relapse + days(60), setting="salvage"),
+        ],
+    )
+    assert lines_of(**late) == [1, 2, 3]
+
+
+def test_a_salvage_course_resumed_after_mobilisation_continues_its_line() -> None:
+    """Review r65-04: DRd paused for cyclophosphamide mobilisation and a collection, then
+    restarted: still line 2."""
+    relapse = START + days(600)
+    fields = {
+        "treatments": [
+            course("VTd", START, START + days(90), setting="induction"),
+            course("DRd", relapse + days(10), relapse + days(60), setting="salvage"),
+            course("cyclophosphamide", relapse + days(64), relapse + days(64), setting="other"),
+            course("DRd", relapse + days(90), setting="salvage"),
+        ],
+        "procedures": [
+            asct(START + days(150)),
+            {"type": "stem_cell_collection", "date": (relapse + days(77)).isoformat()},
+        ],
+        "progressions": [progression(relapse)],
+    }
+    assert lines_of(**fields) == [1, 2, 2, 2]
+    assert position(**fields) == (1, 2)
+
+
+def test_a_progression_documented_after_the_next_regimen_began_is_the_stop_it_caused() -> None:
+    """Review r65-02 (dangerous): lenalidomide stopped for progression, DVd the next day,
+    the progression documented nine days later: it was dated on DVd, so DVd was
+    'refractory' and the decision a third line. It is the progression the maintenance was
+    stopped for, dated on the stop."""
+    stop = START + days(700)
+    fields = {
+        "treatments": [
+            course("VCD", START, START + days(90), setting="induction"),
+            course(
+                "lenalidomide",
+                START + days(200),
+                stop,
+                setting="maintenance",
+                stop_reason="progression",
+            ),
+            course("DVd", stop + days(1), setting="salvage"),
+        ],
+        "procedures": [asct(START + days(150))],
+        "progressions": [progression(stop + days(10))],
+    }
+    a = assess(**fields)
+    assert (a.value("prior_lines"), a.value("current_line")) == (1, 2)
+    # DVd is running, its response not recorded: unknown (it was "refractory", True)
+    assert a.value("anti_cd38_refractory") is None
+    assert a.value("lenalidomide_refractory") is True
+    assert "recorded on" in a.get("lenalidomide_refractory").why

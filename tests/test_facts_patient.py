@@ -51,7 +51,17 @@ def test_old_creatinine_is_not_used() -> None:
         labs=[lab(AS_OF - dt.timedelta(days=200), "creatinine", 1.0, "mg/dL")],
     )
     assert a.value("creatinine_clearance") is None
-    assert "creatinine within 90 days" in a.get("creatinine_clearance").why
+    why = a.get("creatinine_clearance").why
+    assert "creatinine within 90 days" in why
+    # the old value is shown with what it would give, not used (review r66-14)
+    assert "is 200 days old; it would give 73 mL/min — measure again" in why
+    older = assess(
+        birth_date="1961-01-01",
+        sex="male",
+        weight_kg=70.0,
+        labs=[lab(AS_OF - dt.timedelta(days=400), "creatinine", 1.0, "mg/dL")],
+    ).get("creatinine_clearance")
+    assert "is 400 days old)" in older.why and "would give" not in older.why
 
 
 def test_clearance_needs_sex_for_cockcroft_gault() -> None:

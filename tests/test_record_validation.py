@@ -83,6 +83,17 @@ def test_unknown_drug() -> None:
     path, message = one_problem(data)
     assert path == "treatments[0].drugs[1]"
     assert "unknown drug 'unobtainium'" in message
+    assert "'investigational:unobtainium'" in message  # how to write a trial drug
+
+
+def test_a_supportive_drug_is_refused_with_what_it_is() -> None:
+    """Review r65: denosumab and zoledronic acid in the treatment history were refused with
+    only "expected an INN"; the message now says they are not myeloma therapy."""
+    path, message = one_problem(
+        record_dict(treatments=[{"drugs": ["zoledronic acid"], "start": "2024-01-01"}])
+    )
+    assert path == "treatments[0].drugs[0]"
+    assert "supportive care, not anti-myeloma therapy" in message
 
 
 def test_unknown_lab_test() -> None:

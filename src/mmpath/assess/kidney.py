@@ -17,6 +17,8 @@ from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
 
 RECENT_DAYS = 90
+STALE_ESTIMATE_DAYS = 365
+"""An older creatinine is shown with the clearance it would give only up to this age."""
 
 
 def cockcroft_gault(age: int, weight_kg: float, creatinine_mg_dl: float, female: bool) -> float:
@@ -43,7 +45,7 @@ def creatinine_clearance(a: Assessment) -> tuple[Value, str]:
     lab = a.latest_lab("creatinine", RECENT_DAYS)
     missing = []
     if lab is None:
-        missing.append(f"a creatinine within {RECENT_DAYS} days")
+        missing.append(f"a creatinine within {RECENT_DAYS} days{_older(a)}")
     if a.age is None:
         missing.append("age")
     if a.record.weight_kg is None:
@@ -52,12 +54,35 @@ def creatinine_clearance(a: Assessment) -> tuple[Value, str]:
         missing.append("sex (female/male)")
     if missing or lab is None or a.age is None or a.record.weight_kg is None:
         return None, "Cockcroft–Gault needs " + ", ".join(missing)
-    creatinine = lab.value / 88.4 if lab.unit in {"µmol/L", "umol/L"} else lab.value
-    value = cockcroft_gault(a.age, a.record.weight_kg, creatinine, a.record.sex == "female")
+    value = _from_lab(a, lab.value, lab.unit, a.age, a.record.weight_kg)
     return round(value, 1), (
         f"Cockcroft–Gault {value:.0f} mL/min from creatinine {lab.value:g} {lab.unit} "
         f"({lab.date}), age {a.age}, {a.record.weight_kg:g} kg, {a.record.sex}"
     )
+
+
+def _from_lab(a: Assessment, value: float, unit: str, age: int, weight_kg: float) -> float:
+    creatinine = value / 88.4 if unit in {"µmol/L", "umol/L"} else value
+    return cockcroft_gault(age, weight_kg, creatinine, a.record.sex == "female")
+
+
+def _older(a: Assessment) -> str:
+    """The creatinine too old to use, with what it would give: shown, not used (review
+    r66-14: a 139-day-old value left the clearance unknown without saying it existed)."""
+    old = a.latest_lab("creatinine")
+    if old is None:
+        return ""
+    days = (a.as_of - old.date).days
+    said = f" (the latest, {old.value:g} {old.unit} on {old.date}, is {days} days old"
+    if (
+        days <= STALE_ESTIMATE_DAYS
+        and a.age is not None
+        and a.record.weight_kg is not None
+        and a.record.sex in {"female", "male"}
+    ):
+        would = _from_lab(a, old.value, old.unit, a.age, a.record.weight_kg)
+        said += f"; it would give {would:.0f} mL/min — measure again"
+    return said + ")"
 
 
 @fact(

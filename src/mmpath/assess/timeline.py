@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mmpath.catalogue import load_catalogue
@@ -167,6 +167,7 @@ class ProgressionEvent:
 class _OpenLine:
     start: dt.date
     drugs: set[str]
+    settings: set[str | None] = field(default_factory=set)
 
 
 def _line_events(record: PatientRecord) -> list[tuple[dt.date, str]]:
@@ -262,6 +263,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         if number not in lines:
             lines[number] = _OpenLine(t.start, set())
         lines[number].drugs |= active
+        lines[number].settings.add(t.setting)
         current = number
         setting = t.setting
         line_start = lines[number].start
@@ -325,9 +327,18 @@ def _continues(
         return False, f"new line: started after progression on {day.isoformat()} ({src})"
     added = sorted(active - line.drugs)
     within_window = (start - line.start).days <= REGIMEN_WINDOW_DAYS
+    if not line.drugs and active and within_window:
+        # review r65-06: dexamethasone alone as a bridge, then DRd 18 days later, was two lines
+        return True, (
+            f"continues line {number}: it began with a corticosteroid alone "
+            f"({previous.label()}) within {REGIMEN_WINDOW_DAYS} days, a bridge or pre-phase of "
+            "this regimen (IMWG: drugs started within the window form one regimen)"
+        )
     if setting in NEW_LINE_SETTINGS and not (
-        previous.setting == setting and (not added or within_window)
+        setting in line.settings and (not added or within_window)
     ):
+        # the line's own salvage course, resumed after a pause (review r65-04: DRd paused for
+        # cyclophosphamide mobilisation, then restarted), is not a new line
         return False, f"new line: given as {setting} therapy"
     if within_window:
         return True, (
@@ -422,7 +433,43 @@ def recorded_events(record: PatientRecord, courses: tuple[Course, ...]) -> list[
             events.append(
                 ProgressionEvent(c.end, None, frozenset(), f"treatments[{c.index}].stop_reason")
             )
-    return sorted(events, key=lambda e: (e.date, e.source))
+    return sorted(_acted_on(events, courses), key=lambda e: (e.date, e.source))
+
+
+def _acted_on(
+    events: list[ProgressionEvent], courses: tuple[Course, ...]
+) -> list[ProgressionEvent]:
+    """A progression recorded after the end of a course stopped for progression (within
+    :data:`SAME_EVENT_DAYS`) and after the next course had already started is the one that
+    course was stopped for: dated on the stop. Otherwise it would fall on the new regimen,
+    making its first days "progression on therapy" (review r65-02: lenalidomide stopped for
+    progression on 31 August, DVd from 1 September, the progression documented on 10
+    September made the patient DVd-refractory and the decision a third line)."""
+    window = dt.timedelta(days=SAME_EVENT_DAYS)
+    out = []
+    for e in events:
+        stop = next(
+            (
+                c
+                for c in courses
+                if c.stop_reason == "progression"
+                and c.end is not None
+                and c.end < e.date <= c.end + window
+                and not any(c.start < o.date <= c.end for o in events)
+                and any(c.end < o.start < e.date for o in courses)
+            ),
+            None,
+        )
+        if stop is not None and stop.end is not None and e.source.startswith("progressions["):
+            e = ProgressionEvent(
+                stop.end,
+                e.type,
+                e.features,
+                f"{e.source}, recorded on {e.date.isoformat()}: the progression "
+                f"treatments[{stop.index}] was stopped for",
+            )
+        out.append(e)
+    return out
 
 
 def months_after(start: dt.date, months: int) -> dt.date:

@@ -179,6 +179,50 @@ def _agree(given: set[str], named: Iterable[str]) -> bool:
     return steroids(a) == steroids(b) or not steroids(a) or not steroids(b)
 
 
+SUPPORTIVE_DRUGS = frozenset(
+    {
+        "zoledronic acid",
+        "pamidronate",
+        "pamidronic acid",
+        "clodronate",
+        "clodronic acid",
+        "denosumab",
+        "aciclovir",
+        "acyclovir",
+        "valaciclovir",
+        "cotrimoxazole",
+        "allopurinol",
+        "rasburicase",
+        "erythropoietin",
+        "epoetin alfa",
+        "darbepoetin alfa",
+        "filgrastim",
+        "pegfilgrastim",
+        "immunoglobulin",
+        "aspirin",
+        "enoxaparin",
+        "apixaban",
+        "rivaroxaban",
+    }
+)
+"""Supportive-care drugs a history may list beside myeloma therapy: not treatment courses."""
+
+
+def unknown_drug(name: str) -> str:
+    """The problem text for a drug the catalogue does not know (review r65: denosumab,
+    zoledronic acid and the trial drug iberdomide were refused with only "expected an INN")."""
+    if name.strip().casefold() in SUPPORTIVE_DRUGS:
+        return (
+            f"{name!r} is supportive care, not anti-myeloma therapy: treatments hold courses of "
+            "myeloma regimens only (leave it out; it is no line of therapy)"
+        )
+    return (
+        f"unknown drug {name!r}; expected the INN of an anti-myeloma drug in mmpath's catalogue "
+        "(catalogue/data/drugs.yaml); a drug under trial that the catalogue does not know is written "
+        f"'investigational:{name.strip()}'"
+    )
+
+
 class Treatment(_Model):
     regimen: str | None = None
     drugs: list[str] | None = None
@@ -197,7 +241,7 @@ class Treatment(_Model):
             raise FieldProblem("regimen", "give a regimen name or a list of drugs")
         for i, name in enumerate(self.drugs or []):
             if catalogue.drug(name) is None:
-                raise FieldProblem(f"drugs[{i}]", f"unknown drug {name!r}; expected an INN")
+                raise FieldProblem(f"drugs[{i}]", unknown_drug(name))
         regimen_drugs = None
         ambiguous = catalogue.ambiguity(self.regimen) if self.regimen is not None else None
         if ambiguous is not None and not self.drugs:
