@@ -365,3 +365,26 @@ def test_no_response_read_from_the_serum_m_protein() -> None:
         treatments=ongoing, progressions=[], labs=_on_rd(3.0, 2.8, 2.7), as_of="2026-05-25"
     )
     assert running.value("lenalidomide_refractory") is None
+
+
+def test_a_rise_in_a_never_measurable_serum_series_is_named_not_counted() -> None:
+    """Review r69-07: 0.3 -> 0.8 -> 0.9 g/dL after VMP, the diagnosis value not recorded: no
+    series is measurable (>= 1 g/dL) in the record, so progression stays unknown, but the
+    reason names the rise that would be progression if the disease was measurable."""
+    labs = [
+        {"date": d, "test": "serum_m_protein", "value": v, "unit": "g/dL"}
+        for d, v in (
+            ("2025-03-06", 0.3),
+            ("2025-09-01", 0.3),
+            ("2026-05-04", 0.4),
+            ("2026-09-01", 0.8),
+            ("2026-10-20", 0.9),
+        )
+    ]
+    vmp = [{"regimen": "VMP", "setting": "induction", "start": "2021-12-01", "end": "2022-12-18"}]
+    pd = facts(treatments=vmp, labs=labs).get("progressive_disease")
+    assert pd.value is None
+    assert "rose from confirmed nadir 0.3 to 0.8 g/dL" in pd.why
+    assert "if the disease was measurable" in pd.why
+    flat = facts(treatments=vmp, labs=labs[:3]).get("progressive_disease")
+    assert flat.value is None and "rose from" not in flat.why

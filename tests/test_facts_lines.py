@@ -613,3 +613,32 @@ def test_a_progression_documented_after_the_next_regimen_began_is_the_stop_it_ca
     assert a.value("anti_cd38_refractory") is None
     assert a.value("lenalidomide_refractory") is True
     assert "recorded on" in a.get("lenalidomide_refractory").why
+
+
+def test_a_regimen_started_days_ago_is_not_refractory_for_want_of_a_response() -> None:
+    """Review r69-02: DVd started on the decision day had no best response, so bortezomib and
+    daratumumab refractoriness were unknown and DVd itself conditional. A course running for
+    under 4 weeks (the operational drug-refractory minimum) cannot be non-response yet."""
+    stop = START + days(700)
+    treatments = [
+        course("VTd", START, START + days(90), setting="induction", best_response="VGPR"),
+        course(
+            "lenalidomide",
+            START + days(200),
+            stop,
+            setting="maintenance",
+            stop_reason="progression",
+        ),
+        course("DVd", stop + days(14), setting="salvage"),
+    ]
+    fields = {
+        "treatments": treatments,
+        "procedures": [asct(START + days(150))],
+        "progressions": [progression(stop)],
+    }
+    today = assess(as_of=(stop + days(14)).isoformat(), **fields)
+    assert today.value("anti_cd38_refractory") is False
+    assert "too few to call it non-response" in today.get("anti_cd38_refractory").why
+    # six weeks in, without a recorded response, non-response cannot be excluded
+    later = assess(as_of=(stop + days(56)).isoformat(), **fields)
+    assert later.value("anti_cd38_refractory") is None

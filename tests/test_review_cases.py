@@ -17,11 +17,11 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 279,
-    "be-rrmm": 191,
-    "jp-rrmm": 143,
-    "es-len-refractory": 150,
-    "dk-ndmm-te": 298,
+    "nl-rrmm": 288,
+    "be-rrmm": 198,
+    "jp-rrmm": 146,
+    "es-len-refractory": 156,
+    "dk-ndmm-te": 301,
     "facts": 179,
 }
 

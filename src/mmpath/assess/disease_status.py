@@ -34,7 +34,7 @@ import datetime as dt
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
-from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS
+from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS, detect, serum_minimum_increase
 from mmpath.assess.refractoriness import course_response
 from mmpath.assess.timeline import RESPONSE_RANK, Line, ProgressionEvent
 
@@ -163,12 +163,33 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
             "progressions not recorded, and no lab series measures the disease (IMWG 2016: "
             "serum M-protein ≥ 1 g/dL or urine ≥ 200 mg/24 h at some time, otherwise the "
             "free light chains, both chains on the same day): the labs can neither show nor "
-            "rule out progression"
+            "rule out progression" + _unmeasurable_rise(a, start)
         )
     return None, (
         "progressions not recorded and the lab series shows no confirmed progression, but it "
         f"does not follow the disease up to the decision date (two assessments{since}, the "
         f"latest within {LAB_FOLLOW_UP_DAYS} days)"
+    )
+
+
+def _unmeasurable_rise(a: Assessment, since: dt.date | None) -> str:
+    """A confirmed rise by the IMWG serum criteria in a serum M-protein that never reached
+    a measurable level in the record: named, not counted (review r69-07: 0.3 -> 0.8 -> 0.9
+    g/dL after VMP, the diagnosis value not recorded, was passed over in silence)."""
+    serum = a.series("serum_m_protein")
+    rises = [
+        p
+        for p in detect(serum, "serum M-protein", serum_minimum_increase, a.line_starts)
+        if p.confirmed and (since is None or p.date > since)
+    ]
+    if not rises:
+        return ""
+    p = rises[-1]
+    return (
+        f"; but the serum M-protein rose from confirmed nadir {p.nadir:g} to {p.value:g} g/dL "
+        f"on {p.date.isoformat()} (confirmed), which is progression by IMWG 2016 if the "
+        "disease was measurable (serum M-protein ≥ 1 g/dL) at baseline — no such value is "
+        "recorded: record the diagnosis value or list the progression"
     )
 
 

@@ -24,7 +24,7 @@ from mmpath.assess.fact import (
     register,
 )
 from mmpath.assess.investigational import class_warnings
-from mmpath.assess.lab_response import lab_non_response
+from mmpath.assess.lab_response import MIN_EXPOSURE_DAYS, lab_non_response
 from mmpath.assess.timeline import RESPONSE_RANK, Course, ProgressionEvent
 
 REFRACTORY_WINDOW_DAYS = 60
@@ -216,6 +216,15 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
                 f"best response {response}, no progression on or within "
                 f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}" + _gap_note(gap)
             )
+        elif a.progressions_recorded and _just_started(a, c):
+            # review r69-02: DVd started on the decision day was "refractory unknown" (its
+            # response not known), which made DVd itself conditional
+            verdicts.append(False)
+            reasons.append(
+                f"no progression on {c.label()}, running for {(a.as_of - c.start).days} days: "
+                f"too few to call it non-response (drug-refractory needs ≥ "
+                f"{MIN_EXPOSURE_DAYS // 7} weeks of the drug)"
+            )
         elif a.progressions_recorded:
             # no progression, but without the best response non-response (< MR) on
             # therapy, which is refractoriness too, cannot be ruled out
@@ -243,6 +252,13 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     else:
         why = "; ".join(reasons)
     return value, why
+
+
+def _just_started(a: Assessment, c: Course) -> bool:
+    """A course still running at the decision date that began under
+    :data:`~mmpath.assess.lab_response.MIN_EXPOSURE_DAYS` ago: its response cannot be
+    judged yet (a finished short course, a CAR-T infusion, is not this)."""
+    return (c.end is None or c.end > a.as_of) and (a.as_of - c.start).days < MIN_EXPOSURE_DAYS
 
 
 def _gap_note(gap: list[ProgressionEvent]) -> str:
