@@ -642,3 +642,43 @@ def test_a_regimen_started_days_ago_is_not_refractory_for_want_of_a_response() -
     # six weeks in, without a recorded response, non-response cannot be excluded
     later = assess(as_of=(stop + days(56)).isoformat(), **fields)
     assert later.value("anti_cd38_refractory") is None
+
+
+def test_line_numbers_that_contradict_imwg_outright_are_refused() -> None:
+    """Review r68: an EHR export numbering induction, transplant course and maintenance
+    1, 2, 3 made a first relapse a decision about line 4 (the given line won). A given line
+    still settles a reading (the window, a bridge) and may start from a higher number (lines
+    not in the record), but it may not split what IMWG calls one line, nor join a course
+    started after a progression to the line before."""
+    import pytest
+
+    from mmpath.record.errors import RecordError
+
+    treatments = [
+        course("VRd", START, START + days(100), setting="induction", line=1),
+        course("lenalidomide", START + days(200), line=2),
+    ]
+    fields = {"treatments": treatments, "procedures": [asct(START + days(150))], "progressions": []}
+    with pytest.raises(RecordError) as refused:
+        lines_of(**fields)
+    assert refused.value.problems[0].path == "treatments[1].line"
+    assert "continues the line before it" in refused.value.problems[0].message
+    # numbered from 3 (two earlier lines elsewhere): used, numbering goes on from it
+    later = dict(fields, treatments=[dict(t, line=3) for t in treatments])
+    assert lines_of(**later) == [3, 3]
+    # a course after a progression given the same line as the one before: refused
+    relapse = START + days(400)
+    joined = {
+        "treatments": [
+            course("VRd", START, START + days(100), line=1),
+            course("DVd", relapse + days(10), line=1),
+        ],
+        "procedures": [],
+        "progressions": [progression(relapse)],
+    }
+    with pytest.raises(RecordError) as refused:
+        lines_of(**joined)
+    assert (
+        "a course started after a progression begins a new line"
+        in refused.value.problems[0].message
+    )

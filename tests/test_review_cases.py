@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 288,
-    "be-rrmm": 198,
-    "jp-rrmm": 146,
-    "es-len-refractory": 156,
-    "dk-ndmm-te": 301,
-    "facts": 179,
+    "nl-rrmm": 292,
+    "be-rrmm": 200,
+    "jp-rrmm": 148,
+    "es-len-refractory": 159,
+    "dk-ndmm-te": 303,
+    "facts": 180,
 }
 
 

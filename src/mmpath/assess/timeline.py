@@ -39,8 +39,11 @@ Otherwise it starts a new line: after a progression (a recorded progression, or 
 stopped for progression), when it is given as ``salvage`` therapy (unless it follows a
 salvage course of the line and adds no drug: DVd then Dd, bortezomib dropped, is one line;
 review/nl-rrmm/80; or starts within the regimen window of a salvage line: Rd, then
-daratumumab 14 days later, is DRd, one line; review r35-08), or when it adds a drug outside the regimen window. A ``line`` number given in the record wins, and numbering
-continues from it. Lab-only progressions (found in the M-protein series) do not split
+daratumumab 14 days later, is DRd, one line; review r35-08), or when it adds a drug outside the regimen window. ``line`` numbers given in the record are
+checked against this counting (:func:`given_lines`): equal, or all higher by the same number
+(earlier lines not in the record), they are used; otherwise the record is refused at the
+course's ``line`` (review r68: EHR exports numbering induction, transplant and maintenance
+1, 2, 3 made a first relapse a fourth line). Lab-only progressions (found in the M-protein series) do not split
 lines: they depend on the line starts themselves (the nadir restarts with every line).
 """
 
@@ -52,6 +55,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mmpath.catalogue import load_catalogue
+from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import CLINICAL_FEATURES, PatientRecord, Treatment
 
 REGIMEN_WINDOW_DAYS = 28
@@ -223,7 +227,16 @@ def car_t_treatments(record: PatientRecord) -> list[tuple[int, Treatment]]:
 
 def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     """The record's courses in start order, each with its line number and the reason; a
-    CAR-T recorded only as a procedure counts as a course (:func:`car_t_treatments`)."""
+    CAR-T recorded only as a procedure counts as a course (:func:`car_t_treatments`).
+    ``line`` numbers given in the record win where they settle a reading of this module
+    (:func:`given_lines`)."""
+    counted = _build(record, use_given=False)
+    if not any(t.line is not None for t in record.treatments or []):
+        return counted
+    return given_lines(record, counted, _build(record, use_given=True))
+
+
+def _build(record: PatientRecord, *, use_given: bool) -> tuple[Course, ...]:
     catalogue = load_catalogue()
     treatments = [*enumerate(record.treatments or []), *car_t_treatments(record)]
     raw = sorted(treatments, key=lambda item: (item[1].start, item[0]))
@@ -241,7 +254,7 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
         drugs = t.drug_set()
         active = set(catalogue.anti_myeloma_drugs(drugs))
         split_unsure = False
-        if t.line is not None:
+        if use_given and t.line is not None:
             number, why = t.line, f"line {t.line} as given in the record"
         elif current == 0:
             number, why = 1, "first treatment recorded"
@@ -292,6 +305,63 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
             )
         )
     return tuple(courses)
+
+
+CERTAIN_NEW_LINE = "new line: started after progression"
+"""A new line IMWG states outright (treatment after a progression): a given ``line`` may not
+join it to the line before."""
+CERTAIN_SAME_LINE = (
+    "after the ASCT of",
+    "no drug added to its regimen",
+    ", no progression since it started",
+)
+"""Continuations IMWG states outright (induction, transplant, consolidation and maintenance
+are one line; a drug dropped, a pause or the same drugs again are not a new line): a given
+``line`` may not start a new line there. The other continuations and new lines (the
+28-day window, a salvage setting, a bridge, priming, a switch after a stop) are readings a
+given ``line`` settles."""
+
+
+def given_lines(
+    record: PatientRecord, counted: tuple[Course, ...], given: tuple[Course, ...]
+) -> tuple[Course, ...]:
+    """The courses numbered with the record's ``line`` numbers (``given``, numbering going on
+    from them), unless they contradict what IMWG states outright about two consecutive
+    courses (:data:`CERTAIN_NEW_LINE`, :data:`CERTAIN_SAME_LINE`, as ``counted`` without
+    them found): then a ``RecordError`` names the course (review r68: EHR exports numbering
+    induction, transplant and maintenance 1, 2, 3 made a first relapse a fourth line)."""
+    problems = []
+    for k in range(1, len(counted)):
+        why = counted[k].line_why
+        same = given[k].line == given[k - 1].line
+        if why.startswith(CERTAIN_NEW_LINE) and same:
+            rule = "a course started after a progression begins a new line"
+        elif (
+            why.startswith("continues line")
+            and any(c in why for c in CERTAIN_SAME_LINE)
+            and not same
+        ):
+            rule = "it continues the line before it"
+        else:
+            continue
+        at = counted[k] if record_line(record, counted[k]) is not None else counted[k - 1]
+        problems.append(
+            Problem(
+                f"treatments[{at.index}].line",
+                f"the record's line numbers make {counted[k].label()} line {given[k].line} and "
+                f"{counted[k - 1].label()} line {given[k - 1].line}, but by IMWG {rule} "
+                f"({why}); correct the numbers or leave `line` out",
+            )
+        )
+    if problems:
+        raise RecordError(problems)
+    return given
+
+
+def record_line(record: PatientRecord, c: Course) -> int | None:
+    """The ``line`` the record gives a course (None for none, or for a CAR-T procedure)."""
+    treatments = record.treatments or []
+    return treatments[c.index].line if c.index < len(treatments) else None
 
 
 def transplant_after(start: dt.date, ascts: list[dt.date]) -> dt.date | None:

@@ -24,9 +24,16 @@ def parse_record(data: Any) -> PatientRecord:
     if problems:
         raise RecordError(problems)
     try:
-        return PatientRecord.model_validate(data)
+        record = PatientRecord.model_validate(data)
     except ValidationError as error:
         raise RecordError(problems_from(error)) from None
+    if any(t.line is not None for t in record.treatments or []):
+        # Given line numbers must not contradict IMWG counting outright (review r68); the
+        # counting is the timeline's, so the check runs here, before anything is evaluated.
+        from mmpath.assess.timeline import build_courses
+
+        build_courses(record)
+    return record
 
 
 def decode(text: str, *, yaml_syntax: bool) -> Any:
