@@ -586,6 +586,13 @@ def test_a_salvage_course_resumed_after_mobilisation_continues_its_line() -> Non
     assert position(**fields) == (1, 2)
 
 
+def maintenance_stopped_for_progression(stop: dt.date) -> dict[str, Any]:
+    """Lenalidomide maintenance from day 200 (after the ASCT of day 150) to ``stop``."""
+    return course(
+        "lenalidomide", START + days(200), stop, setting="maintenance", stop_reason="progression"
+    )
+
+
 def test_a_progression_documented_after_the_next_regimen_began_is_the_stop_it_caused() -> None:
     """Review r65-02 (dangerous): lenalidomide stopped for progression, DVd the next day,
     the progression documented nine days later: it was dated on DVd, so DVd was
@@ -595,13 +602,7 @@ def test_a_progression_documented_after_the_next_regimen_began_is_the_stop_it_ca
     fields = {
         "treatments": [
             course("VCD", START, START + days(90), setting="induction"),
-            course(
-                "lenalidomide",
-                START + days(200),
-                stop,
-                setting="maintenance",
-                stop_reason="progression",
-            ),
+            maintenance_stopped_for_progression(stop),
             course("DVd", stop + days(1), setting="salvage"),
         ],
         "procedures": [asct(START + days(150))],
@@ -622,13 +623,7 @@ def test_a_regimen_started_days_ago_is_not_refractory_for_want_of_a_response() -
     stop = START + days(700)
     treatments = [
         course("VTd", START, START + days(90), setting="induction", best_response="VGPR"),
-        course(
-            "lenalidomide",
-            START + days(200),
-            stop,
-            setting="maintenance",
-            stop_reason="progression",
-        ),
+        maintenance_stopped_for_progression(stop),
         course("DVd", stop + days(14), setting="salvage"),
     ]
     fields = {
