@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.fact import Value, fact
+from mmpath.record.units import to_canonical
 
 RECENT_DAYS = 90
 STALE_ESTIMATE_DAYS = 365
@@ -62,7 +63,7 @@ def creatinine_clearance(a: Assessment) -> tuple[Value, str]:
 
 
 def _from_lab(a: Assessment, value: float, unit: str, age: int, weight_kg: float) -> float:
-    creatinine = value / 88.4 if unit in {"µmol/L", "umol/L"} else value
+    creatinine = to_canonical("creatinine", value, unit)  # mg/dL (record/units.py)
     return cockcroft_gault(age, weight_kg, creatinine, a.record.sex == "female")
 
 
