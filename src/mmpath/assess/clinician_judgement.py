@@ -79,3 +79,20 @@ def unfit(a: Assessment) -> tuple[Value, str]:
 )
 def treat_biochemical_relapse(a: Assessment) -> tuple[Value, str]:
     return None, NOT_DERIVED
+
+
+@fact(
+    "second_line_sections_apply",
+    definition="seed 000 after two or more lines in a patient not refractory to both "
+    "bortezomib and lenalidomide: the sections chosen by refractoriness ('Recidief tijdens "
+    "behandeling met lenalidomide (lenalidomide refractair)', 'Recidief of progressie na een "
+    "op bortezomib gebaseerde behandeling (niet lenalidomide refractair)') name no line, and "
+    "the section chosen by the line count ('Therapie na tweedelijnsbehandeling (over het "
+    "algemeen refractair voor bortezomib én lenalidomide)') describes its usual patient as "
+    "double-refractory; whether the first two also apply to this patient the protocol does "
+    "not say, so only the clinician's reading counts (independent review r57-05, r70-01, "
+    "r70-04)",
+    needs=("asserted",),
+)
+def second_line_sections_apply(a: Assessment) -> tuple[Value, str]:
+    return None, NOT_DERIVED

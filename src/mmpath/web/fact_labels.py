@@ -103,6 +103,8 @@ TOPICS: dict[str, dict[str, str]] = {
         "dvd_at_first_relapse": "DVd at first relapse",
         "rd_triplet_at_first_relapse": "Rd-based triplet at first relapse",
         "lenalidomide_retreatment_possible": "Lenalidomide retreatment possible",
+        "second_line_sections_apply": "After two lines, not double refractory: apply the "
+        "second-line sections (by refractoriness) too (clinician's reading)",
     },
     "Refractoriness": {
         "double_refractory": "Double refractory (PI and IMiD)",
