@@ -495,3 +495,63 @@ def test_two_years_of_anti_cd38_maintenance_end_on_the_second_anniversary() -> N
 
     assert completed("2026-02-27") is False
     assert completed("2026-02-28") is True
+
+
+def _lenalidomide_after_induction(
+    cycles: list[int], procedures: list[dict[str, Any]] | None, setting: str | None = None
+) -> Assessment:
+    """D-VRd induction course(s) of ``cycles`` cycles, then lenalidomide alone, no ASCT."""
+    windows = [("2025-01-05", "2025-04-20"), ("2025-05-04", "2025-08-17")]
+    courses: list[dict[str, Any]] = [
+        {
+            "regimen": "D-VRd",
+            "setting": "induction",
+            "start": start,
+            "end": end,
+            "cycles": n,
+            "best_response": "VGPR",
+            "stop_reason": "completed",
+        }
+        for n, (start, end) in zip(cycles, windows, strict=False)
+    ]
+    lenalidomide = {"regimen": "R", "drugs": ["lenalidomide"], "start": "2025-09-08"}
+    if setting is not None:
+        lenalidomide["setting"] = setting
+    fields: dict[str, Any] = {
+        "as_of": "2026-10-28",
+        "treatments": [*courses, lenalidomide],
+        "progressions": [],
+        "transplant_eligible": True,
+    }
+    if procedures is not None:
+        fields["procedures"] = procedures
+    return Assessment(parse_record(_record(**fields)))
+
+
+def test_lenalidomide_alone_with_stored_cells_and_no_hdt_is_a_bridge_not_maintenance() -> None:
+    # review r71-05: HDT deferred a year on lenalidomide after 4 D-VRd cycles and a
+    # collection; recommendation 8's route (4-6 further induction cycles instead of HDT) was
+    # not taken, so HDT is next, not maintenance
+    collected = [{"type": "stem_cell_collection", "date": "2025-04-28"}]
+    bridge = _lenalidomide_after_induction([4], collected)
+    assert bridge.value("pathway_phase") == "transplant"
+    assert "bridge to HDT" in bridge.get("pathway_phase").why
+    assert bridge.value("current_line") == 1
+    # recommendation 8's route visible (4 + 4 cycles): maintenance instead of HDT (r26-14)
+    assert _lenalidomide_after_induction([4, 4], collected).value("pathway_phase") == (
+        "maintenance"
+    )
+    # no collection (review r26-14 had none) or procedures left out (review/dk-ndmm-te/99)
+    assert _lenalidomide_after_induction([4], []).value("pathway_phase") == "maintenance"
+    assert _lenalidomide_after_induction([4], None).value("pathway_phase") == "maintenance"
+    # what the clinician calls maintenance is maintenance
+    said = _lenalidomide_after_induction([4], collected, setting="maintenance")
+    assert said.value("pathway_phase") == "maintenance"
+
+
+def test_the_bridged_patient_is_offered_hdt() -> None:
+    collected = [{"type": "stem_cell_collection", "date": "2025-04-28"}]
+    bridge = _lenalidomide_after_induction([4], collected)
+    result = recommend(bridge.record, "dk-ndmm-te").results[0]
+    hdt = {o.id: o for o in result.options}["high_dose_melphalan"]
+    assert (hdt.tier, hdt.status, hdt.phase) == ("preferred", "recommended", "transplant")

@@ -16,7 +16,10 @@ Reading of the record (all first-line courses, i.e. line 1):
 - a course after the first ASCT without a ``setting`` (``post_asct_role``): consolidation
   when it repeats an induction regimen (seed 003: "op til 2 konsolideringsserier med samme
   regime" — consolidation is the induction regimen again), maintenance otherwise (the
-  reduced regimen that follows: lenalidomide, daratumumab - lenalidomide, ...).
+  reduced regimen that follows: lenalidomide, daratumumab - lenalidomide, ...);
+- a maintenance agent alone without a ``setting`` after an induction that ended, with no
+  ASCT: maintenance (recommendation 8's route instead of HDT), except while collected stem
+  cells wait for an HDT that route did not replace (``bridge_to_hdt``).
 
 ``pathway_phase`` is the phase the patient is in now, or is due next when between phases:
 ``none`` (no treatment yet), ``induction`` (an induction course is under way),
@@ -82,13 +85,49 @@ def post_asct_role(a: Assessment, course: Course) -> str | None:
     if course.line == 1 and not ascts and _after_induction_alone(a, course):
         # a single maintenance agent after an induction that ended: maintenance, whether an
         # ASCT came between (procedures left out: review/dk-ndmm-te/99) or none was given
-        # (recommendation 8's extra cycles instead of HDT, then maintenance: review r26-14)
-        return "maintenance"
+        # (recommendation 8's extra cycles instead of HDT, then maintenance: review r26-14);
+        # but not while stored stem cells wait for an HDT that recommendation 8's route did
+        # not replace (a bridge: review r71-05)
+        return None if bridge_to_hdt(a) is not None else "maintenance"
     if course.line != 1 or not ascts or course.start <= ascts[0].date:
         return None
     drugs = a.catalogue.anti_myeloma_drugs(course.drugs)
     induction = {a.catalogue.anti_myeloma_drugs(c.drugs) for c in induction_courses(a)}
     return "consolidation" if drugs in induction else "maintenance"
+
+
+REC8_EXTRA_CYCLES = 4
+"""Seed 003, recommendation 8: "Yderligere 4–6 serier med induktionsregimet efterfulgt af
+vedligeholdelsesbehandling repræsenterer et ligeværdigt alternativ til HDT" — the fewest
+further cycles of the induction regimen on the route that replaces HDT."""
+
+
+def bridge_to_hdt(a: Assessment) -> str | None:
+    """Why a maintenance agent alone (no ``setting``) after an induction that ended, with no
+    ASCT, is a bridge to HDT rather than maintenance, or None.
+
+    Seed 003 gives maintenance without HDT only on recommendation 8's route: "Yderligere 4–6
+    serier med induktionsregimet efterfulgt af vedligeholdelsesbehandling repræsenterer et
+    ligeværdigt alternativ til HDT" (after the 4 induction cycles). With stem cells collected
+    (and not recorded as too few) and fewer induction cycles than 4 + 4 recorded, that route
+    was not taken, so HDT/ASCT is still the next step (review r71-05: HDT deferred a year on
+    lenalidomide). Unknown cycles, no collection or procedures not recorded keep the reading
+    as maintenance (review/dk-ndmm-te/99, r26-14); a course the record calls maintenance is
+    maintenance."""
+    if a.record.procedures is None or procedures_of(a, "autologous_sct"):
+        return None
+    collections = procedures_of(a, "stem_cell_collection")
+    if not collections or a.value("stem_cell_collection_failed") is True:
+        return None
+    cycles = a.value("induction_cycles")
+    if not isinstance(cycles, int | float) or cycles >= INDUCTION_CYCLES + REC8_EXTRA_CYCLES:
+        return None
+    return (
+        f"stem cells collected on {collections[-1].date} and {cycles:g} induction cycle(s): "
+        "not recommendation 8's route (4-6 further cycles of the induction regimen instead of "
+        "HDT), so a maintenance agent without a setting before any ASCT is read as a bridge "
+        "to HDT (record its setting as maintenance if HDT was set aside)"
+    )
 
 
 def _after_induction_alone(a: Assessment, course: Course) -> bool:
@@ -515,6 +554,9 @@ def pathway_phase(a: Assessment) -> tuple[Value, str]:
                 "needs a successful collection first; the guideline gives no rule for a "
                 "failed mobilisation"
             )
+        bridge = bridge_to_hdt(a)
+        if bridge is not None and any(_after_induction_alone(a, c) for c in first_line):
+            return "transplant", f"{bridge}: HDT/ASCT is next"
         return "transplant", f"stem cells collected on {collections[-1].date}: HDT/ASCT is next"
     induction = induction_courses(a)
     ongoing = [c for c in induction if c.end is None or c.end > a.as_of]
