@@ -677,3 +677,28 @@ def test_line_numbers_that_contradict_imwg_outright_are_refused() -> None:
         "a course started after a progression begins a new line"
         in refused.value.problems[0].message
     )
+
+
+def test_a_course_entered_twice_is_read_once_with_a_warning() -> None:
+    # review r75-02, r68: EHR exports repeat a course (same drugs and dates); read twice it
+    # doubled the induction cycles (8 cycles: recommendation 8's route on the Danish pathway)
+    dvrd = {
+        "regimen": "D-VRd",
+        "setting": "induction",
+        "start": "2025-01-06",
+        "end": "2025-04-27",
+        "cycles": 4,
+    }
+    facts = assess(
+        treatments=[dvrd, dict(dvrd, regimen="Dara-VRd"), {"regimen": "R", "start": "2025-06-02"}],
+        procedures=[],
+        progressions=[],
+    )
+    assert [c.index for c in facts.courses] == [0, 2]
+    assert facts.value("induction_cycles") == 4
+    warning = facts.get("prior_lines").warnings
+    assert len(warning) == 1 and "treatments[1] repeats treatments[0]" in warning[0]
+    # a course of the same drugs with other dates is not a repeat
+    other = assess(treatments=[dvrd, dict(dvrd, start="2025-05-04", end="2025-08-24")])
+    assert [c.index for c in other.courses] == [0, 1]
+    assert other.get("prior_lines").warnings == ()

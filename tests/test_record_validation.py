@@ -51,6 +51,11 @@ def test_unknown_regimen() -> None:
     )
     assert path == "treatments[0].regimen"
     assert "unknown regimen 'XYZ-42'" in message
+    # a blinded trial drug written as free text (review r74): the message says how to write it
+    assert "'investigational:blinded'" in message
+    blinded = {"regimen": "blinded study drug or placebo", "start": "2024-01-01"}
+    blinded["drugs"] = ["investigational:blinded"]
+    assert parse_record(record_dict(treatments=[blinded])).treatments is not None
 
 
 def test_unknown_regimen_name_with_drugs_is_the_course_label() -> None:
@@ -457,3 +462,26 @@ def test_a_malformed_date_says_what_is_wrong(typed: str, says: str) -> None:
     [problem] = error.value.problems
     assert problem.path == "birth_date"
     assert problem.message.startswith("expected a date YYYY-MM-DD: " + says), problem.message
+
+
+def test_an_asct_before_any_treatment_course_is_refused_at_its_date() -> None:
+    # review r75-07: an ASCT dated before the induction (a mistyped date) placed a patient due
+    # for HDT after a transplant, so the HDT was not offered
+    induction = {"regimen": "D-VRd", "setting": "induction", "start": "2025-11-24"}
+    procedures = [
+        {"type": "autologous_sct", "date": "2025-11-20"},
+        {"type": "stem_cell_collection", "date": "2026-03-10"},
+    ]
+    path, message = one_problem(
+        record_dict(as_of="2026-03-25", treatments=[induction], procedures=procedures)
+    )
+    assert path == "procedures[0].date"
+    assert "before any treatment course (the first starts 2025-11-24)" in message
+    path, message = one_problem(
+        record_dict(as_of="2026-03-25", treatments=[], procedures=procedures)
+    )
+    assert (path, "treatments lists none" in message) == ("procedures[0].date", True)
+    # history not recorded: nothing to contradict; an ASCT after the induction is as usual
+    parse_record(record_dict(as_of="2026-03-25", procedures=procedures))
+    later = [{"type": "autologous_sct", "date": "2026-03-20"}, procedures[1]]
+    parse_record(record_dict(as_of="2026-03-25", treatments=[induction], procedures=later))

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from mmpath.assess.assessment import Assessment
 from mmpath.assess.disease_status import failed_without_response, lab_warnings
 from mmpath.assess.fact import Value, fact
+from mmpath.assess.timeline import repeated_courses
 
 NEEDS = ("treatments", "progressions", "procedures", "labs")
 DEFINITION = (
@@ -75,8 +76,19 @@ def bridging_warnings(a: Assessment) -> list[str]:
     return found
 
 
+def repeat_warnings(a: Assessment) -> list[str]:
+    """Courses entered twice (``timeline.repeated_courses``), each read once."""
+    given = a.record.treatments or []
+    return [
+        f"treatments[{i}] repeats treatments[{first}] ({given[i].regimen or 'same drugs'}, "
+        f"{given[i].start} to {given[i].end or 'ongoing'}): read once, as one course entered "
+        "twice — check the record"
+        for i, first in repeated_courses(a.record).items()
+    ]
+
+
 def _warnings(a: Assessment) -> list[str]:
-    return lab_warnings(a) + bridging_warnings(a)
+    return lab_warnings(a) + bridging_warnings(a) + repeat_warnings(a)
 
 
 @dataclass(frozen=True, slots=True)

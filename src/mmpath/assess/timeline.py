@@ -236,9 +236,29 @@ def build_courses(record: PatientRecord) -> tuple[Course, ...]:
     return given_lines(record, counted, _build(record, use_given=True))
 
 
+def repeated_courses(record: PatientRecord) -> dict[int, int]:
+    """Entries of ``treatments`` that repeat an earlier one (same drugs, start and end), by
+    index, with the index of the first: one course entered twice (EHR exports do this:
+    review r68, r75-02). Each is read once — a repeat would double the course's cycles —
+    and the lines' facts warn of it (``lines.repeat_warnings``)."""
+    seen: dict[tuple[frozenset[str], dt.date, dt.date | None], int] = {}
+    repeats: dict[int, int] = {}
+    for i, course in enumerate(record.treatments or []):
+        key = (frozenset(course.drug_set()), course.start, course.end)
+        if key in seen:
+            repeats[i] = seen[key]
+        else:
+            seen[key] = i
+    return repeats
+
+
 def _build(record: PatientRecord, *, use_given: bool) -> tuple[Course, ...]:
     catalogue = load_catalogue()
-    treatments = [*enumerate(record.treatments or []), *car_t_treatments(record)]
+    repeats = repeated_courses(record)
+    treatments = [
+        *((i, t) for i, t in enumerate(record.treatments or []) if i not in repeats),
+        *car_t_treatments(record),
+    ]
     raw = sorted(treatments, key=lambda item: (item[1].start, item[0]))
     events = _line_events(record)
     ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")

@@ -272,7 +272,11 @@ class Treatment(_Model):
                 raise FieldProblem(
                     "regimen",
                     f"unknown regimen {self.regimen!r}; expected a name or alias from the "
-                    "regimen catalogue (mmpath regimens) or drug names joined by ' - '",
+                    "regimen catalogue (mmpath regimens) or drug names joined by ' - ', or "
+                    "the course's drugs as a list (the name is then its label). A trial drug "
+                    "known only by a code, or blinded, is written in drugs as "
+                    "'investigational:<code>' (e.g. 'investigational:blinded'); a course whose "
+                    "drugs are not known at all cannot be evaluated",
                 )
         if self.drugs:
             given = {d for n in self.drugs if (d := catalogue.drug(n)) is not None}
@@ -438,9 +442,32 @@ class PatientRecord(_Model):
                         f"{born_after}, but {path} ({what}) is {day}: is the age right?",
                     )
                 )
+        if not after:  # (a course dated after as_of would make every ASCT look early)
+            after = self._transplants_before_treatment()
         if after:
             raise FieldProblems(after)
         return self
+
+    def _transplants_before_treatment(self) -> list[FieldProblem]:
+        """An autologous SCT re-infuses stem cells collected after induction treatment (IMWG;
+        every source's pathway: induction, leukapheresis, HDT/ASCT), so with the treatment
+        history recorded (a list, possibly empty) an ASCT dated before its first course is a
+        wrong date or a history with its first line left out; read as given it would place
+        the patient after a transplant not yet given (independent review r75-07)."""
+        if self.treatments is None:
+            return []
+        first = min((t.start for t in self.treatments), default=None)
+        return [
+            FieldProblem(
+                f"procedures[{i}].date",
+                f"autologous SCT on {p.date} before any treatment course ("
+                + (f"the first starts {first}" if first else "treatments lists none")
+                + "): an ASCT follows induction and stem-cell collection; correct the date, or "
+                "record the first-line courses (or leave treatments out if they are not known)",
+            )
+            for i, p in enumerate(self.procedures or [])
+            if p.type == "autologous_sct" and (first is None or p.date < first)
+        ]
 
     def decision_date(self) -> dt.date:
         """``as_of``, or today when it is absent (the contract's default)."""
