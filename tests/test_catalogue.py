@@ -102,3 +102,15 @@ def test_the_conventional_spelling_of_one_reading_resolves() -> None:
     assert regimen is not None and "daratumumab" in regimen.drugs
     readings = {r.id for r in CAT.ambiguous["bvd"].readings}
     assert readings == {"Benda-Vd", "Belamaf-Vd"}
+
+
+def test_supportive_care_is_data_and_never_an_anti_myeloma_drug() -> None:
+    import pytest
+
+    from mmpath.catalogue.catalogue import Catalogue, CatalogueError
+
+    catalogue = load_catalogue()
+    assert {"denosumab", "zoledronic acid"} <= catalogue.supportive
+    assert all(catalogue.drug(name) is None for name in catalogue.supportive)
+    with pytest.raises(CatalogueError, match="also anti-myeloma"):
+        Catalogue(catalogue.drugs, {}, None, frozenset({"Lenalidomide"}))

@@ -110,9 +110,12 @@ class Catalogue:
         drugs: dict[str, Drug],
         regimens: dict[str, Regimen],
         ambiguous: dict[str, tuple[list[str], str, dict[str, str]]] | None = None,
+        supportive: frozenset[str] = frozenset(),
     ) -> None:
         self.drugs = drugs
         self.regimens = regimens
+        self.supportive = supportive
+        """supportive-care drugs (lower case): not anti-myeloma courses (drugs.yaml)"""
         self.ambiguous: dict[str, Ambiguity] = {}
         for name, (readings, note, exact) in (ambiguous or {}).items():
             unknown = [r for r in (*readings, *exact.values()) if r not in regimens]
@@ -125,6 +128,9 @@ class Catalogue:
         for drug in drugs.values():
             for name in (drug.inn, *drug.aliases):
                 self._claim(self._drug_keys, normalise(name), drug.inn, "drug")
+        both = sorted(n for n in supportive if normalise(n) in self._drug_keys)
+        if both:
+            raise CatalogueError(f"supportive drug(s) {both} are also anti-myeloma drugs")
         self._regimen_keys: dict[str, str] = {}
         for regimen in regimens.values():
             for name in (regimen.id, regimen.name, *regimen.aliases):
@@ -269,6 +275,7 @@ def _read(name: str) -> dict[str, Any]:
 @cache
 def load_catalogue() -> Catalogue:
     """The catalogue shipped with mmpath (read once per process)."""
+    drug_data = _read("drugs.yaml")
     drugs = {
         inn: Drug(
             inn=inn,
@@ -276,8 +283,9 @@ def load_catalogue() -> Catalogue:
             aliases=tuple(d.get("aliases", [])),
             form_of=d.get("form_of"),
         )
-        for inn, d in _read("drugs.yaml")["drugs"].items()
+        for inn, d in drug_data["drugs"].items()
     }
+    supportive = frozenset(name.casefold() for name in drug_data.get("supportive", []))
     data = _read("regimens.yaml")
     regimens = {
         rid: Regimen(
@@ -293,4 +301,4 @@ def load_catalogue() -> Catalogue:
         name: (list(a["readings"]), a["note"], dict(a.get("exact", {})))
         for name, a in data.get("ambiguous", {}).items()
     }
-    return Catalogue(drugs, regimens, ambiguous)
+    return Catalogue(drugs, regimens, ambiguous, supportive)

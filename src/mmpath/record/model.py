@@ -179,39 +179,10 @@ def _agree(given: set[str], named: Iterable[str]) -> bool:
     return steroids(a) == steroids(b) or not steroids(a) or not steroids(b)
 
 
-SUPPORTIVE_DRUGS = frozenset(
-    {
-        "zoledronic acid",
-        "pamidronate",
-        "pamidronic acid",
-        "clodronate",
-        "clodronic acid",
-        "denosumab",
-        "aciclovir",
-        "acyclovir",
-        "valaciclovir",
-        "cotrimoxazole",
-        "allopurinol",
-        "rasburicase",
-        "erythropoietin",
-        "epoetin alfa",
-        "darbepoetin alfa",
-        "filgrastim",
-        "pegfilgrastim",
-        "immunoglobulin",
-        "aspirin",
-        "enoxaparin",
-        "apixaban",
-        "rivaroxaban",
-    }
-)
-"""Supportive-care drugs a history may list beside myeloma therapy: not treatment courses."""
-
-
 def unknown_drug(name: str) -> str:
     """The problem text for a drug the catalogue does not know (review r65: denosumab,
     zoledronic acid and the trial drug iberdomide were refused with only "expected an INN")."""
-    if name.strip().casefold() in SUPPORTIVE_DRUGS:
+    if name.strip().casefold() in load_catalogue().supportive:
         return (
             f"{name!r} is supportive care, not anti-myeloma therapy: treatments hold courses of "
             "myeloma regimens only (leave it out; it is no line of therapy)"
