@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mmpath.assess.refractoriness import REFRACTORY_WINDOW_DAYS
-from records import course, days, progression, value
+from records import assess, course, days, lab, progression, value
 
 LAST_DOSE = dt.date(2025, 6, 30)
 START = dt.date(2024, 1, 10)
@@ -106,6 +106,31 @@ def test_stop_reason_progression_counts_as_progression_at_the_end() -> None:
 
 def test_without_progressions_refractoriness_is_unknown_not_false() -> None:
     assert value("lenalidomide_refractory", treatments=[course("Rd", START, LAST_DOSE)]) is None
+
+
+def test_without_progressions_a_lab_series_across_the_window_rules_progression_out() -> None:
+    # review r78-09 (and r39-07b): progressions not recorded, but the M-protein was measured
+    # after the 60-day window and stayed at its plateau; `relapsed` already read "no
+    # progression" from the same series, while lenalidomide refractoriness stayed unknown
+    rd = [course("Rd", START, LAST_DOSE, best_response="VGPR")]
+
+    def series(*offsets: int) -> list[dict[str, object]]:
+        values = [  # measurable at diagnosis (IMWG 2016: serum ≥ 1 g/dL), then a plateau
+            lab(START - days(10), "serum_m_protein", 3.0, "g/dL"),
+            lab(START + days(90), "serum_m_protein", 0.4, "g/dL"),
+        ]
+        return values + [lab(LAST_DOSE + days(n), "serum_m_protein", 0.4, "g/dL") for n in offsets]
+
+    assert value("lenalidomide_refractory", treatments=rd, labs=series(80)) is False
+    reason = assess(treatments=rd, labs=series(80)).get("lenalidomide_refractory").why
+    assert "series shows none" in reason
+    # measured only inside the window (nothing shows the 60 days passed without progression)
+    assert value("lenalidomide_refractory", treatments=rd, labs=series(30)) is None
+    # no measurement until long after the window: the series does not follow it
+    assert value("lenalidomide_refractory", treatments=rd, labs=series(400)) is None
+    # without the best response, non-response is still not ruled out
+    no_response = [course("Rd", START, LAST_DOSE)]
+    assert value("lenalidomide_refractory", treatments=no_response, labs=series(80)) is None
 
 
 def test_without_best_response_non_response_cannot_be_ruled_out() -> None:

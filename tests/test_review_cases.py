@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 315,
-    "be-rrmm": 221,
+    "nl-rrmm": 327,
+    "be-rrmm": 226,
     "jp-rrmm": 156,
-    "es-len-refractory": 174,
-    "dk-ndmm-te": 319,
-    "facts": 186,
+    "es-len-refractory": 178,
+    "dk-ndmm-te": 338,
+    "facts": 188,
 }
 
 

@@ -7,7 +7,8 @@ least minimal response: best response SD or PD) or progression on therapy or wit
 as progression at its end. Exposure and refractoriness are separate facts. IMWG does not
 look at the dose: progression on low-dose lenalidomide maintenance is refractory.
 "Not refractory" therefore needs both: no progression in the window (progressions
-recorded) and a recorded best response of at least MR.
+recorded, or — with progressions not recorded — a lab series that follows the disease
+across the window, ``_followed``) and a best response of at least MR.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mmpath.assess.fact import (
     register,
 )
 from mmpath.assess.investigational import class_warnings
+from mmpath.assess.lab_progression import LAB_FOLLOW_UP_DAYS
 from mmpath.assess.lab_response import MIN_EXPOSURE_DAYS, lab_non_response
 from mmpath.assess.timeline import RESPONSE_RANK, Course, ProgressionEvent
 
@@ -210,28 +212,28 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
             )
             verdicts.append(True)
             reasons.append(f"progression {e.date.isoformat()} ({e.source}) {when} of {c.label()}")
-        elif a.progressions_recorded and response is not None:
+        elif (follows := _followed(a, c, window_end)) is not None and response is not None:
             verdicts.append(False)
             reasons.append(
                 f"best response {response}, no progression on or within "
-                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}" + _gap_note(gap)
+                f"{REFRACTORY_WINDOW_DAYS} days of {c.label()}{follows}" + _gap_note(gap)
             )
-        elif a.progressions_recorded and _just_started(a, c):
+        elif follows is not None and _just_started(a, c):
             # review r69-02: DVd started on the decision day was "refractory unknown" (its
             # response not known), which made DVd itself conditional
             verdicts.append(False)
             reasons.append(
-                f"no progression on {c.label()}, running for {(a.as_of - c.start).days} days: "
-                f"too few to call it non-response (drug-refractory needs ≥ "
-                f"{MIN_EXPOSURE_DAYS // 7} weeks of the drug)"
+                f"no progression on {c.label()}{follows}, running for "
+                f"{(a.as_of - c.start).days} days: too few to call it non-response "
+                f"(drug-refractory needs ≥ {MIN_EXPOSURE_DAYS // 7} weeks of the drug)"
             )
-        elif a.progressions_recorded:
+        elif follows is not None:
             # no progression, but without the best response non-response (< MR) on
             # therapy, which is refractoriness too, cannot be ruled out
             verdicts.append(None)
             reasons.append(
-                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of {c.label()}, "
-                "but its best response is not known (not recorded, or SD on maintenance / "
+                f"no progression on or within {REFRACTORY_WINDOW_DAYS} days of "
+                f"{c.label()}{follows}, but its best response is not known (not recorded, or SD on maintenance / "
                 "consolidation with the line's earlier response not recorded); no response "
                 "(< MR) is refractory too"
             )
@@ -252,6 +254,37 @@ def _drug_refractory(a: Assessment, inn: str) -> tuple[Value, str]:
     else:
         why = "; ".join(reasons)
     return value, why
+
+
+def _followed(a: Assessment, c: Course, window_end: dt.date) -> str | None:
+    """How the record rules out a progression on ``c`` or within the 60 days after it: ""
+    when the record lists its progressions, or — with progressions not recorded — words for
+    the lab series that follows the disease across that window (patient-record-v1: "When no
+    event is given, progression may be derived from the lab series"; review r78-09). None
+    when neither does.
+
+    The series follows the window when a marker IMWG 2016 measures progression in
+    (``Assessment.followed_markers``) has at least two assessments after the course started
+    (a nadir to measure from) and one at most :data:`LAB_FOLLOW_UP_DAYS` after the window
+    ends (after the decision date for a course still running or ended less than 60 days
+    ago: the latest at most that many days before it). IMWG dates a progression at the first
+    assessment that shows it, so a confirmed rise found there would be in
+    ``progression_events``; none is."""
+    if a.progressions_recorded:
+        return ""
+    follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
+    for test, series in a.followed_markers:
+        after = [d for d, _ in series if d > c.start]
+        if window_end > a.as_of:  # running, or stopped less than 60 days ago
+            covering = [d for d in after if a.as_of - d <= follow_up]
+        else:
+            covering = [d for d in after if window_end <= d <= window_end + follow_up]
+        if len(after) >= 2 and covering:
+            return (
+                f" (progressions not recorded; the {test} series shows none: "
+                f"{len(after)} assessments since {c.start}, measured on {covering[0]})"
+            )
+    return None
 
 
 def _just_started(a: Assessment, c: Course) -> bool:
