@@ -702,3 +702,19 @@ def test_a_course_entered_twice_is_read_once_with_a_warning() -> None:
     other = assess(treatments=[dvrd, dict(dvrd, start="2025-05-04", end="2025-08-24")])
     assert [c.index for c in other.courses] == [0, 1]
     assert other.get("prior_lines").warnings == ()
+
+
+def test_a_stop_for_progression_the_progressions_list_lacks_is_counted_and_flagged() -> None:
+    # review r75-04: DRd stopped for progression, the record's only progression dated before
+    # DRd began; the stop counts (third line), and the list's gap is said
+    vtd = {"regimen": "VTd", "start": "2021-01-18", "end": "2021-04-30", "best_response": "VGPR"}
+    drd = {"regimen": "DRd", "start": "2025-02-03", "end": "2026-06-15"}
+    drd.update(stop_reason="progression", best_response="VGPR")
+    facts = assess(treatments=[vtd, drd], progressions=[progression(dt.date(2025, 1, 20))])
+    assert facts.value("prior_lines") == 2
+    (warning,) = facts.get("prior_lines").warnings
+    assert warning.startswith("treatments[1] stopped for progression on 2026-06-15")
+    # listed: no warning; progressions not recorded: nothing to be incomplete
+    listed = [progression(dt.date(2025, 1, 20)), progression(dt.date(2026, 6, 15))]
+    assert assess(treatments=[vtd, drd], progressions=listed).get("prior_lines").warnings == ()
+    assert assess(treatments=[vtd, drd]).get("prior_lines").warnings == ()

@@ -87,8 +87,23 @@ def repeat_warnings(a: Assessment) -> list[str]:
     ]
 
 
+def unlisted_stop_warnings(a: Assessment) -> list[str]:
+    """Courses stopped for progression that the record's progressions list (given) does not
+    hold: the stop is counted as a progression on its last day (``timeline.recorded_events``),
+    and the clinician should see that the list looks incomplete (review r75-04)."""
+    if a.record.progressions is None:
+        return []
+    return [
+        f"{e.source.removesuffix('.stop_reason')} stopped for progression on {e.date}, which "
+        "the record's progressions do not list: counted as a progression on that day (its "
+        "type unknown) — add it to progressions"
+        for e in a.recorded_progressions
+        if e.source.endswith(".stop_reason")
+    ]
+
+
 def _warnings(a: Assessment) -> list[str]:
-    return lab_warnings(a) + bridging_warnings(a) + repeat_warnings(a)
+    return lab_warnings(a) + bridging_warnings(a) + repeat_warnings(a) + unlisted_stop_warnings(a)
 
 
 @dataclass(frozen=True, slots=True)
