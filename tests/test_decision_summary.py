@@ -260,3 +260,21 @@ def test_a_guideline_reading_is_worded_for_the_clinician_not_as_python_values() 
     assert "TP53 not tested" in summary["risk"].why
     python_words = ("None", "True", "False")
     assert not [t for t in texts if any(f"({v})" in t or f": {v} " in t for v in python_words)]
+
+
+def test_asserted_refractoriness_is_listed_without_a_treatment_history() -> None:
+    # review r81-12: a referral without the history, the clinician asserts lenalidomide
+    # refractoriness; the summary said only "treatment history not recorded"
+    record = {
+        "schema_version": "1",
+        "as_of": "2026-11-01",
+        "status": "relapsed",
+        "asserted": {"lenalidomide_refractory": True},
+    }
+    summary = recommend(parse_record(record), "es-len-refractory").summary
+    refractory = summary["refractory"]
+    assert refractory.value == ["lenalidomide", "imid"]
+    assert refractory.why.startswith("treatment history not recorded; asserted by the clinician")
+    assert summary["exposed"].value is None  # exposure stays unknown
+    without = dict(record, asserted=None)
+    assert recommend(parse_record(without), "es-len-refractory").summary["refractory"].value is None

@@ -555,3 +555,18 @@ def test_the_bridged_patient_is_offered_hdt() -> None:
     result = recommend(bridge.record, "dk-ndmm-te").results[0]
     hdt = {o.id: o for o in result.options}["high_dose_melphalan"]
     assert (hdt.tier, hdt.status, hdt.phase) == ("preferred", "recommended", "transplant")
+
+
+def test_asserted_imwg_high_risk_is_danish_high_risk() -> None:
+    # review r81-11: FISH done elsewhere and not in the record, the clinician asserts IMS/IMWG
+    # 2025 high risk; the Danish reading (which contains every IMS/IMWG 2025 criterion) stayed
+    # "not settled", so the high-risk inductions were conditional
+    record = _record(cytogenetics=None, asserted={"high_risk_imwg2025": True})
+    facts = Assessment(parse_record(record))
+    assert facts.value("high_risk_dk") is True
+    assert "IMS/IMWG 2025 high risk: asserted by the clinician" in facts.get("high_risk_dk").why
+    # an asserted false settles nothing the DMSG adds (β2M, circulating cells, EMD)
+    low = Assessment(
+        parse_record(_record(cytogenetics=None, asserted={"high_risk_imwg2025": False}))
+    )
+    assert low.value("high_risk_dk") is None

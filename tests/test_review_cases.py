@@ -17,11 +17,11 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 327,
-    "be-rrmm": 226,
-    "jp-rrmm": 156,
-    "es-len-refractory": 178,
-    "dk-ndmm-te": 338,
+    "nl-rrmm": 333,
+    "be-rrmm": 232,
+    "jp-rrmm": 160,
+    "es-len-refractory": 181,
+    "dk-ndmm-te": 347,
     "facts": 188,
 }
 

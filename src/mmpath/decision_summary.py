@@ -155,14 +155,29 @@ def _relapse_type(a: Assessment) -> SummaryItemOut:
     return SummaryItemOut(value=kind, why=clinical.why, warnings=warnings)
 
 
+def _refractoriness_without_history(a: Assessment, asserted: set[str]) -> dict[str, SummaryItemOut]:
+    """Treatment history not recorded: only the clinician's assertions are known (review
+    r81-12: lenalidomide refractoriness asserted for a referral without the history was not
+    listed). The lists are then what is known, not all there is."""
+    why = "treatment history not recorded"
+    refractory = [d for d in sorted(asserted) if a.value(f"{d}_refractory") is True]
+    refractory += [
+        k for k, prefix in CLASS_FACTS.items() if a.value(f"{prefix}_refractory") is True
+    ]
+    out = {
+        key: SummaryItemOut(value=None, why=why)
+        for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
+    }
+    if refractory:
+        out["refractory"] = SummaryItemOut(
+            value=refractory,
+            why=f"{why}; asserted by the clinician: "
+            + "; ".join(f"{d}: {a.get(f'{d}_refractory').why}" for d in sorted(asserted)),
+        )
+    return out
+
+
 def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
-    if a.record.treatments is None:
-        why = "treatment history not recorded"
-        return {
-            key: SummaryItemOut(value=None, why=why)
-            for key in ("refractory", "refractory_unknown", "exposed", "exposed_unknown")
-        }
-    given = {d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)}
     # a clinician's assertion (``<inn>_refractory``) is listed even for a drug not recorded
     asserted = {
         name.removesuffix("_refractory")
@@ -171,6 +186,9 @@ def _refractoriness(a: Assessment) -> dict[str, SummaryItemOut]:
         and name.endswith("_refractory")
         and name.removesuffix("_refractory") in a.catalogue.drugs
     }
+    if a.record.treatments is None:
+        return _refractoriness_without_history(a, asserted)
+    given = {d for c in a.courses for d in a.catalogue.anti_myeloma_drugs(c.drugs)}
     drugs = sorted(given | asserted)
     refractory: list[str] = []
     unknown: list[str] = []

@@ -177,6 +177,12 @@ def high_risk_dk(a: Assessment) -> tuple[Value, str]:
     hrcas = a.get("two_or_more_hrcas")
     extra = a.get("high_risk_dk_additions")
     items += [("≥ 2 HRCAs", hrcas.value, hrcas.why), ("DMSG additions", extra.value, extra.why)]
+    imwg = a.get("high_risk_imwg2025")
+    if imwg.asserted and imwg.value is True:
+        # every IMS/IMWG 2025 criterion is one of the seed's (its del(17p) threshold is the
+        # lower), so the clinician's IMS/IMWG 2025 high risk is DMSG high risk (review r81-11:
+        # FISH done elsewhere, not in the record); an asserted false settles nothing here
+        items.append(("IMS/IMWG 2025 high risk", True, imwg.why))
     value = kleene_or([v for _, v, _ in items])
     if value is True:
         return True, "; ".join(f"{name}: {why}" for name, v, why in items if v is True)
