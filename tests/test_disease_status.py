@@ -388,3 +388,28 @@ def test_a_rise_in_a_never_measurable_serum_series_is_named_not_counted() -> Non
     assert "if the disease was measurable" in pd.why
     flat = facts(treatments=vmp, labs=labs[:3]).get("progressive_disease")
     assert flat.value is None and "rose from" not in flat.why
+
+
+def test_an_asserted_disease_status_is_read_as_the_records_status() -> None:
+    # review r81 (found checking the clinician's statements): asserting `relapsed` left
+    # `newly_diagnosed` true and the line count at the first line, and an asserted
+    # progressive disease left `relapsed` false at prior_lines 1
+    import pytest
+
+    from mmpath.record.errors import RecordError
+    from records import assess
+
+    induction = {"regimen": "VRd", "setting": "induction", "start": "2026-05-01"}
+    induction.update(end="2026-08-01", best_response="VGPR")
+    base = {"treatments": [induction], "progressions": []}
+    names = ("relapsed", "newly_diagnosed", "prior_lines", "current_line")
+    stated = assess(**base, status="relapsed")
+    for asserted in ({"relapsed": True}, {"newly_diagnosed": False}):
+        facts = assess(**base, asserted=asserted)
+        assert [facts.value(n) for n in names] == [stated.value(n) for n in names]
+        assert [facts.value(n) for n in names] == [True, False, 1, 2]
+    facts = assess(**base, asserted={"progressive_disease": True})
+    assert (facts.value("relapsed"), facts.value("newly_diagnosed")) == (True, False)
+    with pytest.raises(RecordError) as refused:
+        assess(**base, status="newly_diagnosed", asserted={"relapsed": True})
+    assert {p.path for p in refused.value.problems} == {"status", "asserted.relapsed"}

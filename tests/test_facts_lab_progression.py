@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from mmpath.assess.lab_progression import (
     detect,
     dflc_minimum_increase,
+    implied_progression,
     meets,
     serum_minimum_increase,
+    unmeasured_rises,
     urine_minimum_increase,
 )
 from records import course, lab, value
@@ -207,3 +209,43 @@ def test_a_lab_progression_the_record_does_not_list_is_a_warning() -> None:
         progressions=[{"date": D[3].isoformat(), "type": "biochemical"}],
     )
     assert c.get("progressive_disease").warnings == ()
+
+
+def test_a_rise_from_the_lines_first_measurement_is_neither_progression_nor_its_absence() -> None:
+    # review r79-06: a registry extract measured only in the last weeks of maintenance
+    # (0.6, 1.3, 1.7 g/dL) read as "the lab series shows no IMWG progression"
+    rises = unmeasured_rises(series(0.6, 1.3, 1.7), "serum", serum_minimum_increase)
+    assert [(r.low, r.value) for r in rises] == [(0.6, 1.3)]
+    assert unmeasured_rises(series(0.6, 0.6, 1.3, 1.7), "serum", serum_minimum_increase) == []
+    assert unmeasured_rises(series(0.0, 0.7, 0.0), "serum", serum_minimum_increase) == []
+    assert unmeasured_rises(series(2.0, 0.5, 2.0, 2.1), "serum", serum_minimum_increase) == []
+    # in the facts: progression unknown without the response; with a recorded VGPR from a
+    # baseline of 3.0 the nadir was at most 0.3, so the rise is progression
+    maintenance = course("lenalidomide", D[0], D[9], setting="maintenance")
+    values = [lab(D[0] - dt.timedelta(days=7), "serum_m_protein", 3.0, "g/dL")]
+    values += [lab(D[i], "serum_m_protein", v, "g/dL") for i, v in ((7, 0.6), (8, 1.3), (9, 1.7))]
+    assert value("progressive_disease", treatments=[maintenance], labs=values) is None
+    responded = dict(maintenance, best_response="VGPR")
+    assert value("progressive_disease", treatments=[responded], labs=values) is None  # running
+    induction = course("VRd", D[0], D[2], best_response="VGPR")
+    later = course("lenalidomide", D[3], D[9], setting="maintenance")
+    assert value("progressive_disease", treatments=[induction, later], labs=values) is True
+
+
+def test_the_nadir_a_response_implies_bounds_the_series_but_never_an_outlier() -> None:
+    vgpr = [(D[1], "VGPR")]
+    found = implied_progression(
+        series(0.6, 1.3, 1.7)[2:], 3.0, vgpr, "serum", serum_minimum_increase
+    )
+    assert found is None  # 1.7 alone after the lowest value: nothing to confirm it
+    found = implied_progression(
+        [(D[5], 0.6), (D[6], 1.3), (D[7], 1.7)], 3.0, vgpr, "serum", serum_minimum_increase
+    )
+    assert found is not None and (found.date, found.nadir, found.confirmed) == (D[6], 0.3, True)
+    # the response counts only after its course ended
+    late = [(D[8], "VGPR")]
+    points = [(D[5], 0.6), (D[6], 1.3), (D[7], 1.7)]
+    assert implied_progression(points, 3.0, late, "serum", serum_minimum_increase) is None
+    # a plateau with one low outlier: the outlier is not the nadir; the ceiling 0.32 is
+    plateau = list(zip(D[5:11], (0.6, 0.6, 0.2, 0.6, 0.7, 0.8), strict=True))
+    assert implied_progression(plateau, 3.2, vgpr, "serum", serum_minimum_increase) is None

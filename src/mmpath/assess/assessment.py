@@ -8,6 +8,7 @@ reads the raw record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -15,12 +16,16 @@ from mmpath.assess.fact import FACTS, Fact, Value, in_words
 from mmpath.assess.lab_progression import (
     DFLC_SOURCE_READING_MG_L,
     LAB_FOLLOW_UP_DAYS,
+    RESPONSE_CEILING,
     SERUM_MEASURABLE_G_DL,
     URINE_MEASURABLE_MG_24H,
     LabProgression,
+    UnmeasuredRise,
     detect,
     dflc_minimum_increase,
+    implied_progression,
     serum_minimum_increase,
+    unmeasured_rises,
     urine_minimum_increase,
 )
 from mmpath.assess.timeline import (
@@ -36,6 +41,45 @@ from mmpath.catalogue import Catalogue, load_catalogue
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import LabResult, PatientRecord
 from mmpath.record.units import to_canonical
+
+STATUS_ASSERTIONS = {
+    ("relapsed", True): "relapsed",
+    ("relapsed", False): "newly_diagnosed",
+    ("newly_diagnosed", True): "newly_diagnosed",
+    ("newly_diagnosed", False): "relapsed",
+}
+"""An asserted disease-status fact read as the record's ``status`` (patient-record-v1: its
+two values are these facts' meanings), so the facts that follow from it (line position,
+``newly_diagnosed`` / ``relapsed``) agree with the assertion."""
+
+
+def _stated_status(record: PatientRecord) -> tuple[str | None, str | None]:
+    stated = {
+        (f"asserted.{name}", STATUS_ASSERTIONS[name, value])
+        for name, value in (record.asserted or {}).items()
+        if (name, value) in STATUS_ASSERTIONS
+    }
+    if record.status is not None:
+        stated.add(("status", record.status))
+    if len({status for _, status in stated}) > 1:
+        raise RecordError(
+            [
+                Problem(
+                    path,
+                    f"says {status}, but the record also says "
+                    + " and ".join(
+                        sorted(
+                            f"{other} ({o_status})" for other, o_status in stated if other != path
+                        )
+                    ),
+                )
+                for path, status in sorted(stated)
+            ]
+        )
+    if not stated:
+        return None, None
+    path, status = min(stated)
+    return status, "record status" if path == "status" else f"the clinician's {path}"
 
 
 def years_between(born: dt.date, day: dt.date) -> int:
@@ -56,6 +100,10 @@ class Assessment:
                 ]
             )
         self.record = record
+        self.stated_status, self.stated_by = _stated_status(record)
+        """The clinician's statement of the disease status and where the record makes it:
+        ``status``, or an assertion of ``relapsed`` / ``newly_diagnosed`` (the same statement
+        made as a fact: review r81)."""
         self.as_of: dt.date = record.as_of or today or dt.date.today()
         self.catalogue: Catalogue = load_catalogue()
         self._facts: dict[str, Fact] = {}
@@ -162,7 +210,71 @@ class Assessment:
         found: list[LabProgression] = []
         for test, series in self.followed_markers:
             found += detect(series, test, increase[test], line_starts)
+            if test != "dFLC" and line_starts == self.line_starts:
+                found += self._implied_progressions(test, series, increase[test], found)
         return sorted(found, key=lambda p: p.date)
+
+    def _implied_progressions(
+        self,
+        test: str,
+        series: list[tuple[dt.date, float]],
+        increase: Callable[[float], float],
+        found: list[LabProgression],
+    ) -> list[LabProgression]:
+        """Per line with no progression found in ``series``: one measured against the nadir
+        its recorded best response implies (``lab_progression.implied_progression``), the
+        baseline being the last value at most :data:`LAB_FOLLOW_UP_DAYS` before the line."""
+        out: list[LabProgression] = []
+        ends = [line.start for line in self.lines[1:]] + [dt.date.max]
+        for line, end in zip(self.lines, ends[: len(self.lines)], strict=True):
+            points = [(d, v) for d, v in series if line.start < d <= end]
+            if any(p.test == test and line.start < p.date <= end for p in found):
+                continue
+            before = [
+                v
+                for d, v in series
+                if d <= line.start and (line.start - d).days <= LAB_FOLLOW_UP_DAYS
+            ]
+            responses = [
+                (c.end, c.best_response)
+                for c in line.courses
+                if c.end is not None and c.best_response in RESPONSE_CEILING
+            ]
+            if not before or not responses:
+                continue
+            implied = implied_progression(points, before[-1], responses, test, increase)
+            if implied is not None:
+                out.append(implied)
+        return out
+
+    @cached_property
+    def unmeasured_rises(self) -> list[UnmeasuredRise]:
+        """Rises in the followed series against a single, unconfirmed low value
+        (``lab_progression.unmeasured_rises``): neither progression nor its absence."""
+        increase = {
+            "serum M-protein": serum_minimum_increase,
+            "urine M-protein": urine_minimum_increase,
+            "dFLC": dflc_minimum_increase,
+        }
+        found: list[UnmeasuredRise] = []
+        for test, series in self.followed_markers:
+            found += unmeasured_rises(series, test, increase[test], self.line_starts)
+
+        # only where nothing else shows the line's progression: a recorded one, or one the
+        # series (or the nadir a recorded response implies) confirms, after the low value
+        def segment_end(day: dt.date) -> dt.date:
+            return min((s for s in self.line_starts if s > day), default=dt.date.max)
+
+        return sorted(
+            (
+                r
+                for r in found
+                if not any(
+                    r.low_date < e.date < segment_end(r.date) for e in self.progression_events
+                )
+            ),
+            key=lambda r: r.date,
+        )
 
     def lab_follow_up(self, since: dt.date | None) -> str | None:
         """How the lab series follows the disease since ``since`` (the latest line's start),
@@ -192,6 +304,15 @@ class Assessment:
             "the measurement (two consecutive assessments are needed)"
             for p in self.lab_progressions
             if not p.confirmed and not same_event(p.date, recorded)
+        ]
+        notes += [
+            f"{r.test} rose from {r.low:g} ({r.low_date.isoformat()}) to {r.value:g} on "
+            f"{r.date.isoformat()}: {r.low:g} is the line's first measurement, not a confirmed "
+            "nadir (IMWG 2016 measures from the lowest confirmed value), so the series shows "
+            "neither progression nor its absence — check the values before it, or list the "
+            "progression"
+            for r in self.unmeasured_rises
+            if not same_event(r.date, recorded)
         ]
         if any(test == "dFLC" for test, _ in self.followed_markers):
             strict = {p.date for p in self.lab_progressions if p.test == "dFLC"}
@@ -279,7 +400,19 @@ class Assessment:
         for p in self.lab_progressions:
             if p.confirmed and not same_event(p.date, events):
                 events.append(
-                    ProgressionEvent(p.date, None, frozenset(), f"labs: {p.test}", p.previous)
+                    ProgressionEvent(
+                        p.date,
+                        None,
+                        frozenset(),
+                        f"labs: {p.test}"
+                        + (
+                            f", from the nadir ≤ {p.nadir:g} its recorded best response "
+                            f"{p.implied_by} implies"
+                            if p.implied_by
+                            else ""
+                        ),
+                        p.previous,
+                    )
                 )
         return sorted(events, key=lambda e: (e.date, e.source))
 

@@ -152,6 +152,18 @@ def progressive_disease(a: Assessment) -> tuple[Value, str]:
         )
     if a.progressions_recorded:
         return False, f"no progression recorded{since}"
+    rises = [r for r in a.unmeasured_rises if start is None or r.date > start]
+    if rises:
+        # review r79-06: 0.6, 1.3, 1.7 g/dL measured only in the last weeks of maintenance
+        # read as "the lab series shows no IMWG progression" (and the patient as not relapsed)
+        r = rises[-1]
+        return None, (
+            f"progressions not recorded; {r.test} rose from {r.low:g} "
+            f"({r.low_date.isoformat()}) to {r.value:g} on {r.date.isoformat()}, but "
+            f"{r.low:g} is the line's first measurement, not a confirmed nadir (IMWG 2016): "
+            "the series shows neither progression nor its absence — list the progression, or "
+            "record the measurements before it"
+        )
     if follow_up is not None:
         return False, (
             f"progressions not recorded; the lab series shows no IMWG progression{since} "
@@ -203,7 +215,7 @@ def _unmeasurable_rise(a: Assessment, since: dt.date | None) -> str:
 )
 def relapsed(a: Assessment) -> tuple[Value, str]:
     found = progressed_after_treatment(a)
-    if found[0] is True or a.record.status is not None:
+    if found[0] is True or a.stated_status is not None:
         return found
     # review r61-07: Bd stopped at SD, no progression: the line failed (prior_lines said so)
     # while "relapsed" said no, and the relapse guidelines did not apply
@@ -228,13 +240,16 @@ def progressed_after_treatment(a: Assessment) -> tuple[Value, str]:
 
 
 def _progressed_after_treatment(a: Assessment) -> tuple[Value, str]:
-    status = a.record.status
+    status = a.stated_status
     if status is not None:
-        return status == "relapsed", f"record status: {status}"
+        return status == "relapsed", f"{a.stated_by}: {status}"
     if a.record.treatments is not None and not a.courses:
         return False, "no treatment recorded"
     if not a.courses:
         return None, "treatment history not recorded"
+    stated = a.get("progressive_disease")
+    if stated.asserted and stated.value is True:
+        return True, f"progressive disease since the latest line started ({stated.why})"
     first = a.courses[0].start
     events = [e for e in a.progression_events if e.date > first]
     if events:

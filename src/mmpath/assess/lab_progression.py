@@ -26,6 +26,7 @@ Measurable disease (IMWG): serum M-protein ≥ 1 g/dL or urine M-protein ≥ 200
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -69,6 +70,9 @@ class LabProgression:
     previous: dt.date | None = None
     """The series' measurement before the rise: the progression came after it, at the
     latest on ``date`` (a long gap between the two leaves its real date open)."""
+    implied_by: str | None = None
+    """The recorded best response whose nadir it was measured against, when the series never
+    measured the nadir itself (:func:`implied_progression`)."""
 
 
 def meets(value: float, nadir: float, minimum_increase: Callable[[float], float]) -> bool:
@@ -114,3 +118,129 @@ def detect(
             nadir = level if nadir is None else min(nadir, level)
         previous = value
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class UnmeasuredRise:
+    """A rise that meets the IMWG criterion against a single low value but not against a
+    confirmed nadir: the series can neither show nor rule out progression there."""
+
+    date: dt.date
+    test: str
+    low: float
+    low_date: dt.date
+    value: float
+
+
+def unmeasured_rises(
+    series: Sequence[tuple[dt.date, float]],
+    test: str,
+    minimum_increase: Callable[[float], float],
+    line_starts: Sequence[dt.date] = (),
+) -> list[UnmeasuredRise]:
+    """Per line segment, a rise that meets the criterion against the segment's *first*
+    measurement while :func:`detect` finds no progression there: the first value cannot be
+    confirmed by one before it, so when the next values rise (0.6, 1.3, 1.7 g/dL: confirmed
+    nadir 1.3) the 0.6 may have been the real nadir — review r79-06, a registry extract
+    measured only in the last weeks of maintenance. IMWG 2016 measures from the lowest
+    *confirmed* value, so such a series shows neither progression nor its absence. A single
+    low value after higher ones in the segment is the outlier of the module docstring
+    (2.0, 0.5, 2.0, 2.1: no progression), not this."""
+    found: list[UnmeasuredRise] = []
+    progressions = detect(series, test, minimum_increase, line_starts)
+    points = sorted(series)
+    resets = sorted(line_starts)
+    first: tuple[dt.date, float] | None = None
+    segment_done = False
+    for i, (day, value) in enumerate(points):
+        if i and any(points[i - 1][0] < r <= day for r in resets):
+            first, segment_done = None, False
+        if first is None:
+            first = (day, value)
+            continue
+        if segment_done:
+            continue
+        if value <= first[1]:
+            segment_done = True  # a later value at or below it confirms the first one
+        elif meets(value, first[1], minimum_increase):
+            following = points[i + 1] if i + 1 < len(points) else None
+            if (
+                following is not None
+                and not any(day < r <= following[0] for r in resets)
+                and not meets(following[1], first[1], minimum_increase)
+            ):
+                continue  # back down at the next value: a single outlier, not a rise
+            segment_start = max((r for r in resets if r <= day), default=None)
+            if not any(
+                (segment_start is None or p.date > segment_start) and p.date <= day
+                for p in progressions
+            ):
+                found.append(UnmeasuredRise(day, test, first[1], first[0], value))
+            segment_done = True
+    return found
+
+
+RESPONSE_CEILING = {"sCR": 0.0, "CR": 0.0, "VGPR": 0.1, "PR": 0.5}
+"""IMWG 2016 response criteria (Kumar et al., Lancet Oncol 2016;17:e328) for the serum and
+urine M-protein: PR ≥ 50 % reduction, VGPR ≥ 90 % reduction (urine also < 100 mg/24 h), CR
+negative immunofixation. Each is confirmed by two assessments, so a recorded best response
+bounds the line's confirmed nadir: at most this fraction of the baseline value."""
+
+
+def implied_progression(
+    points: Sequence[tuple[dt.date, float]],
+    baseline: float,
+    responses: Sequence[tuple[dt.date, str]],
+    test: str,
+    minimum_increase: Callable[[float], float],
+) -> LabProgression | None:
+    """Progression in one line's measurements (``points``, after the line started) against
+    the nadir the line's recorded best responses imply (:data:`RESPONSE_CEILING` ×
+    ``baseline``, the value before the line), when the series never measured that nadir
+    itself (review r79-06: VGPR from 3.0 g/dL, then 0.6, 1.3, 1.7 measured only in the last
+    weeks of maintenance).
+
+    ``responses`` are (end of the course, its best response): a response counts only for
+    values after its course ended, when it had certainly been reached. The nadir is the lower
+    of that ceiling and the levels the series confirmed (two consecutive values), never a
+    single low value (an outlier); only rises after the lowest measured value count. The
+    criterion is monotone in the nadir (a lower nadir is easier to exceed), so a rise that
+    meets it against this upper bound meets it against the true nadir. Two consecutive values
+    are needed, as for :func:`detect`; a last single one is unconfirmed."""
+    if not points:
+        return None
+    values = [v for _, v in points]
+    low = values.index(min(values))
+    for j in range(low + 1, len(points)):
+        day, value = points[j]
+        reached = [(RESPONSE_CEILING[r], r) for end, r in responses if end < day]
+        if not reached:
+            continue
+        fraction, response = min(reached)
+        # the nadir is at most the response's ceiling and at most any level two consecutive
+        # values confirmed before this one; a single low value (an outlier) is neither
+        confirmed = [max(a, b) for a, b in itertools.pairwise(values[:j])]
+        nadir = min([round(baseline * fraction, DECIMALS), *confirmed])
+        if not meets(value, nadir, minimum_increase):
+            continue
+        if j + 1 == len(points):
+            return LabProgression(day, test, nadir, value, False, points[j - 1][0], response)
+        if meets(points[j + 1][1], nadir, minimum_increase):
+            return LabProgression(day, test, nadir, value, True, points[j - 1][0], response)
+    return None
+    values = [v for _, v in points]
+    low = values.index(min(values))
+    ceiling = baseline * RESPONSE_CEILING[response]
+    for j in range(low + 1, len(points)):
+        day, value = points[j]
+        # the nadir is at most the response's ceiling and at most any level two consecutive
+        # values confirmed before this one; a single low value (an outlier) is neither
+        confirmed = [max(a, b) for a, b in itertools.pairwise(values[:j])]
+        nadir = min([ceiling, *confirmed])
+        if not meets(value, nadir, minimum_increase):
+            continue
+        if j + 1 == len(points):
+            return LabProgression(day, test, nadir, value, False, points[j - 1][0], response)
+        if meets(points[j + 1][1], nadir, minimum_increase):
+            return LabProgression(day, test, nadir, value, True, points[j - 1][0], response)
+    return None

@@ -129,12 +129,12 @@ def position(a: Assessment) -> Position:
 
 def _position(a: Assessment) -> Position:
     if a.record.treatments is None:
-        if a.record.status == "newly_diagnosed":
+        if a.stated_status == "newly_diagnosed":
             # newly diagnosed: untreated, or on the first line without progression
             return Position(
                 0,
                 1,
-                "record status newly_diagnosed: the first line (treatment history not recorded)",
+                f"{a.stated_by} newly_diagnosed: the first line (treatment history not recorded)",
             )
         return Position(None, None, "treatment history not recorded")
     if not a.lines:
@@ -158,7 +158,7 @@ def _position(a: Assessment) -> Position:
             "non-responsive, refractory by IMWG, so this is a decision about line "
             f"{latest.number + 1}. Lines: {lines}",
         )
-    status = a.record.status
+    status = a.stated_status
     if progressed.value is False and status == "relapsed" and latest.number == 1:
         # the record's status wins, as for the fact ``relapsed``: a relapse after the only
         # line of therapy, although no progression is recorded (found by settling unknown
@@ -166,7 +166,7 @@ def _position(a: Assessment) -> Position:
         return Position(
             1,
             2,
-            "record status relapsed with one line of therapy: the relapse came after line 1 "
+            f"{a.stated_by} relapsed with one line of therapy: the relapse came after line 1 "
             f"started, so this is a decision about line 2 — but no progression is recorded "
             f"({progressed.why}): list it with its date and type. Lines: {lines}",
         )
@@ -181,14 +181,14 @@ def _position(a: Assessment) -> Position:
         return Position(
             latest.number - 1,
             latest.number,
-            f"record status newly_diagnosed: line {latest.number} is the current line. "
+            f"{a.stated_by} newly_diagnosed: line {latest.number} is the current line. "
             f"Lines: {lines}",
         )
     if status == "relapsed" and latest.number == 1:
         return Position(
             1,
             2,
-            "record status relapsed with one line of therapy: the relapse came after line 1 "
+            f"{a.stated_by} relapsed with one line of therapy: the relapse came after line 1 "
             f"started, so this is a decision about line 2. Lines: {lines}",
         )
     return Position(

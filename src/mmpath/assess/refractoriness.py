@@ -273,6 +273,8 @@ def _followed(a: Assessment, c: Course, window_end: dt.date) -> str | None:
     if a.progressions_recorded:
         return ""
     follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
+    if any(c.start < r.date <= window_end + follow_up for r in a.unmeasured_rises):
+        return None  # a rise the series cannot judge (review r79-06)
     for test, series in a.followed_markers:
         after = [d for d, _ in series if d > c.start]
         if window_end > a.as_of:  # running, or stopped less than 60 days ago
