@@ -293,3 +293,46 @@ def test_a_progression_found_only_in_the_labs_says_why_its_type_is_unknown() -> 
     assert shown.value is None
     assert "haemoglobin 12.1 g/dL (2026-10-10), calcium 2.4 mmol/L (2026-10-10)" in shown.why
     assert "13.9" not in shown.why and "creatinine" not in shown.why.split("its type;")[-1]
+
+
+def test_a_relapse_found_in_the_labs_began_after_the_last_assessment_before_it() -> None:
+    # review r78-09, r79-01, r79-02: with progressions not recorded the allogeneic SCT was
+    # conditional ("an earlier relapse cannot be ruled out") although the series was still
+    # at its plateau more than 24 months after every starting point; and a second ASCT was
+    # "36 months met" for a progression first seen after an 18-month gap that began at 31
+    import datetime as dt
+
+    from records import assess, course, lab
+
+    start, asct = dt.date(2022, 3, 21), dt.date(2022, 9, 20)
+    induction = course("VRd", start, dt.date(2022, 7, 25), best_response="VGPR")
+    maintenance = course("lenalidomide", dt.date(2022, 12, 1), setting="maintenance")
+    maintenance["best_response"] = "CR"
+    plateau = [dt.date(2022, 12, 5) + dt.timedelta(days=91 * i) for i in range(10)]
+
+    def facts(last_plateau: dt.date, rise: dt.date) -> object:
+        values = [lab(start - dt.timedelta(days=7), "serum_m_protein", 2.8, "g/dL")]
+        values += [lab(d, "serum_m_protein", 0.2, "g/dL") for d in plateau if d <= last_plateau]
+        values += [
+            lab(rise, "serum_m_protein", 1.1, "g/dL"),
+            lab(rise + dt.timedelta(days=28), "serum_m_protein", 1.3, "g/dL"),
+        ]
+        return assess(
+            as_of=(rise + dt.timedelta(days=35)).isoformat(),
+            treatments=[induction, maintenance],
+            procedures=[
+                {"type": "stem_cell_collection", "date": "2022-08-15"},
+                {"type": "autologous_sct", "date": asct.isoformat(), "best_response_after": "CR"},
+            ],
+            stem_cells={"stored_grafts": 1},
+            transplant_eligible=True,
+            labs=values,
+        )
+
+    gap = facts(plateau[9], dt.date(2026, 10, 13))  # last plateau value 2025-03-..; rise 2026
+    assert gap.value("relapse_within_24_months") is False
+    assert "not yet progression on" in gap.get("relapse_within_24_months").why
+    assert gap.value("second_asct_remission_criteria") is None
+    assert "began in that gap" in gap.get("second_asct_remission_criteria").why
+    followed = facts(plateau[9], plateau[9] + dt.timedelta(days=91))  # no gap: 32 months
+    assert followed.value("second_asct_remission_criteria") is False

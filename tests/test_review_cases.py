@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 333,
-    "be-rrmm": 232,
-    "jp-rrmm": 160,
-    "es-len-refractory": 181,
+    "nl-rrmm": 337,
+    "be-rrmm": 235,
+    "jp-rrmm": 162,
+    "es-len-refractory": 185,
     "dk-ndmm-te": 347,
-    "facts": 188,
+    "facts": 189,
 }
 
 

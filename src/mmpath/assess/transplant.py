@@ -303,12 +303,30 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
         remission += f"; lenalidomide maintenance {maintenance}" + (
             ", relapse during it" if during else ", stopped before the relapse"
         )
+    # a progression found in the labs after a gap began somewhere in the gap: read the
+    # remission at the last assessment before it too (review r79-02: an 18-month gap around
+    # the 36 months; documented remission 31 months, progression first seen at 49)
+    gap = ""
+    found_after = after[0].after if after and after[0].source.startswith("labs:") else None
+    if found_after is not None and found_after > first.date:
+        earliest = (
+            _pfs_reading(first.date, found_after, a.as_of, list_months, strict=True),
+            _pfs_reading(first.date, found_after, a.as_of, text_months, strict=False),
+        )
+        if earliest != (by_list, by_text):
+            by_list = by_list if earliest[0] == by_list else None
+            by_text = by_text if earliest[1] == by_text else None
+            gap = (
+                f" (the lab series was last measured without progression on {found_after}, "
+                f"{elapsed(first.date, found_after)} after the ASCT: the progression began in "
+                "that gap, on either side of the threshold)"
+            )
     words = {True: "met", False: "not met", None: "not yet known"}
     readings = (
         f"list 'PFS > {list_months} months' ({'during' if during else 'no relapse during'} "
         f"lenalidomide maintenance): {words[by_list]}; paragraph 'at least {text_months} "
         f"months' (lenalidomide maintenance {'given' if given else 'not given'}): "
-        f"{words[by_text]}"
+        f"{words[by_text]}{gap}"
     )
     if by_list == by_text:
         durable = by_list
@@ -406,6 +424,19 @@ def relapse_within_24_months(a: Assessment) -> tuple[Value, str]:
             "differ for this patient: assert relapse_within_24_months to choose"
         )
     if value is False and not a.progressions_recorded:
+        # the relapse found in the labs could have begun after the last assessment before it,
+        # not earlier: a progression does not reverse without new treatment, and the values up
+        # to that assessment were not progression (review r78-09, r79-01)
+        last = events[0].after if events[0].source.startswith("labs:") else None
+        dated = [anchor for _, anchor in _anchors(a, relapse) if anchor is not None]
+        if last is not None and all(
+            last >= months_after(anchor, ALLO_EARLY_RELAPSE_MONTHS) for anchor in dated
+        ):
+            return False, (
+                f"{why}; progressions not recorded, but the lab series was not yet "
+                f"progression on {last}, already {ALLO_EARLY_RELAPSE_MONTHS} months or more "
+                "after each starting point"
+            )
         return None, f"{why}; progressions not recorded, an earlier one cannot be ruled out"
     return value, why
 
