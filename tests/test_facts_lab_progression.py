@@ -237,7 +237,7 @@ def test_the_nadir_a_response_implies_bounds_the_series_but_never_an_outlier() -
     found = implied_progression(
         series(0.6, 1.3, 1.7)[2:], 3.0, vgpr, "serum", serum_minimum_increase
     )
-    assert found is None  # 1.7 alone after the lowest value: nothing to confirm it
+    assert found is not None and not found.confirmed  # 1.7 alone: nothing confirms it yet
     found = implied_progression(
         [(D[5], 0.6), (D[6], 1.3), (D[7], 1.7)], 3.0, vgpr, "serum", serum_minimum_increase
     )
@@ -249,3 +249,35 @@ def test_the_nadir_a_response_implies_bounds_the_series_but_never_an_outlier() -
     # a plateau with one low outlier: the outlier is not the nadir; the ceiling 0.32 is
     plateau = list(zip(D[5:11], (0.6, 0.6, 0.2, 0.6, 0.7, 0.8), strict=True))
     assert implied_progression(plateau, 3.2, vgpr, "serum", serum_minimum_increase) is None
+
+
+def test_a_response_the_series_contradicts_bounds_nothing() -> None:
+    # found by the cohort property test: VGPR recorded on a short course while the M-protein,
+    # measured just before and after it, sat on a plateau at 30 % of the baseline; the VGPR
+    # bound (≤ 0.58) made the stable plateau "progression"
+    baseline = [lab(D[0] - dt.timedelta(days=7), "serum_m_protein", 5.8, "g/dL")]
+    plateau = [lab(D[i], "serum_m_protein", 1.75, "g/dL") for i in range(3, 11)]
+    short = course("VRd", D[0], D[4], best_response="VGPR")
+    after = course("lenalidomide", D[5], setting="maintenance")
+    fields = {"treatments": [short, after], "labs": baseline + plateau, "as_of": "2025-11-15"}
+    assert value("progressive_disease", **fields) is False
+
+
+def test_the_response_after_an_asct_bounds_the_nadir() -> None:
+    # review r82-01: CR after the ASCT, then only 0.2, 0.6, 0.8 g/dL years later: the
+    # reappearance of 0.6 confirmed by 0.8 is progression (from a nadir of 0)
+    start = dt.date(2021, 10, 4)
+    induction = course("VRd", start, dt.date(2022, 1, 10), best_response="VGPR")
+    maintenance = course("lenalidomide", dt.date(2022, 5, 2), setting="maintenance")
+    values = [lab(start - dt.timedelta(days=14), "serum_m_protein", 3.8, "g/dL")]
+    late = [dt.date(2025, 4, 14), dt.date(2025, 8, 18), dt.date(2025, 9, 22)]
+    values += [
+        lab(d, "serum_m_protein", v, "g/dL") for d, v in zip(late, (0.2, 0.6, 0.8), strict=True)
+    ]
+    asct = [{"type": "autologous_sct", "date": "2022-03-01", "best_response_after": "CR"}]
+    fields = {"treatments": [induction, maintenance], "labs": values, "as_of": "2025-10-01"}
+    assert value("progressive_disease", procedures=asct, **fields) is True
+    assert (
+        value("progressive_disease", procedures=[dict(asct[0], best_response_after=None)], **fields)
+        is None
+    )

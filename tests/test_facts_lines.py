@@ -718,3 +718,24 @@ def test_a_stop_for_progression_the_progressions_list_lacks_is_counted_and_flagg
     listed = [progression(dt.date(2025, 1, 20)), progression(dt.date(2026, 6, 15))]
     assert assess(treatments=[vtd, drd], progressions=listed).get("prior_lines").warnings == ()
     assert assess(treatments=[vtd, drd]).get("prior_lines").warnings == ()
+
+
+def test_a_maintenance_agent_after_a_completed_induction_continues_the_line() -> None:
+    # review r83-06: lenalidomide alone five weeks after 9 cycles of VMP were completed, no
+    # transplant, no progression: the line's maintenance, not a second line
+    vmp = {"regimen": "VMP", "start": "2021-03-01", "end": "2021-12-10", "best_response": "PR"}
+    lenalidomide = {"regimen": "lenalidomide", "start": "2022-01-17"}
+    relapse = [progression(dt.date(2026, 10, 12), "biochemical")]
+    completed = assess(
+        treatments=[dict(vmp, stop_reason="completed"), lenalidomide], progressions=relapse
+    )
+    assert (completed.value("prior_lines"), completed.value("current_line")) == (1, 2)
+    assert "read as the line's maintenance" in completed.courses[1].line_why
+    # stopped for toxicity, or started four months later: a new line, as before
+    toxic = assess(
+        treatments=[dict(vmp, stop_reason="toxicity"), lenalidomide], progressions=relapse
+    )
+    assert toxic.value("prior_lines") == 2
+    late = dict(lenalidomide, start="2022-04-15")
+    later = assess(treatments=[dict(vmp, stop_reason="completed"), late], progressions=relapse)
+    assert later.value("prior_lines") == 2

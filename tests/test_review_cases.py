@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 337,
-    "be-rrmm": 235,
-    "jp-rrmm": 162,
-    "es-len-refractory": 185,
+    "nl-rrmm": 345,
+    "be-rrmm": 240,
+    "jp-rrmm": 168,
+    "es-len-refractory": 192,
     "dk-ndmm-te": 347,
-    "facts": 189,
+    "facts": 191,
 }
 
 

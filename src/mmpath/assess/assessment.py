@@ -14,6 +14,7 @@ from typing import Any
 
 from mmpath.assess.fact import FACTS, Fact, Value, in_words
 from mmpath.assess.lab_progression import (
+    DFLC_RESPONSE_CEILING,
     DFLC_SOURCE_READING_MG_L,
     LAB_FOLLOW_UP_DAYS,
     RESPONSE_CEILING,
@@ -210,7 +211,7 @@ class Assessment:
         found: list[LabProgression] = []
         for test, series in self.followed_markers:
             found += detect(series, test, increase[test], line_starts)
-            if test != "dFLC" and line_starts == self.line_starts:
+            if line_starts == self.line_starts:
                 found += self._implied_progressions(test, series, increase[test], found)
         return sorted(found, key=lambda p: p.date)
 
@@ -225,6 +226,7 @@ class Assessment:
         its recorded best response implies (``lab_progression.implied_progression``), the
         baseline being the last value at most :data:`LAB_FOLLOW_UP_DAYS` before the line."""
         out: list[LabProgression] = []
+        ceilings = DFLC_RESPONSE_CEILING if test == "dFLC" else RESPONSE_CEILING
         ends = [line.start for line in self.lines[1:]] + [dt.date.max]
         for line, end in zip(self.lines, ends[: len(self.lines)], strict=True):
             points = [(d, v) for d, v in series if line.start < d <= end]
@@ -235,11 +237,28 @@ class Assessment:
                 for d, v in series
                 if d <= line.start and (line.start - d).days <= LAB_FOLLOW_UP_DAYS
             ]
-            responses = [
-                (c.end, c.best_response)
-                for c in line.courses
-                if c.end is not None and c.best_response in RESPONSE_CEILING
+            # a response bounds the nadir unless the series contradicts it: measured during
+            # its course or in the 92 days after, only above the bound (found by the cohort
+            # property test: a recorded VGPR beside a plateau at 30 % of the baseline made a
+            # stable patient "progressing")
+            # the response after an ASCT of the line counts from 92 days after it (when it is
+            # assessed), as if a course had ended then
+            given = [(c.start, c.end, c.best_response) for c in line.courses]
+            given += [
+                (p.date, p.date + dt.timedelta(days=LAB_FOLLOW_UP_DAYS), p.best_response_after)
+                for p in self.record.procedures or []
+                if p.type == "autologous_sct" and line.start <= p.date < end
             ]
+            responses = []
+            for start, stop, response in given:
+                fraction = ceilings.get(response or "")
+                if stop is None or fraction is None or not before:
+                    continue
+                window = stop + dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
+                seen = [v for d, v in series if start < d <= window]
+                if seen and min(seen) > before[-1] * fraction:
+                    continue
+                responses.append((stop, response or ""))
             if not before or not responses:
                 continue
             implied = implied_progression(points, before[-1], responses, test, increase)

@@ -187,6 +187,12 @@ negative immunofixation. Each is confirmed by two assessments, so a recorded bes
 bounds the line's confirmed nadir: at most this fraction of the baseline value."""
 
 
+DFLC_RESPONSE_CEILING = {"VGPR": 0.1, "PR": 0.5}
+"""IMWG 2016 for disease measurable only by the free light chains: PR ≥ 50 %, VGPR ≥ 90 %
+decrease in the difference between involved and uninvolved FLC (dFLC); CR is defined by
+immunofixation and the FLC ratio, not by a dFLC level, so it bounds nothing here."""
+
+
 def implied_progression(
     points: Sequence[tuple[dt.date, float]],
     baseline: float,
@@ -200,20 +206,20 @@ def implied_progression(
     itself (review r79-06: VGPR from 3.0 g/dL, then 0.6, 1.3, 1.7 measured only in the last
     weeks of maintenance).
 
-    ``responses`` are (end of the course, its best response): a response counts only for
-    values after its course ended, when it had certainly been reached. The nadir is the lower
+    ``responses`` are (end of the course, its best response) for courses whose response the
+    series does not contradict: a response counts only for values after its course ended,
+    when it had certainly been reached. The nadir is the lower
     of that ceiling and the levels the series confirmed (two consecutive values), never a
-    single low value (an outlier); only rises after the lowest measured value count. The
-    criterion is monotone in the nadir (a lower nadir is easier to exceed), so a rise that
+    single low value (an outlier). The criterion is monotone in the nadir (a lower nadir is easier to exceed), so a rise that
     meets it against this upper bound meets it against the true nadir. Two consecutive values
     are needed, as for :func:`detect`; a last single one is unconfirmed."""
     if not points:
         return None
     values = [v for _, v in points]
-    low = values.index(min(values))
-    for j in range(low + 1, len(points)):
+    ceilings = DFLC_RESPONSE_CEILING if test == "dFLC" else RESPONSE_CEILING
+    for j in range(len(points)):
         day, value = points[j]
-        reached = [(RESPONSE_CEILING[r], r) for end, r in responses if end < day]
+        reached = [(ceilings[r], r) for end, r in responses if end < day and r in ceilings]
         if not reached:
             continue
         fraction, response = min(reached)
@@ -223,10 +229,11 @@ def implied_progression(
         nadir = min([round(baseline * fraction, DECIMALS), *confirmed])
         if not meets(value, nadir, minimum_increase):
             continue
+        previous = points[j - 1][0] if j else None
         if j + 1 == len(points):
-            return LabProgression(day, test, nadir, value, False, points[j - 1][0], response)
+            return LabProgression(day, test, nadir, value, False, previous, response)
         if meets(points[j + 1][1], nadir, minimum_increase):
-            return LabProgression(day, test, nadir, value, True, points[j - 1][0], response)
+            return LabProgression(day, test, nadir, value, True, previous, response)
     return None
     values = [v for _, v in points]
     low = values.index(min(values))
@@ -239,8 +246,9 @@ def implied_progression(
         nadir = min([ceiling, *confirmed])
         if not meets(value, nadir, minimum_increase):
             continue
+        previous = points[j - 1][0] if j else None
         if j + 1 == len(points):
-            return LabProgression(day, test, nadir, value, False, points[j - 1][0], response)
+            return LabProgression(day, test, nadir, value, False, previous, response)
         if meets(points[j + 1][1], nadir, minimum_increase):
-            return LabProgression(day, test, nadir, value, True, points[j - 1][0], response)
+            return LabProgression(day, test, nadir, value, True, previous, response)
     return None

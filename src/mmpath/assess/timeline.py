@@ -80,6 +80,10 @@ induction → ASCT → maintenance sequence of the IMWG line definition — so t
 as "progression on lenalidomide maintenance" do not hinge on the setting being typed."""
 
 
+MAINTENANCE_START_DAYS = 92
+"""A maintenance agent alone started at most this many days (three months; seed 003 starts
+maintenance "3 måneder efter HDT") after a course that was completed continues its line as
+maintenance when no progression came in between."""
 NO_NEW_LINE_STOPS = frozenset({"completed", "other", "patient_choice"})
 """A course's ``stop_reason`` values that are none of IMWG's reasons for a new line
 (progression, relapse, toxicity): drugs added straight after such a stop continue the line."""
@@ -456,6 +460,20 @@ def _continues(
             f"continues line {number}: adds {', '.join(added)} straight after "
             f"{previous.label()} stopped ({previous.stop_reason.replace('_', ' ')}), not for "
             "progression, relapse or toxicity (IMWG: a change for those starts a new line)"
+        )
+    if (
+        maintenance_agent(active)
+        and previous.stop_reason == "completed"
+        and previous.end is not None
+        and 0 <= (start - previous.end).days <= MAINTENANCE_START_DAYS
+    ):
+        # review r83-06: lenalidomide alone five weeks after 9 cycles of VMP were completed,
+        # no progression: the planned maintenance of the line (IMWG: a new line needs a
+        # change for progression, relapse or toxicity), not a second line
+        return True, (
+            f"continues line {number}: {', '.join(sorted(active))} alone started "
+            f"{(start - previous.end).days} days after {previous.label()} was completed, no "
+            "progression: read as the line's maintenance"
         )
     return False, (
         f"{ADDED_DRUG_SPLIT} {', '.join(added)} to line {number}'s regimen "
