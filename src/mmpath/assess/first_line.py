@@ -604,6 +604,21 @@ def anti_cd38_maintenance_completed(a: Assessment) -> tuple[Value, str]:
         and any("anti_cd38" in a.catalogue.classes_of(d) for d in c.drugs)
     ]
     if not anti_cd38:
+        undecided = [
+            c
+            for c in first_line[1:]
+            if c.setting is None
+            and post_asct_role(a, c) is None
+            and any("anti_cd38" in a.catalogue.classes_of(d) for d in c.drugs)
+        ]
+        if a.record.procedures is None and undecided:
+            # procedures not recorded: a later first-line course with an anti-CD38 antibody
+            # and no setting may be maintenance after an ASCT (found by an explore run of
+            # tests/test_facts_kleene.py: "no" with procedures left out, "yes" with the ASCT)
+            return None, (
+                f"procedures not recorded: whether {undecided[0].label()} was maintenance "
+                "after an ASCT is not known"
+            )
         return False, "no anti-CD38 maintenance given"
     start = anti_cd38[0].start
     due = months_after(start, 12 * ANTI_CD38_MAINTENANCE_YEARS)
