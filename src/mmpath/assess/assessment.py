@@ -227,40 +227,40 @@ class Assessment:
         baseline being the last value at most :data:`LAB_FOLLOW_UP_DAYS` before the line."""
         out: list[LabProgression] = []
         ceilings = DFLC_RESPONSE_CEILING if test == "dFLC" else RESPONSE_CEILING
+        follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
         ends = [line.start for line in self.lines[1:]] + [dt.date.max]
         for line, end in zip(self.lines, ends[: len(self.lines)], strict=True):
-            points = [(d, v) for d, v in series if line.start < d <= end]
-            if any(p.test == test and line.start < p.date <= end for p in found):
-                continue
-            before = [
-                v
-                for d, v in series
-                if d <= line.start and (line.start - d).days <= LAB_FOLLOW_UP_DAYS
+            # the response after an ASCT of the line counts from 92 days after it (when it is
+            # assessed), as if a course had ended then
+            given = [
+                (c.start, c.end, ceilings[c.best_response], c.best_response)
+                for c in line.courses
+                if c.end is not None and c.best_response in ceilings
             ]
+            given += [
+                (p.date, p.date + follow_up, ceilings[p.best_response_after], p.best_response_after)
+                for p in self.record.procedures or []
+                if p.type == "autologous_sct"
+                and line.start <= p.date < end
+                and p.best_response_after in ceilings
+            ]
+            if not given or any(p.test == test and line.start < p.date <= end for p in found):
+                continue
+            before = [v for d, v in series if d <= line.start and line.start - d <= follow_up]
+            if not before:
+                continue
             # a response bounds the nadir unless the series contradicts it: measured during
             # its course or in the 92 days after, only above the bound (found by the cohort
             # property test: a recorded VGPR beside a plateau at 30 % of the baseline made a
             # stable patient "progressing")
-            # the response after an ASCT of the line counts from 92 days after it (when it is
-            # assessed), as if a course had ended then
-            given = [(c.start, c.end, c.best_response) for c in line.courses]
-            given += [
-                (p.date, p.date + dt.timedelta(days=LAB_FOLLOW_UP_DAYS), p.best_response_after)
-                for p in self.record.procedures or []
-                if p.type == "autologous_sct" and line.start <= p.date < end
-            ]
             responses = []
-            for start, stop, response in given:
-                fraction = ceilings.get(response or "")
-                if stop is None or fraction is None or not before:
-                    continue
-                window = stop + dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
-                seen = [v for d, v in series if start < d <= window]
-                if seen and min(seen) > before[-1] * fraction:
-                    continue
-                responses.append((stop, response or ""))
-            if not before or not responses:
+            for start, stop, fraction, response in given:
+                seen = [v for d, v in series if start < d <= stop + follow_up]
+                if not seen or min(seen) <= before[-1] * fraction:
+                    responses.append((stop, response))
+            if not responses:
                 continue
+            points = [(d, v) for d, v in series if line.start < d <= end]
             implied = implied_progression(points, before[-1], responses, test, increase)
             if implied is not None:
                 out.append(implied)
@@ -277,7 +277,8 @@ class Assessment:
         }
         found: list[UnmeasuredRise] = []
         for test, series in self.followed_markers:
-            found += unmeasured_rises(series, test, increase[test], self.line_starts)
+            known = [p for p in self.lab_progressions if p.test == test]
+            found += unmeasured_rises(series, test, increase[test], self.line_starts, known)
 
         # only where nothing else shows the line's progression: a recorded one, or one the
         # series (or the nadir a recorded response implies) confirms, after the low value

@@ -137,6 +137,7 @@ def unmeasured_rises(
     test: str,
     minimum_increase: Callable[[float], float],
     line_starts: Sequence[dt.date] = (),
+    progressions: Sequence[LabProgression] | None = None,
 ) -> list[UnmeasuredRise]:
     """Per line segment, a rise that meets the criterion against the segment's *first*
     measurement while :func:`detect` finds no progression there: the first value cannot be
@@ -147,7 +148,8 @@ def unmeasured_rises(
     low value after higher ones in the segment is the outlier of the module docstring
     (2.0, 0.5, 2.0, 2.1: no progression), not this."""
     found: list[UnmeasuredRise] = []
-    progressions = detect(series, test, minimum_increase, line_starts)
+    if progressions is None:  # (the caller may pass what it already found)
+        progressions = detect(series, test, minimum_increase, line_starts)
     points = sorted(series)
     resets = sorted(line_starts)
     first: tuple[dt.date, float] | None = None
