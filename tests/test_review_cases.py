@@ -17,12 +17,12 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 345,
-    "be-rrmm": 240,
-    "jp-rrmm": 168,
-    "es-len-refractory": 192,
+    "nl-rrmm": 349,
+    "be-rrmm": 257,
+    "jp-rrmm": 171,
+    "es-len-refractory": 195,
     "dk-ndmm-te": 347,
-    "facts": 191,
+    "facts": 192,
 }
 
 
