@@ -17,7 +17,7 @@ REVIEW = Path(__file__).parent.parent / "review"
 CASES = sorted(REVIEW.glob("*/*.json"))
 #: records each review holds at least (issue 9: >= 30 per pack, written before running)
 AT_LEAST = {
-    "nl-rrmm": 349,
+    "nl-rrmm": 363,
     "be-rrmm": 257,
     "jp-rrmm": 171,
     "es-len-refractory": 195,
