@@ -145,13 +145,29 @@ def browser() -> Iterator[Any]:
             instance.close()
 
 
+@pytest.fixture(scope="session")
+def signed_in(browser: Any, server: Server, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The cookies of one sign-in through the real form, shared by the tests' tabs.
+
+    Signing in for every test ran into the server's own limit of 10 sign-in attempts per
+    minute per address (auth/middleware.py) whenever the suite ran fast: the form came back
+    with 429 and ``wait_for_url`` timed out (the browser tests failed intermittently)."""
+    context = browser.new_context()
+    sign_in_page(context.new_page(), server)
+    path = tmp_path_factory.mktemp("e2e-session") / "state.json"
+    context.storage_state(path=str(path))
+    context.close()
+    return str(path)
+
+
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser tab; signed in when the test uses the ``server``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    state = request.getfixturevalue("signed_in") if "server" in request.fixturenames else None
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, storage_state=state
+    )
     page = context.new_page()
-    if "server" in request.fixturenames:
-        sign_in_page(page, request.getfixturevalue("server"))
     try:
         yield page
     finally:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from e2e.conftest import ROOT, Server, shot, sign_in_page
+from e2e.conftest import ROOT, Server, shot
 from mmpath.api.service import stored_form
 from mmpath.record.load import decode, parse_record
 from mmpath.service import recommend
@@ -128,13 +128,16 @@ PAGES = [
 ]
 
 
-def test_axe_finds_no_serious_issue_and_pages_fit_390px(server: Server, browser: Any) -> None:
+def test_axe_finds_no_serious_issue_and_pages_fit_390px(
+    server: Server, browser: Any, signed_in: str
+) -> None:
     problems: dict[str, list[str]] = {}
     for width in (1280, 390):
         # bypass_csp: only so the test can inject axe-core; the app's CSP forbids inline script
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, bypass_csp=True, storage_state=signed_in
+        )
         page = context.new_page()
-        sign_in_page(page, server)  # a new browser context has no session yet
         page.goto(f"{server.url}/examples/first-relapse-on-lenalidomide.json")
         page.get_by_role("button", name="Show options").click()
         page.wait_for_selector("#g-title")
