@@ -210,11 +210,11 @@ def implied_progression(
 
     ``responses`` are (end of the course, its best response) for courses whose response the
     series does not contradict: a response counts only for values after its course ended,
-    when it had certainly been reached. The nadir is the lower
-    of that ceiling and the levels the series confirmed (two consecutive values), never a
-    single low value (an outlier). The criterion is monotone in the nadir (a lower nadir is easier to exceed), so a rise that
-    meets it against this upper bound meets it against the true nadir. Two consecutive values
-    are needed, as for :func:`detect`; a last single one is unconfirmed."""
+    when it had certainly been reached. The nadir is the lower of that ceiling and the levels
+    the series confirmed (two consecutive values), never a single low value (an outlier).
+    The criterion is monotone in the nadir (a lower nadir is easier to exceed), so a rise
+    that meets it against this upper bound meets it against the true nadir. Two consecutive
+    values are needed, as for :func:`detect`; a last single one is unconfirmed."""
     if not points:
         return None
     values = [v for _, v in points]
@@ -229,23 +229,6 @@ def implied_progression(
         # values confirmed before this one; a single low value (an outlier) is neither
         confirmed = [max(a, b) for a, b in itertools.pairwise(values[:j])]
         nadir = min([round(baseline * fraction, DECIMALS), *confirmed])
-        if not meets(value, nadir, minimum_increase):
-            continue
-        previous = points[j - 1][0] if j else None
-        if j + 1 == len(points):
-            return LabProgression(day, test, nadir, value, False, previous, response)
-        if meets(points[j + 1][1], nadir, minimum_increase):
-            return LabProgression(day, test, nadir, value, True, previous, response)
-    return None
-    values = [v for _, v in points]
-    low = values.index(min(values))
-    ceiling = baseline * RESPONSE_CEILING[response]
-    for j in range(low + 1, len(points)):
-        day, value = points[j]
-        # the nadir is at most the response's ceiling and at most any level two consecutive
-        # values confirmed before this one; a single low value (an outlier) is neither
-        confirmed = [max(a, b) for a, b in itertools.pairwise(values[:j])]
-        nadir = min([ceiling, *confirmed])
         if not meets(value, nadir, minimum_increase):
             continue
         previous = points[j - 1][0] if j else None
