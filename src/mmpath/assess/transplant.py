@@ -307,7 +307,7 @@ def second_asct_remission_criteria(a: Assessment) -> tuple[Value, str]:
     # remission at the last assessment before it too (review r79-02: an 18-month gap around
     # the 36 months; documented remission 31 months, progression first seen at 49)
     gap = ""
-    found_after = after[0].after if after and after[0].source.startswith("labs:") else None
+    found_after = after[0].after if after else None  # set only for a lab-series progression
     if found_after is not None and found_after > first.date:
         earliest = (
             _pfs_reading(first.date, found_after, a.as_of, list_months, strict=True),
@@ -427,7 +427,7 @@ def relapse_within_24_months(a: Assessment) -> tuple[Value, str]:
         # the relapse found in the labs could have begun after the last assessment before it,
         # not earlier: a progression does not reverse without new treatment, and the values up
         # to that assessment were not progression (review r78-09, r79-01)
-        last = events[0].after if events[0].source.startswith("labs:") else None
+        last = events[0].after  # set only for a progression found in the lab series
         dated = [anchor for _, anchor in _anchors(a, relapse) if anchor is not None]
         if last is not None and all(
             last >= months_after(anchor, ALLO_EARLY_RELAPSE_MONTHS) for anchor in dated
