@@ -56,8 +56,12 @@ EXPECT_KEYS = frozenset(
         "no_regimen",
         "current_phase",
         "summary",
+        "decisions",
+        "decisions_complete",
     }
 )
+DECISION_KEYS = frozenset({"date", "classification", "tier", "line", "phase"})
+CLASSIFICATIONS = ("on_pathway", "off_pathway", "undetermined", "not_covered")
 SUMMARY_KEYS = frozenset(
     {
         "prior_lines",
@@ -83,6 +87,7 @@ CASE_KEYS = frozenset(
         "severity_if_wrong",
         "record",
         "expect",
+        "known_from",
         "adjudication",
     }
 )
@@ -110,6 +115,10 @@ def shape_problems(data: dict[str, Any]) -> list[str]:
         ]
     if "error" in expect and set(expect) - {"error"}:
         problems.append("expect: an `error` case expects nothing else")
+    if "decisions" in expect:
+        problems += _decision_shape(expect)
+    elif "decisions_complete" in expect or "known_from" in data:
+        problems.append("decisions_complete and known_from belong to a `decisions` case")
     cites = data.get("cites")
     if not isinstance(cites, list) or not cites:
         problems.append("cites no source sentence (cites: [{quote, english}])")
@@ -128,6 +137,27 @@ def shape_problems(data: dict[str, Any]) -> list[str]:
             problems.append(
                 f"adjudication[{i}]: needs verdict ({', '.join(sorted(VERDICTS))}) and reason"
             )
+    return problems
+
+
+def _decision_shape(expect: dict[str, Any]) -> list[str]:
+    problems = [
+        f"expect: a `decisions` case expects nothing else (got {k!r})"
+        for k in sorted(set(expect) - {"decisions", "decisions_complete"})
+    ]
+    decisions = expect["decisions"]
+    if not isinstance(decisions, list) or not decisions:
+        return [*problems, "expect.decisions: expected a non-empty list"]
+    for i, item in enumerate(decisions):
+        where = f"expect.decisions[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: expected an object")
+            continue
+        problems += [f"{where}: unknown key {k!r}" for k in sorted(set(item) - DECISION_KEYS)]
+        if not isinstance(item.get("date"), str):
+            problems.append(f"{where}.date: expected a date (YYYY-MM-DD)")
+        if item.get("classification") not in CLASSIFICATIONS:
+            problems.append(f"{where}.classification: expected one of {', '.join(CLASSIFICATIONS)}")
     return problems
 
 
@@ -404,3 +434,72 @@ def _check_summary(out: RecommendationOut, want: dict[str, Any], failures: list[
                 f"summary.creatinine_clearance: {value!r}, expected {expected!r} ({why})"
             )
     return len(want)
+
+
+# -- decisions (registry concordance) ---------------------------------------------------------
+def check_decisions(
+    rows: list[dict[str, Any]], expect: dict[str, Any], failures: list[str]
+) -> int:
+    """Check the expected classification of each decision of a whole history (``rows``: the
+    cohort evaluation's per-decision rows for one guideline); returns the checks made.
+
+    An expected decision is found by its date, and its phase when given (a first-line
+    pathway has several decisions on one day only if the reviewer names the phase).
+    ``decisions_complete``: mmpath finds exactly the listed decisions, no more."""
+    checks = 0
+    for item in expect["decisions"]:
+        day, phase = item["date"], item.get("phase")
+        label = day + (f" ({phase})" if phase else "")
+        found = [
+            r
+            for r in rows
+            if r["decision_date"].isoformat() == day and (phase is None or r["phase"] == phase)
+        ]
+        if not found:
+            failures.append(f"decision {label}: not a decision point (found: {_dates(rows)})")
+            continue
+        if len(found) > 1:
+            failures.append(
+                f"decision {label}: {len(found)} decisions that day "
+                f"({', '.join(str(r['phase']) for r in found)}); name the phase"
+            )
+            continue
+        row = found[0]
+        for key, column in (("classification", "classification"), ("tier", "tier"),
+                            ("line", "line"), ("phase", "phase")):
+            if key in item:
+                checks += 1
+                if row[column] != item[key]:
+                    failures.append(
+                        f"decision {label}: {key} {row[column]!r}, expected {item[key]!r} "
+                        f"({_row_text(row)})"
+                    )
+    if expect.get("decisions_complete"):
+        checks += 1
+        listed = {(i["date"], i.get("phase")) for i in expect["decisions"]}
+        extra = [
+            r
+            for r in rows
+            if (r["decision_date"].isoformat(), r["phase"]) not in listed
+            and (r["decision_date"].isoformat(), None) not in listed
+        ]
+        failures += [f"decision {r['decision_date']}: not expected ({_row_text(r)})" for r in extra]
+    return checks
+
+
+def _dates(rows: list[dict[str, Any]]) -> str:
+    return ", ".join(
+        f"{r['decision_date']}{' ' + r['phase'] if r['phase'] else ''}" for r in rows
+    ) or "none"
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    parts = [
+        f"line {row['line']}",
+        str(row["action"]),
+        str(row["classification"]) + (f" {row['tier']}" if row["tier"] else ""),
+        str(row["detail"]),
+    ]
+    if row["unknown_facts"]:
+        parts.append("unknown: " + ", ".join(row["unknown_facts"]))
+    return "; ".join(parts)

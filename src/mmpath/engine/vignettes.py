@@ -36,6 +36,7 @@ is what lint's coverage counts: a rule that merely fired is not tested.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,6 +240,9 @@ def run_vignette(path: Path, guideline: str | None = None) -> VignetteOutcome:
     if outcome.failures:
         return outcome
     expect = data["expect"]
+    if outcome.review and "decisions" in expect:
+        _run_decisions(data, guideline, outcome)
+        return outcome
     try:
         record = parse_record(data["record"])
         out = recommend(record, guideline)
@@ -279,3 +283,34 @@ def _error_matches(path: str, message: str, wanted: dict[str, Any]) -> bool:
 
 def run_folder(root: Path) -> list[VignetteOutcome]:
     return [run_vignette(p) for p in sorted(root.glob("*/*.json"))]
+
+
+def _run_decisions(data: dict[str, Any], guideline: str, outcome: VignetteOutcome) -> None:
+    """A review case of a whole history: every decision judged as of its date by the cohort
+    evaluation (``mmpath.cohort``), against the reviewer's classification of each."""
+    from mmpath.cohort.backend import evaluate_patient
+    from mmpath.cohort.from_record import NotAnExtract, patient_data
+
+    try:
+        record = parse_record(data["record"])
+    except RecordError as error:
+        outcome.failures += [f"record: {p}" for p in error.problems]
+        return
+    known_from: dict[str, dt.date] = {}
+    for key, value in (data.get("known_from") or {}).items():
+        try:
+            known_from[key] = dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            outcome.failures.append(f"known_from.{key}: expected a date (YYYY-MM-DD)")
+    if outcome.failures:
+        return
+    try:
+        patient = patient_data(record, known_from)
+    except NotAnExtract as error:
+        outcome.failures.append(f"record: {error}")
+        return
+    result = evaluate_patient(patient, [guideline])
+    if result.problems:
+        outcome.failures += [f"as-of record: {p}" for p in result.problems]
+        return
+    review_case.check_decisions(result.rows, data["expect"], outcome.failures)
