@@ -437,9 +437,7 @@ def _check_summary(out: RecommendationOut, want: dict[str, Any], failures: list[
 
 
 # -- decisions (registry concordance) ---------------------------------------------------------
-def check_decisions(
-    rows: list[dict[str, Any]], expect: dict[str, Any], failures: list[str]
-) -> int:
+def check_decisions(rows: list[dict[str, Any]], expect: dict[str, Any], failures: list[str]) -> int:
     """Check the expected classification of each decision of a whole history (``rows``: the
     cohort evaluation's per-decision rows for one guideline); returns the checks made.
 
@@ -465,8 +463,12 @@ def check_decisions(
             )
             continue
         row = found[0]
-        for key, column in (("classification", "classification"), ("tier", "tier"),
-                            ("line", "line"), ("phase", "phase")):
+        for key, column in (
+            ("classification", "classification"),
+            ("tier", "tier"),
+            ("line", "line"),
+            ("phase", "phase"),
+        ):
             if key in item:
                 checks += 1
                 if row[column] != item[key]:
@@ -488,9 +490,10 @@ def check_decisions(
 
 
 def _dates(rows: list[dict[str, Any]]) -> str:
-    return ", ".join(
-        f"{r['decision_date']}{' ' + r['phase'] if r['phase'] else ''}" for r in rows
-    ) or "none"
+    return (
+        ", ".join(f"{r['decision_date']}{' ' + r['phase'] if r['phase'] else ''}" for r in rows)
+        or "none"
+    )
 
 
 def _row_text(row: dict[str, Any]) -> str:
