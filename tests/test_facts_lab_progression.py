@@ -281,3 +281,35 @@ def test_the_response_after_an_asct_bounds_the_nadir() -> None:
         value("progressive_disease", procedures=[dict(asct[0], best_response_after=None)], **fields)
         is None
     )
+
+
+def test_a_recorded_response_the_series_contradicts_is_a_warning() -> None:
+    # review r84-02: VGPR recorded for VRd while the M-protein fell from 2.6 to 0.9 g/dL at
+    # its end and stayed at 0.8: either the VGPR (≤ 0.26) was not reached, or a progression
+    # the record does not show followed it. The recorded response is kept; the reader is told.
+    from records import assess
+
+    start, end = dt.date(2023, 6, 5), dt.date(2024, 1, 15)
+    induction = course("VRd", start, end, best_response="VGPR", stop_reason="completed")
+    continued = course("Rd", dt.date(2024, 1, 22))
+    points = [(dt.date(2023, 5, 22), 2.6), (dt.date(2023, 9, 4), 1.2), (end, 0.9)]
+    points += [(end + dt.timedelta(days=120 * i), 0.8) for i in range(1, 5)]
+    labs = [lab(d, "serum_m_protein", v, "g/dL") for d, v in points]
+    fields = {"treatments": [induction, continued], "as_of": "2025-09-01", "progressions": []}
+    a = assess(labs=labs, **fields)
+    (warning,) = a.get("relapsed").warnings
+    assert warning.startswith("VRd (2023-06-05 to 2024-01-15): recorded best response VGPR")
+    assert "at most 0.26" in warning and "0.9 on 2024-01-15" in warning
+    assert a.get("prior_lines").warnings == a.get("relapsed").warnings
+    assert a.get("relapsed").value is False  # a warning, never a correction
+    # the series reached the bound at some time: no contradiction
+    reached = labs[:2] + [lab(d, "serum_m_protein", 0.2, "g/dL") for d, _ in points[2:]]
+    assert assess(labs=reached, **fields).get("relapsed").warnings == ()
+    # merely above the bound near the end (0.3 from 2.6: no progression from 0.26): a long
+    # course measured late says nothing of its best response
+    late = labs[:2] + [lab(end, "serum_m_protein", 0.3, "g/dL")]
+    assert assess(labs=late, **fields).get("relapsed").warnings == ()
+    # a progression in the window explains the rise
+    relapse = [{"date": end.isoformat(), "type": "biochemical"}]
+    recorded = assess(labs=labs, **{**fields, "progressions": relapse})
+    assert not any("recorded best response" in w for w in recorded.get("relapsed").warnings)

@@ -21,6 +21,7 @@ from mmpath.assess.lab_progression import (
     SERUM_MEASURABLE_G_DL,
     URINE_MEASURABLE_MG_24H,
     LabProgression,
+    ResponseCheck,
     UnmeasuredRise,
     detect,
     dflc_minimum_increase,
@@ -42,6 +43,13 @@ from mmpath.catalogue import Catalogue, load_catalogue
 from mmpath.record.errors import Problem, RecordError
 from mmpath.record.model import LabResult, PatientRecord
 from mmpath.record.units import to_canonical
+
+MINIMUM_INCREASE: dict[str, Callable[[float], float]] = {
+    "serum M-protein": serum_minimum_increase,
+    "urine M-protein": urine_minimum_increase,
+    "dFLC": dflc_minimum_increase,
+}
+"""The IMWG 2016 absolute increase each followed marker needs for progression."""
 
 STATUS_ASSERTIONS = {
     ("relapsed", True): "relapsed",
@@ -203,11 +211,7 @@ class Assessment:
         return self._lab_progressions(self.sure_line_starts)
 
     def _lab_progressions(self, line_starts: list[dt.date]) -> list[LabProgression]:
-        increase = {
-            "serum M-protein": serum_minimum_increase,
-            "urine M-protein": urine_minimum_increase,
-            "dFLC": dflc_minimum_increase,
-        }
+        increase = MINIMUM_INCREASE
         found: list[LabProgression] = []
         for test, series in self.followed_markers:
             found += detect(series, test, increase[test], line_starts)
@@ -226,55 +230,98 @@ class Assessment:
         its recorded best response implies (``lab_progression.implied_progression``), the
         baseline being the last value at most :data:`LAB_FOLLOW_UP_DAYS` before the line."""
         out: list[LabProgression] = []
-        ceilings = DFLC_RESPONSE_CEILING if test == "dFLC" else RESPONSE_CEILING
-        follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
-        ends = [line.start for line in self.lines[1:]] + [dt.date.max]
-        for line, end in zip(self.lines, ends[: len(self.lines)], strict=True):
-            # the response after an ASCT of the line counts from 92 days after it (when it is
-            # assessed), as if a course had ended then
-            given = [
-                (c.start, c.end, ceilings[c.best_response], c.best_response)
-                for c in line.courses
-                if c.end is not None and c.best_response in ceilings
-            ]
-            given += [
-                (p.date, p.date + follow_up, ceilings[p.best_response_after], p.best_response_after)
-                for p in self.record.procedures or []
-                if p.type == "autologous_sct"
-                and line.start <= p.date < end
-                and p.best_response_after in ceilings
-            ]
-            if not given or any(p.test == test and line.start < p.date <= end for p in found):
-                continue
-            before = [v for d, v in series if d <= line.start and line.start - d <= follow_up]
-            if not before:
+        for line, end, baseline, checks in self._recorded_responses(test, series):
+            if any(p.test == test and line.start < p.date <= end for p in found):
                 continue
             # a response bounds the nadir unless the series contradicts it: measured during
             # its course or in the 92 days after, only above the bound (found by the cohort
             # property test: a recorded VGPR beside a plateau at 30 % of the baseline made a
             # stable patient "progressing")
-            responses = []
-            for start, stop, fraction, response in given:
-                seen = [v for d, v in series if start < d <= stop + follow_up]
-                if not seen or min(seen) <= before[-1] * fraction:
-                    responses.append((stop, response))
+            responses = [(c.stop, c.response) for c in checks if not c.contradicted]
             if not responses:
                 continue
             points = [(d, v) for d, v in series if line.start < d <= end]
-            implied = implied_progression(points, before[-1], responses, test, increase)
+            implied = implied_progression(points, baseline, responses, test, increase)
             if implied is not None:
                 out.append(implied)
         return out
+
+    def _recorded_responses(
+        self, test: str, series: list[tuple[dt.date, float]]
+    ) -> list[tuple[Line, dt.date, float, list[ResponseCheck]]]:
+        """Per line with a baseline in ``series`` (the last value at most
+        :data:`LAB_FOLLOW_UP_DAYS` before the line) and a recorded best response that bounds
+        the marker (:data:`RESPONSE_CEILING`, :data:`DFLC_RESPONSE_CEILING`): (line, the
+        next line's start or ``date.max``, baseline, each response checked against the
+        series). The response after an ASCT of the line counts from 92 days after it (when
+        it is assessed), as if a course had ended then."""
+        out = []
+        ceilings = DFLC_RESPONSE_CEILING if test == "dFLC" else RESPONSE_CEILING
+        follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
+        ends = [line.start for line in self.lines[1:]] + [dt.date.max]
+        for line, end in zip(self.lines, ends[: len(self.lines)], strict=True):
+            given = [
+                (c.label(), c.start, c.end, c.best_response)
+                for c in line.courses
+                if c.end is not None and c.best_response in ceilings
+            ]
+            given += [
+                (f"autologous SCT {p.date}", p.date, p.date + follow_up, p.best_response_after)
+                for p in self.record.procedures or []
+                if p.type == "autologous_sct"
+                and line.start <= p.date < end
+                and p.best_response_after in ceilings
+            ]
+            if not given:
+                continue
+            before = [v for d, v in series if d <= line.start and line.start - d <= follow_up]
+            if not before:
+                continue
+            checks = []
+            for label, start, stop, response in given:
+                bound = before[-1] * ceilings[response]
+                seen = [(d, v) for d, v in series if start < d <= stop + follow_up]
+                checks.append(
+                    ResponseCheck(
+                        label,
+                        response,
+                        start,
+                        stop,
+                        before[-1],
+                        bound,
+                        seen,
+                        test,
+                        MINIMUM_INCREASE[test],
+                    )
+                )
+            out.append((line, end, before[-1], checks))
+        return out
+
+    @cached_property
+    def response_contradictions(self) -> list[str]:
+        """Recorded best responses the followed marker's series contradicts
+        (:attr:`ResponseCheck.warning`) with no progression (recorded, a course stopped for
+        one, or from the labs) from the course's start to 92 days after it: a warning, never
+        a correction — the recorded response is the clinician's statement (review r84-02)."""
+        notes = []
+        follow_up = dt.timedelta(days=LAB_FOLLOW_UP_DAYS)
+        events = [e.date for e in self.progression_events]
+        for test, series in self.followed_markers:
+            for _line, _end, _baseline, checks in self._recorded_responses(test, series):
+                notes += [
+                    c.warning
+                    for c in checks
+                    if c.warning is not None
+                    # a progression in the window explains the rise: nothing to check
+                    and not any(c.start < day <= c.stop + follow_up for day in events)
+                ]
+        return notes
 
     @cached_property
     def unmeasured_rises(self) -> list[UnmeasuredRise]:
         """Rises in the followed series against a single, unconfirmed low value
         (``lab_progression.unmeasured_rises``): neither progression nor its absence."""
-        increase = {
-            "serum M-protein": serum_minimum_increase,
-            "urine M-protein": urine_minimum_increase,
-            "dFLC": dflc_minimum_increase,
-        }
+        increase = MINIMUM_INCREASE
         found: list[UnmeasuredRise] = []
         for test, series in self.followed_markers:
             known = [p for p in self.lab_progressions if p.test == test]

@@ -41,8 +41,9 @@ from mmpath.assess.timeline import RESPONSE_RANK, Line, ProgressionEvent
 
 def lab_warnings(a: Assessment) -> list[str]:
     """Confirmed lab progressions the record's progressions list does not hold, unconfirmed
-    rises and boundary readings of the lab series."""
-    return a.progression_warnings + a.lab_boundary_notes
+    rises and boundary readings of the lab series, and recorded responses the series
+    contradicts."""
+    return a.progression_warnings + a.lab_boundary_notes + a.response_contradictions
 
 
 def failed_without_response(a: Assessment, line: Line) -> str | None:

@@ -195,6 +195,65 @@ decrease in the difference between involved and uninvolved FLC (dFLC); CR is def
 immunofixation and the FLC ratio, not by a dFLC level, so it bounds nothing here."""
 
 
+RESPONSE_NEAR_END_DAYS = 28
+"""How close before a course's end a value counts as measured "at its end" for
+:attr:`ResponseCheck.warning` (mmpath's window for a warning, not a clinical threshold)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseCheck:
+    """A recorded best response against the followed marker's series: the response's bound
+    (its :data:`RESPONSE_CEILING` fraction of the value before the line) and the values
+    measured from the course's start to :data:`LAB_FOLLOW_UP_DAYS` after its end (``stop``;
+    for an ASCT, 92 days after it)."""
+
+    label: str
+    response: str
+    start: dt.date
+    stop: dt.date
+    baseline: float
+    bound: float
+    seen: list[tuple[dt.date, float]]
+    test: str
+    minimum_increase: Callable[[float], float]
+
+    @property
+    def contradicted(self) -> bool:
+        """Every value measured in the window lies above the bound: the response does not
+        bound the nadir (the series never reached it)."""
+        return bool(self.seen) and min(v for _, v in self.seen) > self.bound
+
+    @property
+    def warning(self) -> str | None:
+        """A warning, or None. The response bounds the nadir (IMWG 2016, confirmed by two
+        assessments), so a value at the course's end (from :data:`RESPONSE_NEAR_END_DAYS`
+        before it to 92 days after) that is progression from the bound (:func:`meets`), in a
+        series that never reached the bound, means the response was not reached or was
+        followed by a progression the record does not show (review r84-02: VGPR recorded,
+        0.9 g/dL from 2.6 at the end of induction and a plateau at 0.8). A value merely above
+        the bound is not enough: a long course measured only late says nothing of its best
+        response."""
+        if not self.contradicted:
+            return None
+        near_end = self.stop - dt.timedelta(days=RESPONSE_NEAR_END_DAYS)
+        at_end = [
+            (d, v)
+            for d, v in self.seen
+            if d >= near_end and meets(v, self.bound, self.minimum_increase)
+        ]
+        if not at_end:
+            return None
+        day, value = min(at_end, key=lambda p: abs((p[0] - self.stop).days))
+        return (
+            f"{self.label}: recorded best response {self.response} (the {self.test} at most "
+            f"{self.bound:g}, from the baseline {self.baseline:g}), but it was {value:g} on "
+            f"{day.isoformat()}, when that response would hold, and no value from the start reached {self.bound:g}: "
+            "the response was not reached, or a progression the record does not show followed "
+            "it — check the recorded response, the values and the progressions (mmpath uses "
+            "the recorded response; IMWG 2016)"
+        )
+
+
 def implied_progression(
     points: Sequence[tuple[dt.date, float]],
     baseline: float,
