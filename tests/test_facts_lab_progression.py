@@ -303,11 +303,11 @@ def test_a_recorded_response_the_series_contradicts_is_a_warning() -> None:
     assert a.get("prior_lines").warnings == a.get("relapsed").warnings
     assert a.get("relapsed").value is False  # a warning, never a correction
     # the series reached the bound at some time: no contradiction
-    reached = labs[:2] + [lab(d, "serum_m_protein", 0.2, "g/dL") for d, _ in points[2:]]
+    reached = [*labs[:2], *(lab(d, "serum_m_protein", 0.2, "g/dL") for d, _ in points[2:])]
     assert assess(labs=reached, **fields).get("relapsed").warnings == ()
     # merely above the bound near the end (0.3 from 2.6: no progression from 0.26): a long
     # course measured late says nothing of its best response
-    late = labs[:2] + [lab(end, "serum_m_protein", 0.3, "g/dL")]
+    late = [*labs[:2], lab(end, "serum_m_protein", 0.3, "g/dL")]
     assert assess(labs=late, **fields).get("relapsed").warnings == ()
     # a progression in the window explains the rise
     relapse = [{"date": end.isoformat(), "type": "biochemical"}]

@@ -739,3 +739,31 @@ def test_a_maintenance_agent_after_a_completed_induction_continues_the_line() ->
     late = dict(lenalidomide, start="2022-04-15")
     later = assess(treatments=[dict(vmp, stop_reason="completed"), late], progressions=relapse)
     assert later.value("prior_lines") == 2
+
+
+def test_a_progression_only_the_labs_show_starts_a_new_line() -> None:
+    # review r95-11: no progressions recorded; VTD, ASCT, then DRd 2.6 years later after a
+    # confirmed rise, then Isa-Pd after a second one. The record's own events alone read
+    # DRd and Isa-Pd as the transplant line continuing ("after the ASCT, no progression").
+    from records import assess, course, lab
+
+    values = [("2020-01-13", 3.2), ("2020-10-19", 0.2), ("2021-06-14", 0.2), ("2022-06-13", 0.2)]
+    values += [("2023-01-09", 0.8), ("2023-02-06", 1.1), ("2023-08-14", 0.1), ("2024-08-12", 0.1)]
+    values += [("2025-12-01", 0.1), ("2026-02-02", 0.7), ("2026-02-23", 0.9)]
+    labs = [lab(dt.date.fromisoformat(d), "serum_m_protein", v, "g/dL") for d, v in values]
+    vtd = course("VTD", dt.date(2020, 2, 3), dt.date(2020, 5, 18), best_response="VGPR")
+    drd = course("DRd", dt.date(2023, 2, 20), dt.date(2026, 2, 27))
+    isapd = course("Isa-Pd", dt.date(2026, 3, 2))
+    asct = [{"type": "autologous_sct", "date": "2020-07-20"}]
+    a = assess(treatments=[vtd, drd, isapd], labs=labs, procedures=asct, as_of="2026-03-10")
+    assert [c.line for c in a.courses] == [1, 2, 3]
+    assert "confirmed progression the lab series shows on 2023-01-09" in a.courses[1].line_why
+    assert "line 2 from 2023-02-20" in a.get("prior_lines").why
+    # without the confirming values the rise is not progression: one line, as before
+    unconfirmed = [x for x in labs if x["date"] not in ("2023-02-06", "2026-02-23")]
+    b = assess(treatments=[vtd, drd, isapd], labs=unconfirmed, procedures=asct, as_of="2026-03-10")
+    assert [c.line for c in b.courses] == [1, 1, 1]
+    # a line number the record gives wins over the lab series (not an outright IMWG rule)
+    given = [vtd, dict(drd, line=1), dict(isapd, line=1)]
+    c = assess(treatments=given, labs=labs, procedures=asct, as_of="2026-03-10")
+    assert [x.line for x in c.courses] == [1, 1, 1]

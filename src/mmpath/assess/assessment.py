@@ -166,7 +166,31 @@ class Assessment:
     # -- timeline ----------------------------------------------------------------------
     @cached_property
     def courses(self) -> tuple[Course, ...]:
-        return build_courses(self.record)
+        """The record's courses with their lines (``timeline.build_courses``). IMWG starts a
+        new line after a progression, also one only the lab series shows: with the record's
+        progressions alone a course started years after an ASCT, after a rise the labs
+        confirm, was read as the transplant line's maintenance (review r95-11: DRd and then
+        Isa-Pd counted in line 1). The lab series is read per line, so the lines are rebuilt
+        until the confirmed lab progressions (:func:`lab_progression.detect`) no longer
+        change them; the nadir a recorded response implies (``implied_progression``) needs
+        the lines and does not split them."""
+        courses = build_courses(self.record)
+        if not self.followed_markers:
+            return courses
+        recorded = recorded_events(self.record, courses)
+        for _ in range(len(courses)):
+            starts = sorted({line.start for line in build_lines(courses)})
+            events = sorted(
+                (p.date, p.test)
+                for test, series in self.followed_markers
+                for p in detect(series, test, MINIMUM_INCREASE[test], starts)
+                if p.confirmed and not same_event(p.date, recorded)
+            )
+            rebuilt = build_courses(self.record, events)
+            if rebuilt == courses:
+                break
+            courses = rebuilt
+        return courses
 
     @cached_property
     def lines(self) -> tuple[Line, ...]:

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -189,6 +190,10 @@ def _line_events(record: PatientRecord) -> list[tuple[dt.date, str]]:
     return sorted(events)
 
 
+LAB_EVENT = "labs: "
+"""Source prefix of a line event only the lab series shows (``build_courses(lab_events=)``)."""
+
+
 CAR_T_DRUG = "car-t cell therapy"
 """The catalogue's drug for a CAR-T infusion whose product the record does not name."""
 
@@ -229,15 +234,19 @@ def car_t_treatments(record: PatientRecord) -> list[tuple[int, Treatment]]:
     return found
 
 
-def build_courses(record: PatientRecord) -> tuple[Course, ...]:
+def build_courses(
+    record: PatientRecord, lab_events: Sequence[tuple[dt.date, str]] = ()
+) -> tuple[Course, ...]:
     """The record's courses in start order, each with its line number and the reason; a
     CAR-T recorded only as a procedure counts as a course (:func:`car_t_treatments`).
     ``line`` numbers given in the record win where they settle a reading of this module
-    (:func:`given_lines`)."""
-    counted = _build(record, use_given=False)
+    (:func:`given_lines`). ``lab_events``: confirmed progressions only the lab series shows
+    (date, test), which start a new line as a recorded progression does (the caller derives
+    them: ``Assessment.courses``); a given ``line`` number still wins over them."""
+    counted = _build(record, use_given=False, lab_events=lab_events)
     if not any(t.line is not None for t in record.treatments or []):
         return counted
-    return given_lines(record, counted, _build(record, use_given=True))
+    return given_lines(record, counted, _build(record, use_given=True, lab_events=lab_events))
 
 
 def repeated_courses(record: PatientRecord) -> dict[int, int]:
@@ -256,7 +265,9 @@ def repeated_courses(record: PatientRecord) -> dict[int, int]:
     return repeats
 
 
-def _build(record: PatientRecord, *, use_given: bool) -> tuple[Course, ...]:
+def _build(
+    record: PatientRecord, *, use_given: bool, lab_events: Sequence[tuple[dt.date, str]]
+) -> tuple[Course, ...]:
     catalogue = load_catalogue()
     repeats = repeated_courses(record)
     treatments = [
@@ -264,7 +275,7 @@ def _build(record: PatientRecord, *, use_given: bool) -> tuple[Course, ...]:
         *car_t_treatments(record),
     ]
     raw = sorted(treatments, key=lambda item: (item[1].start, item[0]))
-    events = _line_events(record)
+    events = sorted([*_line_events(record), *((d, f"{LAB_EVENT}{t}") for d, t in lab_events)])
     ascts = sorted(p.date for p in record.procedures or [] if p.type == "autologous_sct")
     harvests = sorted(
         p.date
@@ -418,6 +429,12 @@ def _continues(
     progressed = [(d, src) for d, src in events if line.start < d <= start]
     if progressed:
         day, src = progressed[-1]
+        if src.startswith(LAB_EVENT):
+            # not CERTAIN_NEW_LINE: a line number the record gives wins over the labs
+            return False, (
+                f"new line: started after a confirmed progression the lab series shows on "
+                f"{day.isoformat()} ({src.removeprefix(LAB_EVENT)}; IMWG 2016)"
+            )
         return False, f"new line: started after progression on {day.isoformat()} ({src})"
     added = sorted(active - line.drugs)
     within_window = (start - line.start).days <= REGIMEN_WINDOW_DAYS
