@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from mmpath.cohort.backend import ReferenceBackend
-from mmpath.cohort.extract import read_extract
+from mmpath.cohort.backend import ReferenceBackend, differences
+from mmpath.cohort.extract import Extract, read_extract
 
 from .conftest import write_csv_tables
 
@@ -187,3 +187,96 @@ def test_differences_between_backends_are_found() -> None:
     facts = pl.DataFrame([row | {"missing_facts": []}], schema=ROW_SCHEMA)
     assert differences(left, facts).height == 1
     assert differences(left, left.clear()).height == 1
+
+
+def test_a_regimen_matches_an_option_with_or_without_its_steroid() -> None:
+    """nl-rrmm, third line: "Pomalidomide" — the clinic gives pomalidomide with
+    dexamethasone, and a registry writes it so (review r91-11: Pd was off pathway). The exact
+    drug set wins where both are listed; a steroid alone matches no option."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from mmpath.cohort.classify import classify
+    from mmpath.cohort.decisions import DecisionPoint
+
+    def option(oid: str, drugs: list[str], tier: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            id=oid,
+            kind="regimen",
+            drugs=drugs,
+            tier=tier,
+            status="recommended",
+            requires=[],
+            rules=["third-line"],
+            phase=None,
+        )
+
+    def result(*options: SimpleNamespace) -> SimpleNamespace:
+        return SimpleNamespace(
+            applicable=True,
+            applicability="",
+            pathway=None,
+            options=list(options),
+            excluded=[],
+            missing=[],
+        )
+
+    def point(*drugs: str) -> DecisionPoint:
+        return DecisionPoint(date(2025, 8, 4), "line_start", 3, None, tuple(sorted(drugs)))
+
+    pom = option("pomalidomide", ["pomalidomide"], "alternative")
+    pd = point("pomalidomide", "dexamethasone")
+    assert classify(pd, result(pom)).option == "pomalidomide"
+    assert classify(pd, result(pom)).classification == "on_pathway"
+    exact = option("Pd", ["pomalidomide", "dexamethasone"], "preferred")
+    assert classify(pd, result(pom, exact)).option == "Pd"
+    assert classify(point("pomalidomide"), result(exact)).option == "Pd"
+    assert classify(point("dexamethasone"), result(pom)).classification == "off_pathway"
+
+
+def _dk_extract(tmp_path: Path, procedures: str) -> Extract:
+    events = {**DK_EVENTS, "procedures": DK_EVENTS["procedures"] + procedures}
+    extract = read_extract(
+        write_csv_tables(
+            tmp_path / "dk-tandem",
+            {"patients": DK_PATIENT, "treatments": DK_TREATMENTS, **events},
+        )
+    )
+    assert extract.errors == []
+    return extract
+
+
+def test_a_phase_the_pathway_gives_no_option_for_is_off_pathway(tmp_path: Path) -> None:
+    """dk-ndmm-te, recommendation 9: "Tandem transplantation kan overvejes til patienter, der
+    har haft gavn af den første HDT, men ikke har opnået CR" — dk1 reached CR after the first
+    ASCT (known 2024-10-25), so a second ASCT is not what the guideline gives: off pathway,
+    not "not covered" (review r92-07). Both backends agree."""
+    from mmpath.cohort.compiled.backend import CompiledBackend
+
+    extract = _dk_extract(tmp_path, "dk1,autologous_sct,2024-10-28,,\n")
+    reference = ReferenceBackend().evaluate(extract, "dk-ndmm-te").rows
+    tandem = reference.filter(pl.col("decision_date") == pl.date(2024, 10, 28)).row(0, named=True)
+    assert (tandem["phase"], tandem["classification"]) == ("transplant", "off_pathway")
+    assert tandem["detail"] == "the guideline gives no transplant option for this patient"
+    compiled = CompiledBackend().evaluate(extract, "dk-ndmm-te").rows
+    assert differences(reference, compiled).height == 0
+
+
+def test_a_first_course_numbered_line_three_leaves_the_history_unknown(tmp_path: Path) -> None:
+    """A referred patient: the registry holds only the third line (numbered so) — the earlier
+    lines are unknown, not absent, so whether nl-rrmm (relapsed or refractory myeloma)
+    applies cannot be told (review r95-12: it said "not applicable"). Both backends agree."""
+    from mmpath.cohort.compiled.backend import CompiledBackend
+
+    tables = {
+        "patients": NL_PATIENT,
+        "treatments": "patient_id,regimen,start,line\nnl1,Isa-Pd,2025-02-03,3\n",
+        "progressions": "patient_id,date,type,features\nnl1,2025-01-13,clinical,anemia\n",
+    }
+    extract = read_extract(write_csv_tables(tmp_path / "referred", tables))
+    assert extract.errors == []
+    reference = ReferenceBackend().evaluate(extract, "nl-rrmm").rows
+    row = reference.row(0, named=True)
+    assert (row["line"], row["classification"]) == (3, "undetermined")
+    compiled = CompiledBackend().evaluate(extract, "nl-rrmm").rows
+    assert differences(reference, compiled).height == 0

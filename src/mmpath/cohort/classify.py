@@ -4,7 +4,8 @@ One decision (what was started, :class:`~mmpath.cohort.decisions.DecisionPoint`)
 one guideline's result for the as-of record (recommendation-v1 ``ResultOut``):
 
 - ``not_covered`` — the guideline does not apply to the patient (``applicable`` false),
-  or it applies but none of its rules gives an option here (no rule);
+  or it applies but none of its rules gives an option here (no rule); a pathway guideline
+  (phases) addresses every phase it names, so there an empty phase is ``off_pathway``;
 - ``on_pathway`` (with the option's tier) — the choice is an option the guideline
   recommends for this patient;
 - ``undetermined`` (with the unknown facts) — the choice is an option only under facts
@@ -14,16 +15,18 @@ one guideline's result for the as-of record (recommendation-v1 ``ResultOut``):
   change this (Kleene logic: no unknown rule yields it), so it is not ``undetermined``.
 
 A regimen matches an option by its drug set (the catalogue identifies regimens by drug
-set across aliases); a procedure matches through :data:`PROCEDURE_OPTIONS`. For pathway
-packs only the options of the decision's phase count.
+set across aliases), or failing that by the same drugs with or without a corticosteroid;
+a procedure matches through :data:`PROCEDURE_OPTIONS`. For pathway packs only the options
+of the decision's phase count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
+from mmpath.catalogue import load_catalogue
 from mmpath.cohort.decisions import DecisionPoint
 
 Classification = Literal["on_pathway", "off_pathway", "not_covered", "undetermined"]
@@ -42,6 +45,16 @@ PROCEDURE_OPTIONS = {
 """Extract procedure (type, ordinal) -> pack option id: a stem-cell collection is the
 mobilisation the pathway plans; the first autologous transplant is the high-dose melphalan
 with stem-cell support, the second the tandem transplant."""
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def drugs(self) -> Sequence[str] | None: ...
+
+
+T = TypeVar("T", bound=Identified)
 
 
 class OptionLike(Protocol):
@@ -132,7 +145,7 @@ def classify(decision: DecisionPoint, result: ResultLike) -> Verdict:
             node,
             tuple(sorted(set(unknown))),
         )
-    if not options:
+    if not options and not pathway:
         return Verdict("not_covered", "the guideline applies but no rule gives an option here")
     if match is not None:
         if match.status == "recommended":
@@ -145,22 +158,53 @@ def classify(decision: DecisionPoint, result: ResultLike) -> Verdict:
             node,
             tuple(match.requires),
         )
-    excluded = next((e for e in result.excluded if _same(decision, e.drugs, e.id)), None)
+    excluded = next(iter(_find(decision, result.excluded)), None)
     if excluded is not None:
         return Verdict("off_pathway", f"excluded: {excluded.reason}", None, excluded.id, node)
+    if not options:
+        # a pathway guideline addresses every phase it names: no option in this one for the
+        # patient is a "no" (review r92-07: a tandem ASCT in CR after the first, where the
+        # tandem is given only without CR; r92-03: consolidation after an unnamed induction)
+        return Verdict(
+            "off_pathway",
+            f"the guideline gives no {decision.phase} option for this patient",
+            node=node,
+        )
     return Verdict("off_pathway", "not among the guideline's options for this patient", node=node)
 
 
-def _same(decision: DecisionPoint, drugs: Sequence[str] | None, option_id: str) -> bool:
+def _same(
+    decision: DecisionPoint, drugs: Sequence[str] | None, option_id: str, *, steroid: bool = True
+) -> bool:
+    """Whether an option (or exclusion) is the choice: the procedure's option, or the same
+    drug set — with ``steroid`` False, the same set once corticosteroids are set aside."""
     if decision.procedure is not None:
         return PROCEDURE_OPTIONS.get((decision.procedure, decision.ordinal)) == option_id
-    return drugs is not None and frozenset(drugs) == frozenset(decision.drugs)
+    if drugs is None:
+        return False
+    if steroid:
+        return frozenset(drugs) == frozenset(decision.drugs)
+    bare = _without_steroids(decision.drugs)
+    return bool(bare) and _without_steroids(drugs) == bare
+
+
+def _without_steroids(drugs: Sequence[str]) -> frozenset[str]:
+    catalogue = load_catalogue()
+    return frozenset(d for d in drugs if not catalogue.is_steroid(d))
+
+
+def _find(decision: DecisionPoint, items: Sequence[T]) -> list[T]:
+    """The options (or exclusions) that are the choice: the exact drug set; failing that,
+    the same drugs with or without their corticosteroid. A guideline writes "Pomalidomide"
+    where the clinic gives pomalidomide with dexamethasone, and a registry may leave the
+    steroid out of its rows (review r91-11: Pd after "Pomalidomide" was off pathway)."""
+    exact = [o for o in items if _same(decision, o.drugs, o.id)]
+    return exact or [o for o in items if _same(decision, o.drugs, o.id, steroid=False)]
 
 
 def _match(decision: DecisionPoint, options: list[OptionLike]) -> OptionLike | None:
     """The best-ranked option that is the choice (recommended before conditional)."""
-    matches = [o for o in options if _same(decision, o.drugs, o.id)]
-    return min(matches, key=lambda o: o.status != "recommended", default=None)
+    return min(_find(decision, options), key=lambda o: o.status != "recommended", default=None)
 
 
 def _node(match: OptionLike | None, options: list[OptionLike]) -> str | None:

@@ -4,7 +4,9 @@ As of a decision date ``D`` the record holds only what was known on ``D``:
 
 - treatments and procedures that started *before* ``D`` (what starts on ``D`` is the
   decision being judged); a course still running on ``D`` loses its ``end`` and
-  ``stop_reason`` (it is ongoing at ``as_of``);
+  ``stop_reason`` (it is ongoing at ``as_of``); when no course started before ``D`` but
+  the course starting on ``D`` is numbered line 2 or later, the treatments are not
+  recorded (unknown), not ``[]``;
 - a course's ``best_response`` when its ``best_response_date`` is on or before ``D`` or,
   without that date, when the course ended on or before ``D``; a procedure's
   ``best_response_after`` only when its ``response_date`` is on or before ``D`` (a response
@@ -185,7 +187,8 @@ def record_dict(
                     course.pop("best_response", None)
             sources[f"treatments[{len(courses)}]"] = ("treatments", row[ROW])
             courses.append(course)
-        record["treatments"] = courses
+        if courses or not _later_line_starts(treatments, as_of):
+            record["treatments"] = courses
     procedures = data.rows_of("procedures")
     if procedures is not None:
         out: list[Row] = []
@@ -219,6 +222,16 @@ def record_dict(
             k: v for k, v in cytogenetics.items() if k not in {ROW, "patient_id"} and v is not None
         }
     return record, sources
+
+
+def _later_line_starts(treatments: list[Row], as_of: dt.date | None) -> bool:
+    """Whether the decision on ``as_of`` starts a course the extract numbers line 2 or later
+    while no course before it is held: earlier lines were given that the extract does not
+    hold (a referred patient), so the history before the decision is unknown (treatments not
+    recorded), not empty — ``[]`` would say the patient was never treated (review r95-12)."""
+    return as_of is not None and any(
+        row["start"] == as_of and (row["line"] or 1) > 1 for row in treatments
+    )
 
 
 def _cytogenetics(data: PatientData, as_of: dt.date | None) -> Row | None:
@@ -319,7 +332,11 @@ class AsOf:
                 if not known(row["best_response_date"] or row["end"]):
                     drop.add("best_response")
                 courses.append(_without(course, drop))
-            values["treatments"] = courses
+            if courses or not _later_line_starts(rows, as_of):
+                values["treatments"] = courses
+            else:  # as record_dict: earlier lines the extract does not hold
+                values["treatments"] = None
+                fields.discard("treatments")
         if whole.procedures is not None:
             rows = data.rows_of("procedures") or []
             procedures: list[Procedure] = []

@@ -156,7 +156,7 @@ def _decision_shape(expect: dict[str, Any]) -> list[str]:
         problems += [f"{where}: unknown key {k!r}" for k in sorted(set(item) - DECISION_KEYS)]
         if not isinstance(item.get("date"), str):
             problems.append(f"{where}.date: expected a date (YYYY-MM-DD)")
-        if item.get("classification") not in CLASSIFICATIONS:
+        if "classification" in item and item["classification"] not in CLASSIFICATIONS:
             problems.append(f"{where}.classification: expected one of {', '.join(CLASSIFICATIONS)}")
     return problems
 

@@ -284,14 +284,21 @@ def _point(row: dict[str, Any]) -> DecisionPoint:
 
 
 def _views(extract: Extract, points: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The tables the plan reads: decisions, courses, course drugs, progressions."""
+    """The tables the plan reads: decisions, courses (with the line a course is numbered,
+    when given), course drugs, progressions."""
     decisions = points.select("k", "patient_id", "decision_date")
     treatments = extract.tables.get("treatments")
     if treatments is None:
-        courses = pl.DataFrame(schema={"patient_id": pl.Utf8, "start": pl.Date})
+        courses = pl.DataFrame(schema={"patient_id": pl.Utf8, "start": pl.Date, "line": pl.Int64})
         drugs = pl.DataFrame(schema={"patient_id": pl.Utf8, "start": pl.Date, "inn": pl.Utf8})
     else:
-        courses = treatments.select("patient_id", "start")
+        courses = treatments.select(
+            "patient_id",
+            "start",
+            (pl.col("line") if "line" in treatments.columns else pl.lit(None))
+            .cast(pl.Int64)
+            .alias("line"),
+        )
         drugs = _course_drugs(treatments)
     progressions = extract.tables.get("progressions")
     if progressions is None:

@@ -13,7 +13,8 @@ The definitions reproduced (assess/disease_status.py, assess/refractoriness.py):
 
 - ``relapsed`` (IMWG 2016, Kumar et al., Lancet Oncol 2016;17:e328: progression after the
   start of therapy): FALSE when the treatments are recorded and none started before D
-  ("no treatment recorded"); TRUE when a recorded progression dated on or before D is
+  ("no treatment recorded") — unless the course starting on D is numbered line 2 or
+  later (earlier lines the extract does not hold: not compiled); TRUE when a recorded progression dated on or before D is
   after the first course's start (such an event is always among the engine's
   progression events: recorded_events keeps every recorded progression). Otherwise
   not compiled (lab-derived progressions, courses stopped for progression and primary
@@ -21,7 +22,8 @@ The definitions reproduced (assess/disease_status.py, assess/refractoriness.py):
 - ``newly_diagnosed``: NOT ``relapsed``.
 - ``lenalidomide_refractory`` (IMWG refractoriness, Rajkumar et al., Blood
   2011;117:4691): FALSE when the treatments are recorded and no course started before D
-  contains lenalidomide ("never received lenalidomide"); otherwise not compiled.
+  contains lenalidomide ("never received lenalidomide"), with the same exception;
+  otherwise not compiled.
 """
 
 from __future__ import annotations
@@ -38,12 +40,15 @@ FACT_TYPES: dict[str, SqlType] = {
 
 def facts_sql(*, treatments_recorded: bool) -> str:
     """A query with ``k`` and one column per compiled fact, over the views ``decisions``
-    (k, patient_id, decision_date), ``courses`` (patient_id, start) and ``course_drugs``
+    (k, patient_id, decision_date), ``courses`` (patient_id, start, line) and ``course_drugs``
     (patient_id, start, inn), ``progressions`` (patient_id, date). Standard SQL that
     DuckDB and Spark SQL both run."""
     recorded = "TRUE" if treatments_recorded else "FALSE"
+    # no course before D, but the course starting on D is numbered line 2 or later: the
+    # as-of record holds the treatments as not recorded (cohort/records.py), not []
+    unknown_before = "(fc.first_start IS NULL AND ll.k IS NOT NULL)"
     relapsed = (
-        f"CASE WHEN NOT {recorded} THEN NULL "
+        f"CASE WHEN NOT {recorded} OR {unknown_before} THEN NULL "
         "WHEN fc.first_start IS NULL THEN FALSE "
         "WHEN pr.k IS NOT NULL THEN TRUE ELSE NULL END"
     )
@@ -60,6 +65,10 @@ WITH first_course AS (
   JOIN progressions p
     ON p.patient_id = d.patient_id AND p.date <= d.decision_date AND p.date > f.first_start
   GROUP BY d.k
+), later_line AS (
+  SELECT DISTINCT d.k
+  FROM decisions d JOIN courses c
+    ON c.patient_id = d.patient_id AND c.start = d.decision_date AND c.line > 1
 ), lenalidomide AS (
   SELECT d.k, COUNT(*) AS n
   FROM decisions d JOIN course_drugs c
@@ -69,9 +78,11 @@ WITH first_course AS (
 SELECT d.k,
   {relapsed} AS f_relapsed,
   NOT ({relapsed}) AS f_newly_diagnosed,
-  CASE WHEN {recorded} AND le.k IS NULL THEN FALSE ELSE NULL END AS f_lenalidomide_refractory
+  CASE WHEN {recorded} AND NOT {unknown_before} AND le.k IS NULL THEN FALSE ELSE NULL END
+    AS f_lenalidomide_refractory
 FROM decisions d
 LEFT JOIN first_course fc ON fc.k = d.k
+LEFT JOIN later_line ll ON ll.k = d.k
 LEFT JOIN progressed pr ON pr.k = d.k
 LEFT JOIN lenalidomide le ON le.k = d.k
 """
