@@ -15,20 +15,12 @@ from hypothesis import strategies as st
 
 from mmpath.cohort.backend import evaluate_patient
 from mmpath.cohort.decisions import decision_points
-from mmpath.cohort.extract import check
 from mmpath.cohort.from_record import NotAnExtract, patient_data
-from mmpath.cohort.records import PatientData, patients, record_dict, to_record
-from mmpath.cohort.synth.generate import Tables, _patient
+from mmpath.cohort.records import PatientData, record_dict, to_record
 from mmpath.engine.vignettes import run_vignette
 from mmpath.record.load import parse_record
 
-
-def _one_patient(seed: int, index: int) -> PatientData:
-    tables = Tables()
-    _patient(index, seed, tables)
-    extract = check(tables.frames())
-    assert extract.errors == []
-    return next(patients(extract))
+from .test_as_of import _one_patient
 
 
 def _known_from(data: PatientData) -> dict[str, dt.date]:
